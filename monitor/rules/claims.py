@@ -1,0 +1,620 @@
+"""Claim extraction: who (of a tracked side) demands, rejects or accepts what, in which sentence.
+
+The flow per article: scan the whole text once per cue layer (actors, stances, issues); split only
+paragraphs holding both a stance and an issue cue into sentences; for each stance cue in such a
+sentence find its negation, the issues it governs, and its holder: the speaker of the quotation
+it sits in, the speaker a speech verb attributes the sentence to, or the clause's subject. An
+analyst's or another side's attribution blocks the claim: their view of Russia is not Russia's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from monitor.rules.dates import find_date
+from monitor.rules.loader import ActorInfo, IssueInfo, RuleSet, StanceInfo
+from monitor.rules.matcher import Cue, CueMatch
+from monitor.rules.sentences import Span, paragraphs, quote_spans, sentences
+
+logger = logging.getLogger(__name__)
+
+_PERSON_KINDS = frozenset({"leader", "official", "spokesperson", "person"})
+_HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Gen|Prof)\.\s+[A-Z][\w'’-]+")
+_NAME = r"[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+"
+_SAID_NAME = re.compile(rf"\b(?:said|says|according to|wrote)\s+(?P<name>{_NAME})")
+_EXPERT_APPOSITIVE = re.compile(
+    rf"(?P<name>{_NAME}),\s+(?:a|an|the)\s+[^.;,]{{0,80}}?\b(?:expert|analyst|researcher|scholar|"
+    r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
+)
+_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
+_CONTRACTION_CUE = Cue("n't", "not")
+_WORD = re.compile(r"[\w'’-]+")
+_POSSESSIVE = re.compile(r"['’]s?$")
+_FOLLOWER_PUNCT = re.compile(r"[,”\"»]\s*$")
+_ATTRIBUTION_GAP = 3
+_POSSESSIVE_REACH = 4
+
+
+@dataclass(frozen=True, slots=True)
+class ClaimFound:
+    """One claim: a tracked side's stance on an issue, with the sentence and rule behind it.
+
+    Spans are character offsets in ``evidence`` (``None`` when the holder is outside it).
+    """
+
+    side: str
+    actor: str
+    issue: str
+    stance: str
+    evidence: str
+    statement_date: dt.date
+    confidence: float
+    reported: bool
+    rule: str
+    sentence_start: int = 0
+    actor_span: tuple[int, int] | None = None
+    stance_span: tuple[int, int] = (0, 0)
+    issue_span: tuple[int, int] = (0, 0)
+    how: str = "subject"
+
+
+@dataclass(slots=True)
+class Mention:
+    """Someone who may hold a view: an actor, an analyst, a reporter cue, a person or a pronoun."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # actor | non_speaker | reporter | person | pronoun
+    info: ActorInfo | None = None
+    possessive: bool = False
+
+    @property
+    def tracked(self) -> bool:
+        return self.info is not None and self.info.tracked
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind in ("person", "person_analyst", "pronoun") or (
+            self.info is not None and self.info.kind in _PERSON_KINDS
+        )
+
+
+@dataclass(slots=True)
+class Attribution:
+    """A speech verb and who it attributes to; ``reported`` for second-hand markers."""
+
+    start: int
+    end: int
+    speaker: Mention | None
+    reported: bool
+    verb: str
+
+
+@dataclass(slots=True)
+class SentenceResult:
+    """What the engine concluded about one sentence (the explain command renders this)."""
+
+    start: int
+    end: int
+    text: str
+    claims: list[ClaimFound] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class _Holder:
+    mention: Mention
+    how: str
+    reported: bool
+
+
+class _Blocked(Exception):
+    """A stance cue gives no claim; the message says why (shown by explain)."""
+
+
+def _words_between(text: str, start: int, end: int) -> int:
+    return len(_WORD.findall(text, start, end)) if end > start else 0
+
+
+class _Article:
+    """Matches over one article's text, shared by all its sentences."""
+
+    def __init__(self, text: str, ruleset: RuleSet) -> None:
+        self.text = text
+        self.rules = ruleset
+        self.stances = list(ruleset.stances.find(text))
+        self.issues = list(ruleset.issues.find(text))
+        self.mentions = self._mentions()
+        self.people = [m for m in self.mentions if m.is_person and m.kind != "pronoun"]
+        self._people_starts = [m.start for m in self.people]
+        self._quotes: dict[int, list[Span]] = {}
+
+    def _mentions(self) -> list[Mention]:
+        text = self.text
+        found: list[Mention] = []
+        for match in self.rules.mentions.find(text):
+            info = match.cue.data if match.label == "actor" else None
+            possessive = bool(_POSSESSIVE.search(match.text)) or text.startswith(
+                ("'s", "’s"), match.end
+            )
+            found.append(Mention(match.start, match.end, match.text, match.label, info, possessive))
+        taken = [(m.start, m.end) for m in found]
+        analysts: set[str] = set()
+        for match in _EXPERT_APPOSITIVE.finditer(text):
+            analysts.add(match.group("name").split()[-1])
+        extra: list[Mention] = []
+        for regex, group in ((_HONORIFIC, 0), (_SAID_NAME, "name")):
+            for match in regex.finditer(text):
+                start, end = match.span(group)
+                if any(s < end and start < e for s, e in taken):
+                    continue
+                surname = match.group(group).split()[-1]
+                kind = "non_speaker" if surname in analysts else "person"
+                extra.append(Mention(start, end, match.group(group), kind))
+                taken.append((start, end))
+        for match in _EXPERT_APPOSITIVE.finditer(text):
+            start, end = match.span("name")
+            if not any(s < end and start < e for s, e in taken):
+                extra.append(Mention(start, end, match.group("name"), "non_speaker"))
+                taken.append((start, end))
+        for mention in extra:
+            if mention.kind == "non_speaker":
+                mention.kind = "person_analyst"
+        for match in _PRONOUN.finditer(text):
+            extra.append(Mention(match.start(), match.end(), match.group(0), "pronoun"))
+        return sorted(found + extra, key=lambda m: m.start)
+
+    def resolve_pronoun(self, pronoun: Mention, quotes: Sequence[Span]) -> Mention | None:
+        """The last person named before a he/she, skipping names inside quotations."""
+        index = bisect_right(self._people_starts, pronoun.start) - 1
+        while index >= 0:
+            person = self.people[index]
+            if not any(q.start <= person.start < q.end for q in quotes):
+                return person
+            index -= 1
+        return None
+
+    def quotes(self, paragraph: Span) -> list[Span]:
+        if paragraph.start not in self._quotes:
+            self._quotes[paragraph.start] = quote_spans(self.text, paragraph)
+        return self._quotes[paragraph.start]
+
+
+def _speaker_label(mention: Mention) -> str:
+    if mention.kind == "person_analyst" or mention.kind == "non_speaker":
+        return f"analyst/commentator '{mention.text}'"
+    if mention.kind == "person":
+        return f"'{mention.text}' (no tracked side)"
+    if mention.info is not None and not mention.info.tracked:
+        return f"'{mention.text}' of side {mention.info.side}"
+    return f"'{mention.text}'"
+
+
+class _SentenceAnalysis:
+    """Claims of one sentence; every stance cue either yields claims or a reason why not."""
+
+    def __init__(self, article: _Article, paragraph: Span, sentence: Span,
+                 article_date: dt.date, in_title: bool) -> None:
+        self.article = article
+        self.rules = article.rules
+        self.text = article.text
+        self.start, self.end = sentence.start, sentence.end
+        self.sentence = self.text[self.start : self.end]
+        self.in_title = in_title
+        self.article_date = article_date
+        self.paragraph = paragraph
+        self.quotes = [q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end]
+        self.issues = [m for m in article.issues if self.start <= m.start and m.end <= self.end]
+        stances = [m for m in article.stances if self.start <= m.start and m.end <= self.end]
+        self.stances = [s for s in stances if not self._overlaps_issue(s.start, s.end)]
+        self.mentions = [
+            m for m in article.mentions
+            if self.start <= m.start and m.end <= self.end and not self._overlaps_issue(m.start, m.end)
+        ]
+        breaks = list(self.rules.clause_breaks.find(self.text, self.start, self.end))
+        self.breaks = [b.start for b in breaks]
+        self.negations = list(self.rules.negations.find(self.text, self.start, self.end))
+        contractions = [
+            CueMatch(_CONTRACTION_CUE, m.start(), m.end(), m.group(0))
+            for m in _CONTRACTION.finditer(self.text, self.start, self.end)
+        ]
+        self.negations += contractions
+        self.object_negations = [
+            *self.rules.object_negations.find(self.text, self.start, self.end), *contractions
+        ]
+        self.attributions = self._attributions()
+        self.reported_anywhere = [a for a in self.attributions if a.reported]
+        self.result = SentenceResult(self.start, self.end, self.sentence)
+
+    # -- structure -----------------------------------------------------------------------------
+
+    def _overlaps_issue(self, start: int, end: int) -> bool:
+        return any(i.start < end and start < i.end for i in self.issues)
+
+    def clause_of(self, position: int) -> int:
+        return bisect_right(self.breaks, position)
+
+    def clause_bounds(self, position: int) -> tuple[int, int]:
+        index = self.clause_of(position)
+        lo = self.breaks[index - 1] if index > 0 else self.start
+        hi = self.breaks[index] if index < len(self.breaks) else self.end
+        return lo, hi
+
+    def quote_of(self, position: int) -> Span | None:
+        for quote in self.quotes:
+            if quote.start <= position < quote.end:
+                return quote
+        return None
+
+    def _resolve(self, mention: Mention) -> Mention | None:
+        if mention.kind != "pronoun":
+            return mention
+        return self.article.resolve_pronoun(mention, self.article.quotes(self.paragraph))
+
+    def _attributions(self) -> list[Attribution]:
+        """Speech verbs with the mention next to them ("Lavrov said", "said Mr. Peskov")."""
+        found: list[Attribution] = []
+        speakers = [m for m in self.mentions if m.kind != "reporter"]
+        for verb in self.rules.speech.find(self.text, self.start, self.end):
+            speaker = self._adjacent_speaker(speakers, verb.start, verb.end)
+            found.append(Attribution(verb.start, verb.end, speaker, False, verb.text))
+        for mention in self.mentions:
+            if mention.kind != "reporter":
+                continue
+            speaker = self._adjacent_speaker(speakers, mention.start, mention.end)
+            found.append(Attribution(mention.start, mention.end, speaker, True, mention.text))
+        return sorted(found, key=lambda a: a.start)
+
+    def _adjacent_speaker(self, speakers: Sequence[Mention], start: int, end: int) -> Mention | None:
+        before = [
+            m for m in speakers
+            if m.end <= start and not m.possessive
+            and _words_between(self.text, m.end, start) <= _ATTRIBUTION_GAP
+            and not re.search(r"[.;:“”\"]", self.text[m.end : start])
+            and self.clause_of(m.start) == self.clause_of(start)
+        ]
+        if before:
+            return self._resolve(before[-1])
+        after = [
+            m for m in speakers
+            if m.start >= end and _words_between(self.text, end, m.start) <= 1
+            and not re.search(r"[.;:“”\",]", self.text[end : m.start])
+        ]
+        return self._resolve(after[0]) if after else None
+
+    # -- per stance cue ------------------------------------------------------------------------
+
+    def _negated(self, cue: CueMatch) -> CueMatch | None:
+        window = self.rules.spec.negation.window
+        for negation in self.negations:
+            if negation.end <= cue.start and not (negation.start < cue.end and cue.start < negation.end):
+                if (
+                    _words_between(self.text, negation.end, cue.start) < window
+                    and self.clause_of(negation.start) == self.clause_of(cue.start)
+                ):
+                    return negation
+        return None
+
+    def _bound_issues(self, index: int) -> list[CueMatch]:
+        """Issues a stance cue governs: those after it in its clause, else those just before."""
+        cue = self.stances[index]
+        lo, hi = self.clause_bounds(cue.start)
+        next_start = hi
+        for later in self.stances[index + 1 :]:
+            if later.start >= hi:
+                break
+            if later.label != cue.label or _words_between(self.text, cue.end, later.start) > 2:
+                next_start = later.start
+                break
+        forward = [i for i in self.issues if cue.end <= i.start and i.end <= next_start]
+        if forward:
+            return forward
+        previous_end = lo
+        for earlier in self.stances[:index]:
+            if lo <= earlier.start < cue.start:
+                previous_end = max(previous_end, earlier.end)
+        later_in_clause = any(cue.end <= s.start < hi for s in self.stances[index + 1 :])
+        if later_in_clause:
+            return []
+        return [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]
+
+    def _object_negation(self, cue: CueMatch, issue: CueMatch) -> CueMatch | None:
+        for negation in self.object_negations:
+            if (
+                cue.end <= negation.start and negation.end <= issue.start
+                and _words_between(self.text, negation.end, issue.start) <= 3
+            ):
+                return negation
+        return None
+
+    def _governing(self, cue: CueMatch) -> Attribution | None:
+        """The attribution a stance cue falls under: the last one before it, else a trailing one."""
+        before = [
+            a for a in self.attributions
+            if a.end <= cue.start and a.speaker is not None and self.quote_of(a.start) is None
+        ]
+        if before:
+            return before[-1]
+        for attribution in self.attributions:
+            if attribution.start < cue.end or attribution.speaker is None:
+                continue
+            first = min(attribution.start, attribution.speaker.start)
+            if _FOLLOWER_PUNCT.search(self.text[cue.end : first]):
+                return attribution
+        return None
+
+    def _subject(self, cue: CueMatch, lo: int) -> Mention | None:
+        """The nearest mention before the cue in its clause that can be its subject."""
+        clause_lo, _ = self.clause_bounds(cue.start)
+        lo = max(lo, clause_lo)
+        for mention in reversed(self.mentions):
+            if mention.end > cue.start or mention.start < lo or mention.kind == "reporter":
+                continue
+            if mention.possessive and (
+                _words_between(self.text, mention.end, cue.start) > _POSSESSIVE_REACH
+            ):
+                continue
+            return self._resolve(mention)
+        return None
+
+    def _passive_holder(self, cue: CueMatch) -> Mention | None:
+        """"unacceptable to Moscow", "demanded by the Kremlin": the holder right after the cue."""
+        match = re.match(r"\s+(?:to|for|by)\s+", self.text[cue.end : cue.end + 12])
+        if not match:
+            return None
+        position = cue.end + match.end()
+        for mention in self.mentions:
+            if mention.start == position and mention.kind == "actor":
+                return mention
+        return None
+
+    def _quote_speaker(self, quote: Span) -> Mention | None:
+        after = [
+            a for a in self.article_attributions_near(quote.end)
+            if a.speaker is not None and a.start >= quote.end - 1
+            and _words_between(self.text, quote.end, min(a.start, a.speaker.start)) <= 1
+        ]
+        if after:
+            return after[0].speaker
+        before = [
+            a for a in self.attributions
+            if a.speaker is not None and a.end <= quote.start
+            and _words_between(self.text, a.end, quote.start) <= 3
+            and re.search(r"[:,]\s*$|\bthat\s*$", self.text[a.end : quote.start])
+        ]
+        return before[-1].speaker if before else None
+
+    def article_attributions_near(self, position: int) -> list[Attribution]:
+        if self.start <= position <= self.end:
+            return self.attributions
+        return []
+
+    def _holder(self, cue: CueMatch, info: StanceInfo, previous: _Holder | None) -> _Holder:
+        reported = bool(self.reported_anywhere)
+        quote = self.quote_of(cue.start)
+        if quote is not None:
+            speaker = self._quote_speaker(quote)
+            if speaker is None:
+                raise _Blocked("quotation without a named speaker in this sentence")
+            if not speaker.tracked:
+                raise _Blocked(f"quoted speaker is {_speaker_label(speaker)}")
+            subject = self._subject(cue, quote.start)
+            if subject is not None and not info.modal and not subject.tracked:
+                raise _Blocked(f"inside the quote the subject is {_speaker_label(subject)}")
+            return _Holder(speaker, "quote", reported)
+        governing = self._governing(cue)
+        if governing is not None and governing.speaker is not None:
+            speaker = governing.speaker
+            if not speaker.tracked:
+                raise _Blocked(f"attributed to {_speaker_label(speaker)} ('{governing.verb}')")
+        lo = governing.end if governing is not None and governing.end <= cue.start else self.start
+        if info.modal:
+            if governing is not None and governing.speaker is not None:
+                return _Holder(governing.speaker, "attribution", reported)
+            raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
+        subject = self._subject(cue, lo)
+        if subject is not None:
+            if not subject.tracked:
+                raise _Blocked(f"the subject is {_speaker_label(subject)}")
+            if governing is not None and governing.speaker is not None and (
+                governing.speaker.info is not None
+                and subject.info is not None
+                and governing.speaker.info.side == subject.info.side
+                and governing.speaker.is_person and not subject.is_person
+            ):
+                return _Holder(governing.speaker, "attribution", reported)
+            return _Holder(subject, "subject", reported)
+        if governing is not None and governing.speaker is not None:
+            return _Holder(governing.speaker, "attribution", reported)
+        if previous is not None:
+            return _Holder(previous.mention, "inherited", previous.reported)
+        passive = self._passive_holder(cue)
+        if passive is not None:
+            if not passive.tracked:
+                raise _Blocked(f"the holder is {_speaker_label(passive)}")
+            return _Holder(passive, "passive", reported)
+        raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _confidence(self, holder: _Holder, info: StanceInfo, issue: IssueInfo) -> float:
+        spec = self.rules.spec.confidence
+        assert holder.mention.info is not None
+        score = spec.actor_kind[holder.mention.info.kind]  # type: ignore[index]
+        if holder.how == "quote":
+            score += spec.quote_bonus
+        if holder.reported:
+            score *= spec.reported_factor
+        if holder.how in ("inherited", "passive"):
+            score *= spec.inherited_factor
+        if self.in_title:
+            score *= spec.title_factor
+        score *= info.weight * issue.weight
+        return round(min(score, 1.0), 3)
+
+    def _span(self, start: int, end: int) -> tuple[int, int] | None:
+        if self.start <= start and end <= self.end:
+            return (start - self.start, end - self.start)
+        return None
+
+    def run(self) -> SentenceResult:
+        result = self.result
+        if not self.issues:
+            result.reasons.append("no issue cue")
+        if not self.stances:
+            result.reasons.append("no stance cue")
+        if not self.issues or not self.stances:
+            return result
+        date_found = find_date(self.sentence, self.article_date)
+        statement = date_found.date if date_found else self.article_date
+        previous: _Holder | None = None
+        claimed_clauses: dict[int, tuple[str, _Holder]] = {}
+        best: dict[tuple[str, str, str], ClaimFound] = {}
+        for index, cue in enumerate(self.stances):
+            info: StanceInfo = cue.cue.data
+            stance: str | None = info.stance
+            negation = self._negated(cue)
+            if negation is not None:
+                stance = self.rules.spec.negation.flip.get(info.stance)  # type: ignore[call-overload]
+                if stance is None:
+                    result.reasons.append(f"'{cue.text}' is negated by '{negation.text}': no stance")
+                    continue
+            issues = self._bound_issues(index)
+            if not issues:
+                result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
+                continue
+            try:
+                holder = self._holder(cue, info, previous)
+            except _Blocked as why:
+                result.reasons.append(f"'{cue.text}': {why}")
+                continue
+            previous = holder
+            claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
+            for issue in issues:
+                self._add(best, holder, cue, info, stance, negation, issue, statement)
+        self._elliptical(best, claimed_clauses, statement)
+        result.claims = list(best.values())
+        if not result.claims and not result.reasons:
+            result.reasons.append("no claim")
+        return result
+
+    def _elliptical(self, best: dict[tuple[str, str, str], ClaimFound],
+                    claimed: dict[int, tuple[str, _Holder]], statement: dt.date) -> None:
+        """"would accept EU membership but never NATO": a negated issue borrows the stance."""
+        stance_clauses = {self.clause_of(s.start) for s in self.stances}
+        bare = [
+            m for m in self.rules.elliptical_issues.find(self.text, self.start, self.end)
+            if not self._overlaps_issue(m.start, m.end)
+        ]
+        for issue in [*self.issues, *bare]:
+            clause = self.clause_of(issue.start)
+            if clause in stance_clauses or clause - 1 not in claimed:
+                continue
+            lo, _ = self.clause_bounds(issue.start)
+            negation = next(
+                (n for n in self.negations if lo <= n.start and n.end <= issue.start), None
+            )
+            if negation is None:
+                continue
+            stance, holder = claimed[clause - 1]
+            flipped = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
+            if flipped is None:
+                continue
+            cue = next(s for s in reversed(self.stances) if self.clause_of(s.start) == clause - 1)
+            self._add(best, _Holder(holder.mention, "inherited", holder.reported), cue,
+                      cue.cue.data, flipped, negation, issue, statement, elliptical=True)
+
+    def _add(self, best: dict[tuple[str, str, str], ClaimFound], holder: _Holder, cue: CueMatch,
+             info: StanceInfo, stance: str, negation: CueMatch | None, issue: CueMatch,
+             statement: dt.date, elliptical: bool = False) -> None:
+        issue_info: IssueInfo = issue.cue.data
+        final = stance
+        object_negation = None
+        if issue_info.negatable and final == "demands" and not elliptical:
+            object_negation = self._object_negation(cue, issue)
+            if issue_info.negative or object_negation is not None:
+                final = "rejects"
+        actor = holder.mention.info
+        assert actor is not None
+        parts = [
+            f"{holder.how}: actor '{holder.mention.text}' ({actor.side}, {actor.kind})",
+            f"stance cue '{cue.text}' ({info.stance})",
+        ]
+        if negation is not None:
+            parts.append(f"negated by '{negation.text}' -> {stance}")
+        parts.append(f"issue cue '{issue.text}' ({issue_info.issue})")
+        if issue_info.negative:
+            parts.append(f"'{issue.text}' names the opposite -> {final}")
+        elif object_negation is not None:
+            parts.append(f"'{object_negation.text}' before the issue -> {final}")
+        if holder.reported:
+            reporters = ", ".join(f"'{a.verb}'" for a in self.reported_anywhere)
+            parts.append(f"reported ({reporters})")
+        claim = ClaimFound(
+            side=actor.side,
+            actor=actor.name,
+            issue=issue_info.issue,
+            stance=final,
+            evidence=self.sentence,
+            statement_date=statement,
+            confidence=self._confidence(holder, info, issue_info),
+            reported=holder.reported,
+            rule="; ".join(parts),
+            sentence_start=self.start,
+            actor_span=self._span(holder.mention.start, holder.mention.end),
+            stance_span=(cue.start - self.start, cue.end - self.start),
+            issue_span=(issue.start - self.start, issue.end - self.start),
+            how=holder.how,
+        )
+        key = (claim.side, claim.issue, claim.stance)
+        if key not in best or best[key].confidence < claim.confidence:
+            best[key] = claim
+
+
+def analyse(text: str, article_date: dt.date, ruleset: RuleSet, title: str | None = None,
+            every_sentence: bool = False) -> list[SentenceResult]:
+    """Per-sentence results; by default only sentences that hold a stance and an issue cue."""
+    full = f"{title.strip()}\n{text}" if title and title.strip() else text
+    title_end = len(title.strip()) if title and title.strip() else -1
+    article = _Article(full, ruleset)
+    stance_starts = sorted(m.start for m in article.stances)
+    issue_starts = sorted(m.start for m in article.issues)
+    results: list[SentenceResult] = []
+    for paragraph in paragraphs(full):
+        if not every_sentence and not (
+            _any_in(stance_starts, paragraph) and _any_in(issue_starts, paragraph)
+        ):
+            continue
+        for sentence in sentences(full, paragraph):
+            if not every_sentence and not (
+                _any_in(stance_starts, sentence) and _any_in(issue_starts, sentence)
+            ):
+                continue
+            analysis = _SentenceAnalysis(
+                article, paragraph, sentence, article_date, in_title=sentence.end <= title_end
+            )
+            results.append(analysis.run())
+    return results
+
+
+def _any_in(starts: Sequence[int], span: Span) -> bool:
+    index = bisect_right(starts, span.start - 1)
+    return index < len(starts) and starts[index] < span.end
+
+
+def extract_claims(text: str, article_date: dt.date, ruleset: RuleSet,
+                   title: str | None = None) -> list[ClaimFound]:
+    """Every claim of a tracked side in an article, in text order."""
+    claims = [
+        claim
+        for result in analyse(text, article_date, ruleset, title)
+        for claim in result.claims
+        if claim.side in ruleset.tracked_sides
+    ]
+    logger.debug("%d claims found", len(claims))
+    return claims
