@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from monitor.rules.dates import find_date
-from monitor.rules.loader import ActorInfo, IssueInfo, RuleSet, StanceInfo
+from monitor.rules.loader import NOT_A_STANCE, ActorInfo, IssueInfo, RuleSet, StanceInfo
 from monitor.rules.matcher import Cue, CueMatch
 from monitor.rules.sentences import Span, paragraphs, quote_spans, sentences
 
@@ -38,6 +38,15 @@ _WORD = re.compile(r"[\w'’-]+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _FOLLOWER_PUNCT = re.compile(r"[,”\"»]\s*$")
 _ATTRIBUTION_GAP = 3
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:from|of|to|in|into|with|by|for|against|on|at|toward|towards|about|over|between|"
+    r"than|near|inside|without|like|as)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_RELATIVE_CLAUSE = re.compile(
+    r"\b(?:which|who|that)\s+(?:is|are|was|were|has|have|had|would|will|could|is\s+not)\b",
+    re.IGNORECASE,
+)
 _POSSESSIVE_REACH = 4
 
 
@@ -113,6 +122,7 @@ class _Holder:
     mention: Mention
     how: str
     reported: bool
+    clause: int = -1
 
 
 class _Blocked(Exception):
@@ -135,6 +145,8 @@ class _Article:
         self.people = [m for m in self.mentions if m.is_person and m.kind != "pronoun"]
         self._people_starts = [m.start for m in self.people]
         self._quotes: dict[int, list[Span]] = {}
+        self._quote_speakers: dict[int, Mention | None] = {}
+        self._mention_starts = [m.start for m in self.mentions]
 
     def _mentions(self) -> list[Mention]:
         text = self.text
@@ -181,6 +193,64 @@ class _Article:
             index -= 1
         return None
 
+    def mentions_in(self, start: int, end: int) -> list[Mention]:
+        """Mentions (not reporter cues) lying inside ``text[start:end]``."""
+        index = bisect_right(self._mention_starts, start - 1)
+        found = []
+        while index < len(self.mentions) and self.mentions[index].start < end:
+            mention = self.mentions[index]
+            if mention.end <= end and mention.kind != "reporter":
+                found.append(mention)
+            index += 1
+        return found
+
+    def quote_speaker(self, quote: Span, paragraph: Span) -> Mention | None:
+        """Who speaks a quotation: '..., he said', 'Lavrov said: "..."', or the previous quote's."""
+        if quote.start not in self._quote_speakers:
+            speaker = self._speaker_after(quote, paragraph) or self._speaker_before(quote, paragraph)
+            if speaker is None:
+                earlier = [q for q in self.quotes(paragraph) if q.end <= quote.start]
+                if earlier:
+                    speaker = self.quote_speaker(earlier[-1], paragraph)
+            self._quote_speakers[quote.start] = speaker
+        return self._quote_speakers[quote.start]
+
+    def _resolve(self, mention: Mention | None, paragraph: Span) -> Mention | None:
+        if mention is None or mention.kind != "pronoun":
+            return mention
+        return self.resolve_pronoun(mention, self.quotes(paragraph))
+
+    def _speaker_after(self, quote: Span, paragraph: Span) -> Mention | None:
+        limit = min(quote.end + 100, paragraph.end)
+        for verb in self.rules.speech.find(self.text, quote.end, limit):
+            if _words_between(self.text, quote.end, verb.start) > 4:
+                return None
+            before = self.mentions_in(quote.end, verb.start)
+            if before:
+                return self._resolve(before[-1], paragraph)
+            after = self.mentions_in(verb.end, limit)
+            if after and _words_between(self.text, verb.end, after[0].start) <= 1:
+                return self._resolve(after[0], paragraph)
+            return None
+        return None
+
+    def _speaker_before(self, quote: Span, paragraph: Span) -> Mention | None:
+        lo = max(paragraph.start, quote.start - 120)
+        verbs = list(self.rules.speech.find(self.text, lo, quote.start))
+        if not verbs:
+            return None
+        verb = verbs[-1]
+        gap = self.text[verb.end : quote.start]
+        if _words_between(self.text, verb.end, quote.start) > 3 or not re.search(
+            r"[:,]\s*$|\bthat\s*$", gap
+        ):
+            return None
+        before = [
+            m for m in self.mentions_in(lo, verb.start)
+            if _words_between(self.text, m.end, verb.start) <= _ATTRIBUTION_GAP
+        ]
+        return self._resolve(before[-1], paragraph) if before else None
+
     def quotes(self, paragraph: Span) -> list[Span]:
         if paragraph.start not in self._quotes:
             self._quotes[paragraph.start] = quote_spans(self.text, paragraph)
@@ -213,7 +283,10 @@ class _SentenceAnalysis:
         self.quotes = [q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end]
         self.issues = [m for m in article.issues if self.start <= m.start and m.end <= self.end]
         stances = [m for m in article.stances if self.start <= m.start and m.end <= self.end]
-        self.stances = [s for s in stances if not self._overlaps_issue(s.start, s.end)]
+        self.stances = [
+            s for s in stances
+            if s.label != NOT_A_STANCE and not self._overlaps_issue(s.start, s.end)
+        ]
         self.mentions = [
             m for m in article.mentions
             if self.start <= m.start and m.end <= self.end and not self._overlaps_issue(m.start, m.end)
@@ -310,12 +383,23 @@ class _SentenceAnalysis:
         for later in self.stances[index + 1 :]:
             if later.start >= hi:
                 break
-            if later.label != cue.label or _words_between(self.text, cue.end, later.start) > 2:
+            if later.label != cue.label:
                 next_start = later.start
                 break
-        forward = [i for i in self.issues if cue.end <= i.start and i.end <= next_start]
+        forward = [
+            i for i in self.issues
+            if cue.end <= i.start and i.end <= next_start and not self._excluded(i)
+        ]
         if forward:
+            relative = _RELATIVE_CLAUSE.search(self.text, forward[0].end, next_start)
+            if relative:
+                forward = [i for i in forward if i.start < relative.start()]
+            info: StanceInfo = cue.cue.data
+            if info.modal:
+                forward = self._modal_subject_issues(cue, lo) + forward
             return forward
+        if cue.cue.data.modal:
+            return self._modal_subject_issues(cue, lo)
         previous_end = lo
         for earlier in self.stances[:index]:
             if lo <= earlier.start < cue.start:
@@ -325,7 +409,33 @@ class _SentenceAnalysis:
             return []
         return [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]
 
+    def _excluded(self, issue: CueMatch) -> bool:
+        """"observers, rather than peacekeepers": an issue named only to be set aside."""
+        return any(
+            e.end <= issue.start and _words_between(self.text, e.end, issue.start) <= 2
+            for e in self.rules.exclusions.find(self.text, max(self.start, issue.start - 40),
+                                                issue.start)
+        )
+
+    def _modal_subject_issues(self, cue: CueMatch, lo: int) -> list[CueMatch]:
+        """"any ceasefire must include ...": the issue right before a modal is what is demanded."""
+        return [
+            i for i in self.issues
+            if lo <= i.start and i.end <= cue.start
+            and _words_between(self.text, i.end, cue.start) <= 2
+        ]
+
     def _object_negation(self, cue: CueMatch, issue: CueMatch) -> CueMatch | None:
+        if issue.end <= cue.start:  # the issue is the modal's subject: "NATO expansion must stop"
+            for negation in self.rules.after_negations.find(self.text, cue.end, self.end):
+                if _words_between(self.text, cue.end, negation.start) <= 2:
+                    return negation
+            return None
+        for negation in self.rules.after_negations.find(
+            self.text, issue.end, min(self.end, issue.end + 30)
+        ):
+            if _words_between(self.text, issue.end, negation.start) <= 1:
+                return negation
         for negation in self.object_negations:
             if (
                 cue.end <= negation.start and negation.end <= issue.start
@@ -361,46 +471,44 @@ class _SentenceAnalysis:
                 _words_between(self.text, mention.end, cue.start) > _POSSESSIVE_REACH
             ):
                 continue
+            if not mention.possessive and _PREPOSITION_BEFORE.search(
+                self.text, max(self.start, mention.start - 12), mention.start
+            ):
+                continue  # "troops from NATO countries": an object, not a subject
+            if any(
+                mention.end <= i.start and i.end <= cue.start
+                and _words_between(self.text, mention.end, i.start) == 0
+                for i in self.issues
+            ):
+                continue  # "Ukraine in NATO is a red line": part of the issue's phrase
             return self._resolve(mention)
         return None
 
     def _passive_holder(self, cue: CueMatch) -> Mention | None:
-        """"unacceptable to Moscow", "demanded by the Kremlin": the holder right after the cue."""
-        match = re.match(r"\s+(?:to|for|by)\s+", self.text[cue.end : cue.end + 12])
+        """"demanded by the Kremlin", "unacceptable to Moscow": the holder right after the cue.
+
+        A passive with an agent that is no known actor ("approved by the U.N. Security Council")
+        has no holder at all: the sentence's subject did not do it.
+        """
+        adjectival = cue.text.lower().endswith(("able", "line", "lines", "starter"))
+        match = re.match(
+            r"\s+(?:by|to|for)\s+" if adjectival else r"\s+by\s+", self.text[cue.end : cue.end + 12]
+        )
         if not match:
             return None
         position = cue.end + match.end()
         for mention in self.mentions:
-            if mention.start == position and mention.kind == "actor":
+            if mention.start == position and mention.kind in ("actor", "person", "non_speaker"):
                 return mention
-        return None
-
-    def _quote_speaker(self, quote: Span) -> Mention | None:
-        after = [
-            a for a in self.article_attributions_near(quote.end)
-            if a.speaker is not None and a.start >= quote.end - 1
-            and _words_between(self.text, quote.end, min(a.start, a.speaker.start)) <= 1
-        ]
-        if after:
-            return after[0].speaker
-        before = [
-            a for a in self.attributions
-            if a.speaker is not None and a.end <= quote.start
-            and _words_between(self.text, a.end, quote.start) <= 3
-            and re.search(r"[:,]\s*$|\bthat\s*$", self.text[a.end : quote.start])
-        ]
-        return before[-1].speaker if before else None
-
-    def article_attributions_near(self, position: int) -> list[Attribution]:
-        if self.start <= position <= self.end:
-            return self.attributions
-        return []
+        if adjectival:
+            return None
+        raise _Blocked(f"'{cue.text} by' someone who is not a tracked actor")
 
     def _holder(self, cue: CueMatch, info: StanceInfo, previous: _Holder | None) -> _Holder:
         reported = bool(self.reported_anywhere)
         quote = self.quote_of(cue.start)
         if quote is not None:
-            speaker = self._quote_speaker(quote)
+            speaker = self.article.quote_speaker(quote, self.paragraph)
             if speaker is None:
                 raise _Blocked("quotation without a named speaker in this sentence")
             if not speaker.tracked:
@@ -415,9 +523,22 @@ class _SentenceAnalysis:
             if not speaker.tracked:
                 raise _Blocked(f"attributed to {_speaker_label(speaker)} ('{governing.verb}')")
         lo = governing.end if governing is not None and governing.end <= cue.start else self.start
+        passive = self._passive_holder(cue)
+        if passive is not None:
+            if not passive.tracked:
+                raise _Blocked(f"the holder is {_speaker_label(passive)} ('{cue.text} by')")
+            return _Holder(passive, "passive", reported)
         if info.modal:
             if governing is not None and governing.speaker is not None:
                 return _Holder(governing.speaker, "attribution", reported)
+            if previous is not None and previous.clause == self.clause_of(cue.start):
+                return _Holder(previous.mention, "inherited", previous.reported)
+            document = next(
+                (m for m in self.mentions if m.end <= cue.start and m.info is not None
+                 and m.info.tracked and m.info.kind == "document"), None
+            )
+            if document is not None:
+                return _Holder(document, "subject", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
         subject = self._subject(cue, lo)
         if subject is not None:
@@ -435,11 +556,6 @@ class _SentenceAnalysis:
             return _Holder(governing.speaker, "attribution", reported)
         if previous is not None:
             return _Holder(previous.mention, "inherited", previous.reported)
-        passive = self._passive_holder(cue)
-        if passive is not None:
-            if not passive.tracked:
-                raise _Blocked(f"the holder is {_speaker_label(passive)}")
-            return _Holder(passive, "passive", reported)
         raise _Blocked("no actor of a tracked side holds this stance")
 
     def _confidence(self, holder: _Holder, info: StanceInfo, issue: IssueInfo) -> float:
@@ -493,12 +609,13 @@ class _SentenceAnalysis:
             except _Blocked as why:
                 result.reasons.append(f"'{cue.text}': {why}")
                 continue
+            holder.clause = self.clause_of(cue.start)
             previous = holder
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             for issue in issues:
                 self._add(best, holder, cue, info, stance, negation, issue, statement)
         self._elliptical(best, claimed_clauses, statement)
-        result.claims = list(best.values())
+        result.claims = _merge_firm(list(best.values()))
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")
         return result
@@ -574,6 +691,18 @@ class _SentenceAnalysis:
         key = (claim.side, claim.issue, claim.stance)
         if key not in best or best[key].confidence < claim.confidence:
             best[key] = claim
+
+
+def _merge_firm(claims: list[ClaimFound]) -> list[ClaimFound]:
+    """demands and rejects on one issue in one sentence are one line: keep the first named."""
+    kept: dict[tuple[str, str], ClaimFound] = {}
+    others: list[ClaimFound] = []
+    for claim in sorted(claims, key=lambda c: c.issue_span):
+        if claim.stance in ("demands", "rejects"):
+            kept.setdefault((claim.side, claim.issue), claim)
+        else:
+            others.append(claim)
+    return sorted([*kept.values(), *others], key=lambda c: (c.issue_span, c.stance))
 
 
 def analyse(text: str, article_date: dt.date, ruleset: RuleSet, title: str | None = None,

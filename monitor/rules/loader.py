@@ -22,6 +22,7 @@ SOFT = frozenset({"accepts", "open_to"})
 ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
+NOT_A_STANCE = "_none"
 Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
 
 
@@ -110,8 +111,10 @@ class NegationSpec(_Strict):
     window: int = Field(default=3, ge=1, le=8)
     flip: dict[Stance, Stance | None]
     object_cues: list[str] = Field(default_factory=list)
+    after_cues: list[str] = Field(default_factory=list)
+    exclusion_cues: list[str] = Field(default_factory=list)
 
-    _c = field_validator("cues", "object_cues")(
+    _c = field_validator("cues", "object_cues", "after_cues", "exclusion_cues")(
         classmethod(lambda cls, v: [_check_phrase(p) for p in v])
     )
 
@@ -160,12 +163,13 @@ class RulesSpec(_Strict):
     clause_breaks: list[str] = Field(default_factory=lambda: ["but", "while", "whereas"])
     issues: dict[str, IssueSpec] = Field(min_length=1)
     stances: dict[Stance, StanceSpec]
+    not_stances: list[str] = Field(default_factory=list)
     negation: NegationSpec
     confidence: ConfidenceSpec = Field(default_factory=ConfidenceSpec)
     ledger: LedgerSpec = Field(default_factory=LedgerSpec)
     baseline: list[BaselineSpec] = Field(default_factory=list)
 
-    _p = field_validator("non_speakers", "reporting", "speech_verbs")(
+    _p = field_validator("non_speakers", "reporting", "speech_verbs", "not_stances")(
         classmethod(lambda cls, v: [_check_phrase(p) for p in v])
     )
 
@@ -249,6 +253,7 @@ class RuleSet:
             for item in stance_spec.modal:
                 phrase, weight = _cue_text(item)
                 stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, True)))
+        stance_cues += [Cue(p, NOT_A_STANCE) for p in spec.not_stances]
         self.stances = CueLayer(stance_cues)
         issue_cues: list[Cue] = []
         for issue, issue_spec in spec.issues.items():
@@ -267,6 +272,8 @@ class RuleSet:
         self.speech = CueLayer([Cue(p, "speech") for p in spec.speech_verbs])
         self.negations = CueLayer([Cue(p, "not") for p in spec.negation.cues])
         self.object_negations = CueLayer([Cue(p, "not") for p in spec.negation.object_cues])
+        self.after_negations = CueLayer([Cue(p, "not") for p in spec.negation.after_cues])
+        self.exclusions = CueLayer([Cue(p, "except") for p in spec.negation.exclusion_cues])
         self.first_person = CueLayer([Cue(p, "we") for p in spec.first_person])
         self.clause_breaks = CueLayer([Cue(p, "break") for p in spec.clause_breaks])
 

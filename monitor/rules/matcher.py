@@ -72,7 +72,8 @@ def _trie_regex(node: dict[str, Any], first: bool) -> str:
     """Regex for a trie node: longer continuations first, the phrase end (a marker) last."""
     branches: list[str] = []
     end_marker: str | None = None
-    for atom, child in sorted(node.items(), key=lambda item: item[0]):
+    # Longer atoms first: "Ukraine['’]s" must be tried before "Ukraine" (re takes the first fit).
+    for atom, child in sorted(node.items(), key=lambda item: (-len(item[0]), item[0])):
         if atom == _END:
             end_marker = child
             continue
@@ -92,7 +93,7 @@ def _trie_regex(node: dict[str, Any], first: bool) -> str:
 def _trie_regex_after_gap(node: dict[str, Any]) -> str:
     """After a gap the next word needs no separator: the gap already ate the whitespace."""
     branches = []
-    for atom, child in sorted(node.items(), key=lambda item: item[0]):
+    for atom, child in sorted(node.items(), key=lambda item: (-len(item[0]), item[0])):
         if atom in (_END, "..."):
             raise ValueError("'...' must be followed by a word")
         branches.append(atom + _trie_regex(child, first=False))
