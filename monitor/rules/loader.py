@@ -285,8 +285,9 @@ class RuleSet:
 def _format_error(exc: ValidationError, origin: str) -> str:
     lines = [f"invalid rules in {origin}:"]
     for error in exc.errors():
-        where = ".".join(str(part) for part in error["loc"]) or "(top level)"
-        lines.append(f"  rules.{where}: {error['msg']}")
+        where = ".".join(["rules", *(str(part) for part in error["loc"])])
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {message}")
     return "\n".join(lines)
 
 
