@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -34,7 +34,12 @@ _EXPERT_APPOSITIVE = re.compile(
 _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
-_WORD = re.compile(r"[\w'’-]+")
+_SEMICOLON = re.compile(";")
+_INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
+_BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
+_BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
+_AGENT = re.compile(r"\s+by\s+")
+_AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
 _POSSESSIVE = re.compile(r"['’]s?$")
 _FOLLOWER_PUNCT = re.compile(r"[,”\"»]\s*$")
 _ATTRIBUTION_GAP = 3
@@ -129,18 +134,18 @@ class _Blocked(Exception):
     """A stance cue gives no claim; the message says why (shown by explain)."""
 
 
-def _words_between(text: str, start: int, end: int) -> int:
-    return len(_WORD.findall(text, start, end)) if end > start else 0
-
-
 class _Article:
     """Matches over one article's text, shared by all its sentences."""
 
     def __init__(self, text: str, ruleset: RuleSet) -> None:
         self.text = text
         self.rules = ruleset
-        self.stances = list(ruleset.stances.find(text))
-        self.issues = list(ruleset.issues.find(text))
+        scan = ruleset.scan(text)
+        self.found = scan.matches
+        self._word_starts = scan.word_starts
+        self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
+        self.stances = self.found["stances"]
+        self.issues = self.found["issues"]
         self.mentions = self._mentions()
         self.people = [m for m in self.mentions if m.is_person and m.kind != "pronoun"]
         self._people_starts = [m.start for m in self.people]
@@ -151,7 +156,7 @@ class _Article:
     def _mentions(self) -> list[Mention]:
         text = self.text
         found: list[Mention] = []
-        for match in self.rules.mentions.find(text):
+        for match in self.found["mentions"]:
             info = match.cue.data if match.label == "actor" else None
             possessive = bool(_POSSESSIVE.search(match.text)) or text.startswith(
                 ("'s", "’s"), match.end
@@ -193,13 +198,30 @@ class _Article:
             index -= 1
         return None
 
-    def mentions_in(self, start: int, end: int) -> list[Mention]:
-        """Mentions (not reporter cues) lying inside ``text[start:end]``."""
+    def words(self, start: int, end: int) -> int:
+        """How many words start in ``text[start:end]``."""
+        if end <= start:
+            return 0
+        return bisect_left(self._word_starts, end) - bisect_left(self._word_starts, start)
+
+    def within(self, layer: str, start: int, end: int) -> list[CueMatch]:
+        """A layer's matches lying inside ``text[start:end]``."""
+        found = self.found[layer]
+        index = bisect_right(self._starts[layer], start - 1)
+        result = []
+        while index < len(found) and found[index].start < end:
+            if found[index].end <= end:
+                result.append(found[index])
+            index += 1
+        return result
+
+    def mentions_in(self, start: int, end: int, reporters: bool = False) -> list[Mention]:
+        """Mentions lying inside ``text[start:end]`` (reporter cues only when asked)."""
         index = bisect_right(self._mention_starts, start - 1)
         found = []
         while index < len(self.mentions) and self.mentions[index].start < end:
             mention = self.mentions[index]
-            if mention.end <= end and mention.kind != "reporter":
+            if mention.end <= end and (reporters or mention.kind != "reporter"):
                 found.append(mention)
             index += 1
         return found
@@ -222,32 +244,30 @@ class _Article:
 
     def _speaker_after(self, quote: Span, paragraph: Span) -> Mention | None:
         limit = min(quote.end + 100, paragraph.end)
-        for verb in self.rules.speech.find(self.text, quote.end, limit):
-            if _words_between(self.text, quote.end, verb.start) > 4:
+        for verb in self.within("speech", quote.end, limit):
+            if self.words(quote.end, verb.start) > 4:
                 return None
             before = self.mentions_in(quote.end, verb.start)
             if before:
                 return self._resolve(before[-1], paragraph)
             after = self.mentions_in(verb.end, limit)
-            if after and _words_between(self.text, verb.end, after[0].start) <= 1:
+            if after and self.words(verb.end, after[0].start) <= 1:
                 return self._resolve(after[0], paragraph)
             return None
         return None
 
     def _speaker_before(self, quote: Span, paragraph: Span) -> Mention | None:
         lo = max(paragraph.start, quote.start - 120)
-        verbs = list(self.rules.speech.find(self.text, lo, quote.start))
+        verbs = self.within("speech", lo, quote.start)
         if not verbs:
             return None
         verb = verbs[-1]
         gap = self.text[verb.end : quote.start]
-        if _words_between(self.text, verb.end, quote.start) > 3 or not re.search(
-            r"[:,]\s*$|\bthat\s*$", gap
-        ):
+        if self.words(verb.end, quote.start) > 3 or not _INTRODUCES_QUOTE.search(gap):
             return None
         before = [
             m for m in self.mentions_in(lo, verb.start)
-            if _words_between(self.text, m.end, verb.start) <= _ATTRIBUTION_GAP
+            if self.words(m.end, verb.start) <= _ATTRIBUTION_GAP
         ]
         return self._resolve(before[-1], paragraph) if before else None
 
@@ -281,26 +301,27 @@ class _SentenceAnalysis:
         self.article_date = article_date
         self.paragraph = paragraph
         self.quotes = [q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end]
-        self.issues = [m for m in article.issues if self.start <= m.start and m.end <= self.end]
-        stances = [m for m in article.stances if self.start <= m.start and m.end <= self.end]
+        within = article.within
+        self.issues = within("issues", self.start, self.end)
         self.stances = [
-            s for s in stances
+            s for s in within("stances", self.start, self.end)
             if s.label != NOT_A_STANCE and not self._overlaps_issue(s.start, s.end)
         ]
         self.mentions = [
-            m for m in article.mentions
-            if self.start <= m.start and m.end <= self.end and not self._overlaps_issue(m.start, m.end)
+            m for m in article.mentions_in(self.start, self.end, reporters=True)
+            if not self._overlaps_issue(m.start, m.end)
         ]
-        breaks = list(self.rules.clause_breaks.find(self.text, self.start, self.end))
-        self.breaks = [b.start for b in breaks]
-        self.negations = list(self.rules.negations.find(self.text, self.start, self.end))
+        breaks = [b.start for b in within("clause_breaks", self.start, self.end)]
+        breaks += [m.start() for m in _SEMICOLON.finditer(self.text, self.start, self.end)]
+        self.breaks = sorted(breaks)
+        self.negations = within("negations", self.start, self.end)
         contractions = [
             CueMatch(_CONTRACTION_CUE, m.start(), m.end(), m.group(0))
             for m in _CONTRACTION.finditer(self.text, self.start, self.end)
         ]
         self.negations += contractions
         self.object_negations = [
-            *self.rules.object_negations.find(self.text, self.start, self.end), *contractions
+            *within("object_negations", self.start, self.end), *contractions
         ]
         self.attributions = self._attributions()
         self.reported_anywhere = [a for a in self.attributions if a.reported]
@@ -335,7 +356,7 @@ class _SentenceAnalysis:
         """Speech verbs with the mention next to them ("Lavrov said", "said Mr. Peskov")."""
         found: list[Attribution] = []
         speakers = [m for m in self.mentions if m.kind != "reporter"]
-        for verb in self.rules.speech.find(self.text, self.start, self.end):
+        for verb in self.article.within("speech", self.start, self.end):
             speaker = self._adjacent_speaker(speakers, verb.start, verb.end)
             found.append(Attribution(verb.start, verb.end, speaker, False, verb.text))
         for mention in self.mentions:
@@ -349,16 +370,16 @@ class _SentenceAnalysis:
         before = [
             m for m in speakers
             if m.end <= start and not m.possessive
-            and _words_between(self.text, m.end, start) <= _ATTRIBUTION_GAP
-            and not re.search(r"[.;:“”\"]", self.text[m.end : start])
+            and self.article.words(m.end, start) <= _ATTRIBUTION_GAP
+            and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
             and self.clause_of(m.start) == self.clause_of(start)
         ]
         if before:
             return self._resolve(before[-1])
         after = [
             m for m in speakers
-            if m.start >= end and _words_between(self.text, end, m.start) <= 1
-            and not re.search(r"[.;:“”\",]", self.text[end : m.start])
+            if m.start >= end and self.article.words(end, m.start) <= 1
+            and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
         ]
         return self._resolve(after[0]) if after else None
 
@@ -369,7 +390,7 @@ class _SentenceAnalysis:
         for negation in self.negations:
             if negation.end <= cue.start and not (negation.start < cue.end and cue.start < negation.end):
                 if (
-                    _words_between(self.text, negation.end, cue.start) < window
+                    self.article.words(negation.end, cue.start) < window
                     and self.clause_of(negation.start) == self.clause_of(cue.start)
                 ):
                     return negation
@@ -412,9 +433,8 @@ class _SentenceAnalysis:
     def _excluded(self, issue: CueMatch) -> bool:
         """"observers, rather than peacekeepers": an issue named only to be set aside."""
         return any(
-            e.end <= issue.start and _words_between(self.text, e.end, issue.start) <= 2
-            for e in self.rules.exclusions.find(self.text, max(self.start, issue.start - 40),
-                                                issue.start)
+            e.end <= issue.start and self.article.words(e.end, issue.start) <= 2
+            for e in self.article.within("exclusions", max(self.start, issue.start - 40), issue.start)
         )
 
     def _modal_subject_issues(self, cue: CueMatch, lo: int) -> list[CueMatch]:
@@ -422,24 +442,24 @@ class _SentenceAnalysis:
         return [
             i for i in self.issues
             if lo <= i.start and i.end <= cue.start
-            and _words_between(self.text, i.end, cue.start) <= 2
+            and self.article.words(i.end, cue.start) <= 2
         ]
 
     def _object_negation(self, cue: CueMatch, issue: CueMatch) -> CueMatch | None:
         if issue.end <= cue.start:  # the issue is the modal's subject: "NATO expansion must stop"
-            for negation in self.rules.after_negations.find(self.text, cue.end, self.end):
-                if _words_between(self.text, cue.end, negation.start) <= 2:
+            for negation in self.article.within("after_negations", cue.end, self.end):
+                if self.article.words(cue.end, negation.start) <= 2:
                     return negation
             return None
-        for negation in self.rules.after_negations.find(
-            self.text, issue.end, min(self.end, issue.end + 30)
+        for negation in self.article.within(
+            "after_negations", issue.end, min(self.end, issue.end + 30)
         ):
-            if _words_between(self.text, issue.end, negation.start) <= 1:
+            if self.article.words(issue.end, negation.start) <= 1:
                 return negation
         for negation in self.object_negations:
             if (
                 cue.end <= negation.start and negation.end <= issue.start
-                and _words_between(self.text, negation.end, issue.start) <= 3
+                and self.article.words(negation.end, issue.start) <= 3
             ):
                 return negation
         return None
@@ -468,7 +488,7 @@ class _SentenceAnalysis:
             if mention.end > cue.start or mention.start < lo or mention.kind == "reporter":
                 continue
             if mention.possessive and (
-                _words_between(self.text, mention.end, cue.start) > _POSSESSIVE_REACH
+                self.article.words(mention.end, cue.start) > _POSSESSIVE_REACH
             ):
                 continue
             if not mention.possessive and _PREPOSITION_BEFORE.search(
@@ -477,7 +497,7 @@ class _SentenceAnalysis:
                 continue  # "troops from NATO countries": an object, not a subject
             if any(
                 mention.end <= i.start and i.end <= cue.start
-                and _words_between(self.text, mention.end, i.start) == 0
+                and self.article.words(mention.end, i.start) == 0
                 for i in self.issues
             ):
                 continue  # "Ukraine in NATO is a red line": part of the issue's phrase
@@ -491,12 +511,10 @@ class _SentenceAnalysis:
         has no holder at all: the sentence's subject did not do it.
         """
         adjectival = cue.text.lower().endswith(("able", "line", "lines", "starter"))
-        match = re.match(
-            r"\s+(?:by|to|for)\s+" if adjectival else r"\s+by\s+", self.text[cue.end : cue.end + 12]
-        )
+        match = (_AGENT_ADJECTIVAL if adjectival else _AGENT).match(self.text, cue.end, cue.end + 12)
         if not match:
             return None
-        position = cue.end + match.end()
+        position = match.end()
         for mention in self.mentions:
             if mention.start == position and mention.kind in ("actor", "person", "non_speaker"):
                 return mention
@@ -625,7 +643,7 @@ class _SentenceAnalysis:
         """"would accept EU membership but never NATO": a negated issue borrows the stance."""
         stance_clauses = {self.clause_of(s.start) for s in self.stances}
         bare = [
-            m for m in self.rules.elliptical_issues.find(self.text, self.start, self.end)
+            m for m in self.article.within("elliptical", self.start, self.end)
             if not self._overlaps_issue(m.start, m.end)
         ]
         for issue in [*self.issues, *bare]:
@@ -711,8 +729,8 @@ def analyse(text: str, article_date: dt.date, ruleset: RuleSet, title: str | Non
     full = f"{title.strip()}\n{text}" if title and title.strip() else text
     title_end = len(title.strip()) if title and title.strip() else -1
     article = _Article(full, ruleset)
-    stance_starts = sorted(m.start for m in article.stances)
-    issue_starts = sorted(m.start for m in article.issues)
+    stance_starts = [m.start for m in article.stances if m.label != NOT_A_STANCE]
+    issue_starts = [m.start for m in article.issues]
     results: list[SentenceResult] = []
     for paragraph in paragraphs(full):
         if not every_sentence and not (

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from monitor.rules.matcher import Cue, CueLayer, _atoms
+from monitor.rules.matcher import Cue, PhraseIndex, Scan, phrase_atoms
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +32,7 @@ class RulesError(ValueError):
 
 def _check_phrase(phrase: str) -> str:
     try:
-        _atoms(phrase)
+        phrase_atoms(phrase)
     except ValueError as exc:
         raise ValueError(str(exc)) from None
     return phrase
@@ -159,7 +159,6 @@ class RulesSpec(_Strict):
     non_speakers: list[str] = Field(default_factory=list)
     reporting: list[str] = Field(default_factory=list)
     speech_verbs: list[str] = Field(min_length=1)
-    first_person: list[str] = Field(default_factory=lambda: ["we", "i", "our", "us"])
     clause_breaks: list[str] = Field(default_factory=lambda: ["but", "while", "whereas"])
     issues: dict[str, IssueSpec] = Field(min_length=1)
     stances: dict[Stance, StanceSpec]
@@ -244,7 +243,6 @@ class RuleSet:
                     mentions.append(Cue(alias, "actor", info))
         mentions += [Cue(p, "non_speaker") for p in spec.non_speakers]
         mentions += [Cue(p, "reporter") for p in spec.reporting]
-        self.mentions = CueLayer(mentions)
         stance_cues: list[Cue] = []
         for stance, stance_spec in spec.stances.items():
             for item in stance_spec.cues:
@@ -254,7 +252,6 @@ class RuleSet:
                 phrase, weight = _cue_text(item)
                 stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, True)))
         stance_cues += [Cue(p, NOT_A_STANCE) for p in spec.not_stances]
-        self.stances = CueLayer(stance_cues)
         issue_cues: list[Cue] = []
         for issue, issue_spec in spec.issues.items():
             for items, negative in ((issue_spec.cues, False), (issue_spec.negative_cues, True)):
@@ -263,19 +260,28 @@ class RuleSet:
                     issue_cues.append(
                         Cue(phrase, issue, IssueInfo(issue, weight, negative, issue_spec.negatable))
                     )
-        self.issues = CueLayer(issue_cues)
-        self.elliptical_issues = CueLayer([
+        elliptical = [
             Cue(phrase, issue, IssueInfo(issue, weight, False, issue_spec.negatable))
             for issue, issue_spec in spec.issues.items()
             for phrase, weight in map(_cue_text, issue_spec.elliptical_cues)
-        ])
-        self.speech = CueLayer([Cue(p, "speech") for p in spec.speech_verbs])
-        self.negations = CueLayer([Cue(p, "not") for p in spec.negation.cues])
-        self.object_negations = CueLayer([Cue(p, "not") for p in spec.negation.object_cues])
-        self.after_negations = CueLayer([Cue(p, "not") for p in spec.negation.after_cues])
-        self.exclusions = CueLayer([Cue(p, "except") for p in spec.negation.exclusion_cues])
-        self.first_person = CueLayer([Cue(p, "we") for p in spec.first_person])
-        self.clause_breaks = CueLayer([Cue(p, "break") for p in spec.clause_breaks])
+        ]
+        negation = spec.negation
+        self.index = PhraseIndex({
+            "mentions": mentions,
+            "stances": stance_cues,
+            "issues": issue_cues,
+            "elliptical": elliptical,
+            "speech": [Cue(p, "speech") for p in spec.speech_verbs],
+            "negations": [Cue(p, "not") for p in negation.cues],
+            "object_negations": [Cue(p, "not") for p in negation.object_cues],
+            "after_negations": [Cue(p, "not") for p in negation.after_cues],
+            "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
+            "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
+        })
+
+    def scan(self, text: str) -> Scan:
+        """All cue layers' matches in a text, in one pass."""
+        return self.index.scan(text)
 
     @property
     def issue_names(self) -> list[str]:

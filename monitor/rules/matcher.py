@@ -1,27 +1,30 @@
-"""Precompiled cue matching: every phrase of one layer in a single trie-shaped regex pass.
+"""Precompiled cue matching: every cue of every layer found in one pass over a text's words.
 
-A layer (stance cues, issue cues, actor names...) is compiled once into one regular expression
-whose alternatives share prefixes, so a text is scanned once per layer however many cues there
-are. Each phrase ends in an empty named group, so a match says exactly which cue produced it.
+Like spaCy's PhraseMatcher: the text is cut into word tokens once (one C-level regex pass), and
+one trie of all cue phrases, keyed by lower-cased token, is walked from each token. A dictionary
+miss ends the walk at once, so the cost is about one lookup per word however many cues there are.
+Within a layer the longest cue wins and matches do not overlap; layers are independent.
 
 Cue syntax (kept small so a domain expert can write it):
-  * words separated by spaces match any run of whitespace (and a stray quote mark);
-  * ``word*`` matches any word starting with ``word`` (``demand*``: demands, demanded...);
-  * ``...`` between words allows a gap of up to three words;
-  * an apostrophe matches both ' and ’; matching ignores case.
+  * words match case-insensitively, across whitespace, quote marks and dots ("U.N.", “neutral” status);
+  * ``word*`` matches any word starting with ``word`` (at least three letters: ``demand*``);
+  * ``...`` between words allows a gap of up to three words within a sentence;
+  * a cue word without "'s" also matches the possessive ("Russia" matches "Russia's");
+  * an apostrophe matches both ' and ’.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-_QUOTE_CHARS = "\"“”‘’«»"
-_SEPARATOR = rf"[{_QUOTE_CHARS}]?\s+[{_QUOTE_CHARS}]?"
-_GAP = r"(?:\s+[^\s.;:!?]+){0,3}?"
-_END = "\x00"
+_TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
+_JOINER = re.compile(r"[\s\"“”‘’«».\-]*")
+_GAP_STOP = re.compile(r"[.;:!?]\s")
+_MAX_GAP = 3
+_WILD_STEM = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,92 +50,158 @@ class CueMatch:
         return self.cue.label
 
 
-def _atoms(phrase: str) -> list[str]:
-    """Regex atoms for one cue phrase: one per word (gap markers stay as ``...``)."""
-    words = phrase.strip().split()
-    if not words:
-        raise ValueError("an empty cue phrase")
-    atoms: list[str] = []
-    for word in words:
+@dataclass(frozen=True, slots=True)
+class Scan:
+    """One text's matches per layer, plus where each word starts (to count words cheaply)."""
+
+    matches: dict[str, list[CueMatch]]
+    word_starts: list[int]
+
+
+@dataclass(slots=True)
+class _Node:
+    children: dict[str, _Node] = field(default_factory=dict)
+    wild: dict[str, list[tuple[str, _Node]]] = field(default_factory=dict)
+    gap: _Node | None = None
+    ends: dict[str, Cue] = field(default_factory=dict)
+
+
+def _norm(word: str) -> str:
+    return word.lower().replace("’", "'")
+
+
+def phrase_atoms(phrase: str) -> list[tuple[str, str]]:
+    """A cue phrase as (kind, token) atoms: ("word", w), ("wild", stem) or ("gap", "")."""
+    atoms: list[tuple[str, str]] = []
+    for word in phrase.split():
         if word == "...":
-            atoms.append("...")
-            continue
-        wildcard = word.endswith("*")
-        core = word.rstrip("*")
-        if not core:
-            raise ValueError(f"cue {phrase!r}: a wildcard needs a word before '*'")
-        escaped = re.sub("['’]", "['’]", re.escape(core))
-        atoms.append(escaped + (r"[\w'’-]*" if wildcard else ""))
-    if atoms[0] == "..." or atoms[-1] == "...":
+            atoms.append(("gap", ""))
+        elif word.endswith("*"):
+            stem = _norm(word.rstrip("*"))
+            if len(stem) < _WILD_STEM or not _TOKEN.fullmatch(stem):
+                raise ValueError(
+                    f"cue {phrase!r}: a wildcard needs a stem of {_WILD_STEM}+ letters before '*'"
+                )
+            atoms.append(("wild", stem))
+        else:
+            atoms += [("word", _norm(token)) for token in _TOKEN.findall(word)]
+    words = [a for a in atoms if a[0] != "gap"]
+    if not words:
+        raise ValueError(f"cue {phrase!r} has no word in it")
+    if atoms[0][0] == "gap" or atoms[-1][0] == "gap":
         raise ValueError(f"cue {phrase!r}: '...' must stand between two words")
+    if any(a[0] == "gap" and b[0] == "gap" for a, b in zip(atoms, atoms[1:])):
+        raise ValueError(f"cue {phrase!r}: two '...' in a row")
     return atoms
 
 
-def _trie_regex(node: dict[str, Any], first: bool) -> str:
-    """Regex for a trie node: longer continuations first, the phrase end (a marker) last."""
-    branches: list[str] = []
-    end_marker: str | None = None
-    # Longer atoms first: "Ukraine['’]s" must be tried before "Ukraine" (re takes the first fit).
-    for atom, child in sorted(node.items(), key=lambda item: (-len(item[0]), item[0])):
-        if atom == _END:
-            end_marker = child
-            continue
-        if atom == "...":
-            prefix = _GAP + r"\s+"
-        else:
-            prefix = ("" if first else _SEPARATOR) + atom
-        branches.append(prefix + _trie_regex(child, first=False) if atom != "..." else
-                        prefix + _trie_regex_after_gap(child))
-    if end_marker is not None:
-        branches.append(f"(?P<{end_marker}>)")
-    if len(branches) == 1:
-        return branches[0]
-    return "(?:" + "|".join(branches) + ")"
+class PhraseIndex:
+    """All cue layers in one token trie; ``scan`` returns each layer's matches in text order."""
 
+    def __init__(self, layers: Mapping[str, Sequence[Cue]]) -> None:
+        self.layers = list(layers)
+        self._root = _Node()
+        for layer, cues in layers.items():
+            for cue in cues:
+                node = self._root
+                for kind, token in phrase_atoms(cue.phrase):
+                    node = self._step(node, kind, token)
+                node.ends.setdefault(layer, cue)  # the same phrase twice: the first one wins
 
-def _trie_regex_after_gap(node: dict[str, Any]) -> str:
-    """After a gap the next word needs no separator: the gap already ate the whitespace."""
-    branches = []
-    for atom, child in sorted(node.items(), key=lambda item: (-len(item[0]), item[0])):
-        if atom in (_END, "..."):
-            raise ValueError("'...' must be followed by a word")
-        branches.append(atom + _trie_regex(child, first=False))
-    return branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    @staticmethod
+    def _step(node: _Node, kind: str, token: str) -> _Node:
+        if kind == "gap":
+            if node.gap is None:
+                node.gap = _Node()
+            return node.gap
+        if kind == "wild":
+            bucket = node.wild.setdefault(token[:_WILD_STEM], [])
+            for stem, child in bucket:
+                if stem == token:
+                    return child
+            child = _Node()
+            bucket.append((token, child))
+            return child
+        return node.children.setdefault(token, _Node())
+
+    @staticmethod
+    def _next(node: _Node, token: str) -> list[_Node]:
+        found = []
+        child = node.children.get(token)
+        if child is not None:
+            found.append(child)
+        if token.endswith("'s"):
+            child = node.children.get(token[:-2])
+            if child is not None:
+                found.append(child)
+        if node.wild:
+            for stem, child in node.wild.get(token[:_WILD_STEM], ()):
+                if token.startswith(stem):
+                    found.append(child)
+        return found
+
+    def scan(self, text: str) -> Scan:
+        """Every layer's longest, non-overlapping cue matches in ``text``, and its word starts."""
+        lowered = text.lower().replace("’", "'")
+        if len(lowered) != len(text):  # a few characters change length when lower-cased
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+            lowered = lowered.replace("’", "'")
+        words = list(_TOKEN.finditer(lowered))
+        tokens = [word.group() for word in words]
+        results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
+        free = dict.fromkeys(self.layers, 0)
+        root = self._root
+        children, wild = root.children, root.wild
+        spans: list[tuple[int, int]] = [word.span() for word in words]
+        for index, token in enumerate(tokens):
+            if not (
+                token in children
+                or token[:_WILD_STEM] in wild
+                or (token.endswith("'s") and token[:-2] in children)
+            ):
+                continue
+            best: dict[str, tuple[int, Cue]] = {}
+            for node in self._next(root, token):
+                self._walk(node, index, tokens, spans, text, best)
+            for layer, (last, cue) in best.items():
+                if index < free[layer]:
+                    continue
+                start, end = spans[index][0], spans[last][1]
+                results[layer].append(CueMatch(cue, start, end, text[start:end]))
+                free[layer] = last + 1
+        return Scan(results, [span[0] for span in spans])
+
+    def _walk(self, node: _Node, index: int, tokens: list[str], spans: list[tuple[int, int]],
+              text: str, best: dict[str, tuple[int, Cue]]) -> None:
+        """Follow the trie from ``node`` (which consumed token ``index``), keeping longest ends."""
+        for layer, cue in node.ends.items():
+            if layer not in best or best[layer][0] < index:
+                best[layer] = (index, cue)
+        following = index + 1
+        if following >= len(tokens):
+            return
+        if node.children or node.wild:
+            nexts = self._next(node, tokens[following])
+            if nexts and _JOINER.fullmatch(text, spans[index][1], spans[following][0]):
+                for child in nexts:
+                    self._walk(child, following, tokens, spans, text, best)
+        if node.gap is not None:
+            for skip in range(0, _MAX_GAP + 1):
+                target = following + skip
+                if target >= len(tokens):
+                    break
+                if _GAP_STOP.search(text, spans[index][1], spans[target][0]):
+                    break
+                for child in self._next(node.gap, tokens[target]):
+                    self._walk(child, target, tokens, spans, text, best)
 
 
 class CueLayer:
-    """All cues of one layer compiled into one regex; ``find`` scans a text once."""
+    """A single layer, for callers that need just one (and for tests)."""
 
     def __init__(self, cues: Sequence[Cue]) -> None:
-        self.cues = list(cues)
-        trie: dict[str, Any] = {}
-        self._by_group: dict[str, Cue] = {}
-        for index, cue in enumerate(self.cues):
-            node = trie
-            for atom in _atoms(cue.phrase):
-                node = node.setdefault(atom, {})
-            group = f"c{index}"
-            if _END in node:  # the same phrase twice: the first definition wins
-                continue
-            node[_END] = group
-            self._by_group[group] = cue
-        if not trie:
-            self._regex: re.Pattern[str] | None = None
-            return
-        body = _trie_regex(trie, first=True)
-        self._regex = re.compile(rf"(?<![\w])(?:{body})(?![\w])", re.IGNORECASE)
+        self._index = PhraseIndex({"layer": cues})
 
-    def find(self, text: str, start: int = 0, end: int | None = None) -> Iterator[CueMatch]:
-        """Non-overlapping, longest-first matches of this layer's cues in ``text[start:end]``."""
-        if self._regex is None:
-            return
-        stop = len(text) if end is None else end
-        for match in self._regex.finditer(text, start, stop):
-            group = match.lastgroup
-            if group is None:
-                continue
-            yield CueMatch(self._by_group[group], match.start(), match.end(), match.group(0))
-
-    def search(self, text: str) -> bool:
-        """True when any cue of the layer occurs in the text (a cheap pre-filter)."""
-        return self._regex is not None and self._regex.search(text) is not None
+    def find(self, text: str) -> list[CueMatch]:
+        """Longest, non-overlapping matches of this layer's cues in ``text``."""
+        return self._index.scan(text).matches["layer"]

@@ -36,8 +36,67 @@ def paragraphs(text: str) -> Iterator[Span]:
             yield Span(match.start(), match.end())
 
 
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    from pysbd.lang.english import English
+
+    return frozenset(a.lower() for a in English.Abbreviation.ABBREVIATIONS)
+
+
+_BOUNDARY = re.compile(r"(?<=[^\s.!?])([.!?]+)\s+(?=\S)")
+_LAST_WORD = re.compile(r"(\S+)$")
+_QUOTE_CHARS = frozenset("\"“”«»‘’'()")
+
+
+def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
+    """Split a paragraph whose every boundary is unambiguous; None sends it to pysbd.
+
+    Unambiguous: no quotation marks or brackets in the paragraph, and each ". " follows a word of
+    three or more letters/digits that is not one of pysbd's abbreviations and precedes a capital.
+    pysbd handles everything else ("Mr.", "U.S.-led", "Vladimir V. Putin", quoted speech).
+    """
+    stripped = len(chunk.rstrip())
+    if not any(m.end() < stripped for m in _BOUNDARY.finditer(chunk)):
+        return [(0, stripped)]  # one sentence: nothing to decide
+    if any(char in _QUOTE_CHARS for char in chunk):
+        return None
+    pieces: list[tuple[int, int]] = []
+    cursor = 0
+    for match in _BOUNDARY.finditer(chunk):
+        following = chunk[match.end()]
+        word = _LAST_WORD.search(chunk, cursor, match.start())
+        if word is None or not (following.isupper() or following.isdigit()):
+            return None
+        token = word.group(1)
+        if (
+            len(token) < 3 or not token.isalnum()
+            or token.lower() in _abbreviations()
+        ):
+            return None
+        pieces.append((cursor, match.end(1)))
+        cursor = match.end()
+    pieces.append((cursor, len(chunk.rstrip())))
+    return pieces
+
+
 def sentences(text: str, paragraph: Span) -> list[Span]:
     """Sentences of one paragraph, as spans of the whole text (stripped of outer whitespace)."""
+    chunk = text[paragraph.start : paragraph.end]
+    plain = _plain_split(chunk)
+    if plain is not None:
+        spans = []
+        for start, end in plain:
+            piece = chunk[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                spans.append(Span(paragraph.start + start + lead,
+                                  paragraph.start + start + len(piece.rstrip())))
+        return spans
+    return pysbd_sentences(text, paragraph)
+
+
+def pysbd_sentences(text: str, paragraph: Span) -> list[Span]:
+    """Sentences of one paragraph by pysbd alone (the authority for every ambiguous case)."""
     chunk = text[paragraph.start : paragraph.end]
     spans: list[Span] = []
     cursor = 0
