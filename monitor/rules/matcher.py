@@ -25,6 +25,7 @@ _JOINER = re.compile(r"[\s\"“”‘’«».\-]*")
 _GAP_STOP = re.compile(r"[.;:!?]\s")
 _MAX_GAP = 3
 _WILD_STEM = 3
+_FIRST_STEP_CACHE = 200_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +102,7 @@ class PhraseIndex:
     def __init__(self, layers: Mapping[str, Sequence[Cue]]) -> None:
         self.layers = list(layers)
         self._root = _Node()
+        self._first_steps: dict[str, list[_Node]] = {}  # token -> trie nodes it starts
         for layer, cues in layers.items():
             for cue in cues:
                 node = self._root
@@ -150,18 +152,18 @@ class PhraseIndex:
         tokens = [word.group() for word in words]
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
-        root = self._root
-        children, wild = root.children, root.wild
+        first_steps = self._first_steps
         spans: list[tuple[int, int]] = [word.span() for word in words]
         for index, token in enumerate(tokens):
-            if not (
-                token in children
-                or token[:_WILD_STEM] in wild
-                or (token.endswith("'s") and token[:-2] in children)
-            ):
+            starts = first_steps.get(token)
+            if starts is None:
+                starts = self._next(self._root, token)
+                if len(first_steps) < _FIRST_STEP_CACHE:
+                    first_steps[token] = starts
+            if not starts:
                 continue
             best: dict[str, tuple[int, Cue]] = {}
-            for node in self._next(root, token):
+            for node in starts:
                 self._walk(node, index, tokens, spans, text, best)
             for layer, (last, cue) in best.items():
                 if index < free[layer]:

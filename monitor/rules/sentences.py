@@ -14,6 +14,7 @@ logger = logging.getLogger(__name__)
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _CLOSE_QUOTES = "”»"
+_QUOTE = re.compile(r"“[^”]*”?|«[^»]*»?|\"[^\"]*\"?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,39 +44,62 @@ def _abbreviations() -> frozenset[str]:
     return frozenset(a.lower() for a in English.Abbreviation.ABBREVIATIONS)
 
 
-_BOUNDARY = re.compile(r"(?<=[^\s.!?])([.!?]+)\s+(?=\S)")
+@lru_cache(maxsize=1)
+def _prepositive() -> frozenset[str]:
+    from pysbd.lang.english import English
+
+    return frozenset(a.lower() for a in English.Abbreviation.PREPOSITIVE_ABBREVIATIONS)
+
+
+_BOUNDARY = re.compile(r"(?<=[^\s.!?])([.!?]+)([”\"»]?)\s+(?=\S)")
 _LAST_WORD = re.compile(r"(\S+)$")
-_QUOTE_CHARS = frozenset("\"“”«»‘’'()")
+_UNSAFE = re.compile(r"[()\[\]‘]")
+_CLOSERS = "”\"»"
 
 
 def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
     """Split a paragraph whose every boundary is unambiguous; None sends it to pysbd.
 
-    Unambiguous: no quotation marks or brackets in the paragraph, and each ". " follows a word of
-    three or more letters/digits that is not one of pysbd's abbreviations and precedes a capital.
-    pysbd handles everything else ("Mr.", "U.S.-led", "Vladimir V. Putin", quoted speech).
+    Unambiguous: each ". " follows a word of three or more letters/digits that is not one of
+    pysbd's abbreviations and precedes a capital (or an opening quote and a capital); a boundary
+    inside a quotation is no boundary (as pysbd does); balanced quotes only, no brackets. pysbd
+    decides everything else ("Mr.", "U.S.-led", "Vladimir V. Putin", '.” He said').
     """
     stripped = len(chunk.rstrip())
-    if not any(m.end() < stripped for m in _BOUNDARY.finditer(chunk)):
+    boundaries = [m for m in _BOUNDARY.finditer(chunk) if m.end() < stripped]
+    if not boundaries:
         return [(0, stripped)]  # one sentence: nothing to decide
-    if any(char in _QUOTE_CHARS for char in chunk):
+    if _UNSAFE.search(chunk):
         return None
+    quotes = [m.span() for m in _QUOTE.finditer(chunk)]
+    if any(chunk[end - 1] not in _CLOSERS or end - start < 2 for start, end in quotes):
+        return None  # an unclosed quotation
     pieces: list[tuple[int, int]] = []
     cursor = 0
-    for match in _BOUNDARY.finditer(chunk):
+    for match in boundaries:
+        position = match.start(1)
+        if any(start < position < end for start, end in quotes):
+            if match.group(2):
+                return None  # '.” Next' right at a quotation's end: pysbd's call
+            continue
         following = chunk[match.end()]
+        if following in "“\"":
+            following = chunk[match.end() + 1 : match.end() + 2] or "x"
         word = _LAST_WORD.search(chunk, cursor, match.start())
-        if word is None or not (following.isupper() or following.isdigit()):
+        if word is None:
             return None
-        token = word.group(1)
-        if (
-            len(token) < 3 or not token.isalnum()
-            or token.lower() in _abbreviations()
-        ):
+        token = word.group(1).strip("”\"»")
+        if following.islower() and not match.group(2):
+            continue  # "U.S. officials": no sentence starts in lower case
+        if not (following.isupper() or following.isdigit()):
             return None
-        pieces.append((cursor, match.end(1)))
+        if (len(token) == 1 and token.isupper()) or token.lower() in _prepositive():
+            continue  # "Vladimir V. Putin", "Mr. Lavrov"
+        if len(token) < 3 or not token.isalnum() or token.lower() in _abbreviations():
+            return None
+        pieces.append((cursor, match.end(2) if match.group(2) else match.end(1)))
         cursor = match.end()
-    pieces.append((cursor, len(chunk.rstrip())))
+    pieces.append((cursor, stripped))
     return pieces
 
 
@@ -127,7 +151,6 @@ def _join_split_quotes(text: str, spans: list[Span]) -> list[Span]:
     return joined
 
 
-_QUOTE = re.compile(r"“[^”]*”?|«[^»]*»?|\"[^\"]*\"?")
 
 
 def quote_spans(text: str, paragraph: Span, min_words: int = 5) -> list[Span]:
