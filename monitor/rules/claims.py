@@ -163,9 +163,8 @@ class _Article:
             )
             found.append(Mention(match.start, match.end, match.text, match.label, info, possessive))
         taken = [(m.start, m.end) for m in found]
-        analysts: set[str] = set()
-        for match in _EXPERT_APPOSITIVE.finditer(text):
-            analysts.add(match.group("name").split()[-1])
+        appositives = list(_EXPERT_APPOSITIVE.finditer(text))
+        analysts = {match.group("name").split()[-1] for match in appositives}
         extra: list[Mention] = []
         for regex, group in ((_HONORIFIC, 0), (_SAID_NAME, "name")):
             for match in regex.finditer(text):
@@ -176,7 +175,7 @@ class _Article:
                 kind = "non_speaker" if surname in analysts else "person"
                 extra.append(Mention(start, end, match.group(group), kind))
                 taken.append((start, end))
-        for match in _EXPERT_APPOSITIVE.finditer(text):
+        for match in appositives:
             start, end = match.span("name")
             if not any(s < end and start < e for s, e in taken):
                 extra.append(Mention(start, end, match.group("name"), "non_speaker"))

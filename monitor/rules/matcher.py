@@ -148,23 +148,27 @@ class PhraseIndex:
         if len(lowered) != len(text):  # a few characters change length when lower-cased
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             lowered = lowered.replace("’", "'")
-        words = list(_TOKEN.finditer(lowered))
-        tokens = [word.group() for word in words]
+        tokens = _TOKEN.findall(lowered)
+        spans = [word.span() for word in _TOKEN.finditer(lowered)]
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
         first_steps = self._first_steps
-        spans: list[tuple[int, int]] = [word.span() for word in words]
-        for index, token in enumerate(tokens):
-            starts = first_steps.get(token)
-            if starts is None:
-                starts = self._next(self._root, token)
-                if len(first_steps) < _FIRST_STEP_CACHE:
-                    first_steps[token] = starts
-            if not starts:
-                continue
+        for token in set(tokens).difference(first_steps):
+            starts = self._next(self._root, token)
+            if len(first_steps) < _FIRST_STEP_CACHE or starts:
+                first_steps[token] = starts
+        for index in [i for i, token in enumerate(tokens) if first_steps.get(token)]:
+            starts = first_steps[tokens[index]]
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
             best: dict[str, tuple[int, Cue]] = {}
             for node in starts:
+                if not (node.ends or node.gap or node.wild or following in node.children or (
+                    following.endswith("'s") and following[:-2] in node.children
+                )):
+                    continue  # a dead end at the next word: most starts ("the", "in") end here
                 self._walk(node, index, tokens, spans, text, best)
+            if not best:
+                continue
             for layer, (last, cue) in best.items():
                 if index < free[layer]:
                     continue
