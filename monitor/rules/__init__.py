@@ -11,6 +11,7 @@ from monitor.rules.loader import (
     RulesError,
     default_ruleset,
     load_ruleset,
+    topic_ruleset,
 )
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "explain",
     "extract_claims",
     "load_ruleset",
+    "topic_ruleset",
 ]

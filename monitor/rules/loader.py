@@ -12,6 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from monitor.errors import ConfigError
 from monitor.rules.matcher import Cue, PhraseIndex, Scan, phrase_atoms
 
 logger = logging.getLogger(__name__)
@@ -26,7 +27,7 @@ NOT_A_STANCE = "_none"
 Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
 
 
-class RulesError(ValueError):
+class RulesError(ConfigError):
     """The rules YAML is invalid; the message names the file (if any) and the field."""
 
 
@@ -330,3 +331,12 @@ DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "topics" / "defaul
 def default_ruleset() -> RuleSet:
     """The shipped default topic's rules (Russia's positions on Ukraine's security guarantees)."""
     return load_ruleset(DEFAULT_RULES_PATH)
+
+
+def topic_ruleset(rules: Mapping[str, Any] | str | Path | None, topic_path: Path) -> RuleSet:
+    """A topic's ``rules:``: inline, a file relative to the topic file, or the shipped default."""
+    if rules is None:
+        return default_ruleset()
+    if isinstance(rules, (str, Path)):
+        return load_ruleset(topic_path.parent / rules)
+    return load_ruleset(rules)
