@@ -40,7 +40,6 @@ _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
 _AGENT = re.compile(r"\s+by\s+")
 _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
-_POSSESSIVE = re.compile(r"['’]s?$")
 _FOLLOWER_PUNCT = re.compile(r"[,”\"»]\s*$")
 _ATTRIBUTION_GAP = 3
 _PREPOSITION_BEFORE = re.compile(
@@ -134,6 +133,23 @@ class _Blocked(Exception):
     """A stance cue gives no claim; the message says why (shown by explain)."""
 
 
+class _Occupied:
+    """Character spans already taken by a mention, for cheap overlap checks."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._spans = sorted(spans)
+        self._starts = [start for start, _ in self._spans]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        index = bisect_right(self._starts, end - 1)  # spans starting before our end
+        return any(e > start for _, e in self._spans[max(0, index - 3) : index])
+
+    def add(self, start: int, end: int) -> None:
+        index = bisect_right(self._starts, start)
+        self._spans.insert(index, (start, end))
+        self._starts.insert(index, start)
+
+
 class _Article:
     """Matches over one article's text, shared by all its sentences."""
 
@@ -154,37 +170,37 @@ class _Article:
         self._mention_starts = [m.start for m in self.mentions]
 
     def _mentions(self) -> list[Mention]:
+        """Actors, analysts and reporter cues from the scan, plus people named by pattern
+        ("Mr. X", "said Jane Doe", "Jane Doe, a Russia expert") and he/she pronouns."""
         text = self.text
-        found: list[Mention] = []
-        for match in self.found["mentions"]:
-            info = match.cue.data if match.label == "actor" else None
-            possessive = bool(_POSSESSIVE.search(match.text)) or text.startswith(
-                ("'s", "’s"), match.end
-            )
-            found.append(Mention(match.start, match.end, match.text, match.label, info, possessive))
-        taken = [(m.start, m.end) for m in found]
+        found = [
+            Mention(match.start, match.end, match.text, match.label,
+                    match.cue.data if match.label == "actor" else None,
+                    match.text.endswith(("'s", "’s")) or text.startswith(("'s", "’s"), match.end))
+            for match in self.found["mentions"]
+        ]
+        taken = _Occupied([(m.start, m.end) for m in found])
         appositives = list(_EXPERT_APPOSITIVE.finditer(text))
         analysts = {match.group("name").split()[-1] for match in appositives}
         extra: list[Mention] = []
         for regex, group in ((_HONORIFIC, 0), (_SAID_NAME, "name")):
             for match in regex.finditer(text):
                 start, end = match.span(group)
-                if any(s < end and start < e for s, e in taken):
+                if taken.overlaps(start, end):
                     continue
                 surname = match.group(group).split()[-1]
-                kind = "non_speaker" if surname in analysts else "person"
+                kind = "person_analyst" if surname in analysts else "person"
                 extra.append(Mention(start, end, match.group(group), kind))
-                taken.append((start, end))
+                taken.add(start, end)
         for match in appositives:
             start, end = match.span("name")
-            if not any(s < end and start < e for s, e in taken):
-                extra.append(Mention(start, end, match.group("name"), "non_speaker"))
-                taken.append((start, end))
-        for mention in extra:
-            if mention.kind == "non_speaker":
-                mention.kind = "person_analyst"
-        for match in _PRONOUN.finditer(text):
-            extra.append(Mention(match.start(), match.end(), match.group(0), "pronoun"))
+            if not taken.overlaps(start, end):
+                extra.append(Mention(start, end, match.group("name"), "person_analyst"))
+                taken.add(start, end)
+        extra += [
+            Mention(match.start(), match.end(), match.group(0), "pronoun")
+            for match in _PRONOUN.finditer(text)
+        ]
         return sorted(found + extra, key=lambda m: m.start)
 
     def resolve_pronoun(self, pronoun: Mention, quotes: Sequence[Span]) -> Mention | None:
