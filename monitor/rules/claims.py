@@ -35,6 +35,7 @@ _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
 _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
+_COORDINATION = re.compile(r",|\b(?:and|or|nor)\b")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
@@ -127,6 +128,7 @@ class _Holder:
     how: str
     reported: bool
     clause: int = -1
+    cue_end: int = 0
 
 
 class _Blocked(Exception):
@@ -318,10 +320,10 @@ class _SentenceAnalysis:
         self.quotes = [q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end]
         within = article.within
         self.issues = within("issues", self.start, self.end)
-        self.stances = [
+        self.stances = self._swallow([
             s for s in within("stances", self.start, self.end)
             if s.label != NOT_A_STANCE and not self._overlaps_issue(s.start, s.end)
-        ]
+        ])
         self.mentions = [
             m for m in article.mentions_in(self.start, self.end, reporters=True)
             if not self._overlaps_issue(m.start, m.end)
@@ -343,6 +345,21 @@ class _SentenceAnalysis:
         self.result = SentenceResult(self.start, self.end, self.sentence)
 
     # -- structure -----------------------------------------------------------------------------
+
+    def _swallow(self, stances: list[CueMatch]) -> list[CueMatch]:
+        """"rejected calls for", "refuses to accept": a cue right after another is its object."""
+        kept: list[CueMatch] = []
+        for cue in stances:
+            if kept:
+                last = kept[-1]
+                if (
+                    last.label != cue.label and not last.cue.data.modal and not cue.cue.data.modal
+                    and self.article.words(last.end, cue.start) <= 2
+                    and not _SEMICOLON.search(self.text, last.end, cue.start)
+                ):
+                    continue
+            kept.append(cue)
+        return kept
 
     def _overlaps_issue(self, start: int, end: int) -> bool:
         return any(i.start < end and start < i.end for i in self.issues)
@@ -448,7 +465,7 @@ class _SentenceAnalysis:
     def _excluded(self, issue: CueMatch) -> bool:
         """"observers, rather than peacekeepers": an issue named only to be set aside."""
         return any(
-            e.end <= issue.start and self.article.words(e.end, issue.start) <= 2
+            e.end <= issue.start and self.article.words(e.end, issue.start) <= 4
             for e in self.article.within("exclusions", max(self.start, issue.start - 40), issue.start)
         )
 
@@ -588,6 +605,11 @@ class _SentenceAnalysis:
         if governing is not None and governing.speaker is not None:
             return _Holder(governing.speaker, "attribution", reported)
         if previous is not None:
+            if previous.clause == self.clause_of(cue.start) and not _COORDINATION.search(
+                self.text, previous.cue_end, cue.start
+            ):
+                raise _Blocked("a stance inside what an earlier cue governs ('proposes that X "
+                               "endorse'): not the holder's own")
             return _Holder(previous.mention, "inherited", previous.reported)
         raise _Blocked("no actor of a tracked side holds this stance")
 
@@ -643,6 +665,7 @@ class _SentenceAnalysis:
                 result.reasons.append(f"'{cue.text}': {why}")
                 continue
             holder.clause = self.clause_of(cue.start)
+            holder.cue_end = cue.end
             previous = holder
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             for issue in issues:
