@@ -146,9 +146,16 @@ def decide(
         entry = None
         if kind is not Kind.DUPLICATE:
             entry = LedgerEntry(
-                side=claim.side, issue=claim.issue, stance=claim.stance,
-                statement_date=claim.statement_date, evidence=claim.evidence, url=url,
-                claim_id=claim_id, story_id=story_id, origin="article", kind=kind.value,
+                side=claim.side,
+                issue=claim.issue,
+                stance=claim.stance,
+                statement_date=claim.statement_date,
+                evidence=claim.evidence,
+                url=url,
+                claim_id=claim_id,
+                story_id=story_id,
+                origin="article",
+                kind=kind.value,
             )
         return Decision(kind, claim, entry, previous, reason)
 
@@ -171,7 +178,8 @@ def decide(
     latest = established[-1]
     if claim.statement_date < latest.statement_date:
         return make(
-            Kind.LATE, latest,
+            Kind.LATE,
+            latest,
             f"stated {claim.statement_date}, before the latest known position "
             f"({latest.stance}, {latest.statement_date})",
         )
@@ -179,28 +187,41 @@ def decide(
     reference = next(
         (e for e in reversed(established) if stance_class(e.stance) in ("firm", "soft")), None
     )
-    if reference is not None and new_class in ("firm", "soft") and (
-        stance_class(reference.stance) != new_class
+    if (
+        reference is not None
+        and new_class in ("firm", "soft")
+        and (stance_class(reference.stance) != new_class)
     ):
         pending = {
-            e.story_id for e in relevant
-            if e.kind == Kind.POSSIBLE_SHIFT and e.story_id not in (None, story_id)
+            e.story_id
+            for e in relevant
+            if e.kind == Kind.POSSIBLE_SHIFT
+            and e.story_id not in (None, story_id)
             and stance_class(e.stance) == new_class
             and e.statement_date >= reference.statement_date
         }
         support = corroborating_stories + len(pending)
         direction = "softening" if new_class == "soft" else "hardening"
         if claim.confidence >= shift_confidence:
-            return make(Kind.SHIFT, reference,
-                        f"{direction}: {reference.stance} -> {claim.stance}, confident claim "
-                        f"({claim.confidence:.2f} >= {shift_confidence:.2f})")
+            return make(
+                Kind.SHIFT,
+                reference,
+                f"{direction}: {reference.stance} -> {claim.stance}, confident claim "
+                f"({claim.confidence:.2f} >= {shift_confidence:.2f})",
+            )
         if support >= 1:
-            return make(Kind.SHIFT, reference,
-                        f"{direction}: {reference.stance} -> {claim.stance}, "
-                        f"{support + 1} independent stories agree")
-        return make(Kind.POSSIBLE_SHIFT, reference,
-                    f"{direction}: {reference.stance} -> {claim.stance}, but one story with "
-                    f"confidence {claim.confidence:.2f} < {shift_confidence:.2f}")
+            return make(
+                Kind.SHIFT,
+                reference,
+                f"{direction}: {reference.stance} -> {claim.stance}, "
+                f"{support + 1} independent stories agree",
+            )
+        return make(
+            Kind.POSSIBLE_SHIFT,
+            reference,
+            f"{direction}: {reference.stance} -> {claim.stance}, but one story with "
+            f"confidence {claim.confidence:.2f} < {shift_confidence:.2f}",
+        )
     if firm and not any(e.stance in FIRM for e in established):
         return make(Kind.NEW_DEMAND, None, "first firm stance on this issue")
     return make(Kind.REITERATION, reference or latest, "same line as the current position")
@@ -225,9 +246,13 @@ def process(
         key = (claim.side, claim.issue)
         entries = working.setdefault(key, [])
         decision = decide(
-            entries, claim, story_id=observation.story_id,
-            corroborating_stories=observation.corroborating_stories, url=observation.url,
-            claim_id=observation.claim_id, shift_confidence=shift_confidence,
+            entries,
+            claim,
+            story_id=observation.story_id,
+            corroborating_stories=observation.corroborating_stories,
+            url=observation.url,
+            claim_id=observation.claim_id,
+            shift_confidence=shift_confidence,
             other_similarity=other_similarity,
         )
         if decision.entry is not None:
@@ -241,8 +266,14 @@ def baseline_entries(ruleset: RuleSet) -> list[LedgerEntry]:
     """The topic's dated baseline as ledger entries (``origin='baseline'``)."""
     return [
         LedgerEntry(
-            side=b.side, issue=b.issue, stance=b.stance, statement_date=b.date,
-            evidence=b.evidence, url=b.url, origin="baseline", kind=Kind.BASELINE.value,
+            side=b.side,
+            issue=b.issue,
+            stance=b.stance,
+            statement_date=b.date,
+            evidence=b.evidence,
+            url=b.url,
+            origin="baseline",
+            kind=Kind.BASELINE.value,
         )
         for b in ruleset.spec.baseline
     ]
@@ -284,8 +315,12 @@ def summarise(entries: Sequence[LedgerEntry]) -> PositionSummary | None:
         run.append(entry)
     first = run[-1]
     return PositionSummary(
-        side=current.side, issue=current.issue, stance=current.stance, since=first.statement_date,
-        last_stated=current.statement_date, times_stated=len(run), last_evidence=current.evidence,
+        side=current.side,
+        issue=current.issue,
+        stance=current.stance,
+        since=first.statement_date,
+        last_stated=current.statement_date,
+        times_stated=len(run),
+        last_evidence=current.evidence,
         last_url=current.url,
     )
-

@@ -12,11 +12,33 @@ import re
 from dataclasses import dataclass
 
 _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"]
-_MONTHS = ["january", "february", "march", "april", "may", "june", "july", "august",
-           "september", "october", "november", "december"]
-_MONTH_RE = "|".join(m.capitalize() for m in _MONTHS) + r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
-_ABBREVIATIONS = {"jan.": 1, "feb.": 2, "aug.": 8, "sep.": 9, "sept.": 9, "oct.": 10, "nov.": 11,
-                  "dec.": 12}
+_MONTHS = [
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+]
+_MONTH_RE = (
+    "|".join(m.capitalize() for m in _MONTHS) + r"|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\."
+)
+_ABBREVIATIONS = {
+    "jan.": 1,
+    "feb.": 2,
+    "aug.": 8,
+    "sep.": 9,
+    "sept.": 9,
+    "oct.": 10,
+    "nov.": 11,
+    "dec.": 12,
+}
 
 _EXPRESSION = re.compile(
     rf"""
@@ -26,7 +48,8 @@ _EXPRESSION = re.compile(
       | (?P<dm>(?P<dm_day>\d{{1,2}})\s+(?P<dm_month>{_MONTH_RE})(?:\s+(?P<dm_year>(?:19|20)\d\d))?)
       | (?:in|In|since|Since|during|During|last|Last|this|This)\s+(?P<m>{_MONTH_RE})
             (?:\s+(?P<m_year>(?:19|20)\d\d))?\b
-      | (?:on|On|last|Last|this|This)\s+(?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)
+      | (?:on|On|last|Last|this|This)\s+
+            (?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)
       | (?i:(?P<yesterday>yesterday))
       | (?i:(?P<today>today|tonight|this\s+morning|this\s+afternoon|this\s+evening))
       | (?i:(?P<this_week>this\s+week|earlier\s+this\s+week))

@@ -48,8 +48,9 @@ class SentenceExplanation:
         return "\n".join(lines)
 
 
-def explain(text: str, article_date: dt.date, ruleset: RuleSet,
-            title: str | None = None) -> list[SentenceExplanation]:
+def explain(
+    text: str, article_date: dt.date, ruleset: RuleSet, title: str | None = None
+) -> list[SentenceExplanation]:
     """Every sentence of the text with its claims or the reasons it has none."""
     return [
         SentenceExplanation(

@@ -93,7 +93,9 @@ class IssueSpec(_Strict):
     elliptical_cues: list[CueItem] = Field(default_factory=list)
     negatable: bool = True
 
-    _c = field_validator("cues", "negative_cues", "elliptical_cues")(classmethod(lambda cls, v: _check_cues(v)))
+    _c = field_validator("cues", "negative_cues", "elliptical_cues")(
+        classmethod(lambda cls, v: _check_cues(v))
+    )
 
 
 class StanceSpec(_Strict):
@@ -125,8 +127,13 @@ class ConfidenceSpec(_Strict):
 
     actor_kind: dict[ActorKind, float] = Field(
         default_factory=lambda: {
-            "leader": 0.9, "official": 0.9, "spokesperson": 0.9, "institution": 0.8,
-            "document": 0.8, "collective": 0.75, "country": 0.65,
+            "leader": 0.9,
+            "official": 0.9,
+            "spokesperson": 0.9,
+            "institution": 0.8,
+            "document": 0.8,
+            "collective": 0.75,
+            "country": 0.65,
         }
     )
     quote_bonus: float = Field(default=0.05, ge=0, le=0.5)
@@ -267,18 +274,20 @@ class RuleSet:
             for phrase, weight in map(_cue_text, issue_spec.elliptical_cues)
         ]
         negation = spec.negation
-        self.index = PhraseIndex({
-            "mentions": mentions,
-            "stances": stance_cues,
-            "issues": issue_cues,
-            "elliptical": elliptical,
-            "speech": [Cue(p, "speech") for p in spec.speech_verbs],
-            "negations": [Cue(p, "not") for p in negation.cues],
-            "object_negations": [Cue(p, "not") for p in negation.object_cues],
-            "after_negations": [Cue(p, "not") for p in negation.after_cues],
-            "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
-            "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
-        })
+        self.index = PhraseIndex(
+            {
+                "mentions": mentions,
+                "stances": stance_cues,
+                "issues": issue_cues,
+                "elliptical": elliptical,
+                "speech": [Cue(p, "speech") for p in spec.speech_verbs],
+                "negations": [Cue(p, "not") for p in negation.cues],
+                "object_negations": [Cue(p, "not") for p in negation.object_cues],
+                "after_negations": [Cue(p, "not") for p in negation.after_cues],
+                "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
+                "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
+            }
+        )
 
     def scan(self, text: str) -> Scan:
         """All cue layers' matches in a text, in one pass."""

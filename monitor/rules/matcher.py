@@ -6,7 +6,8 @@ miss ends the walk at once, so the cost is about one lookup per word however man
 Within a layer the longest cue wins and matches do not overlap; layers are independent.
 
 Cue syntax (kept small so a domain expert can write it):
-  * words match case-insensitively, across whitespace, quote marks and dots ("U.N.", “neutral” status);
+  * words match case-insensitively, across whitespace, quote marks and dots ("U.N.",
+    “neutral” status);
   * ``word*`` matches any word starting with ``word`` (at least three letters: ``demand*``);
   * ``...`` between words allows a gap of up to three words within a sentence;
   * a cue word without "'s" also matches the possessive ("Russia" matches "Russia's");
@@ -162,9 +163,13 @@ class PhraseIndex:
             following = tokens[index + 1] if index + 1 < len(tokens) else ""
             best: dict[str, tuple[int, Cue]] = {}
             for node in starts:
-                if not (node.ends or node.gap or node.wild or following in node.children or (
-                    following.endswith("'s") and following[:-2] in node.children
-                )):
+                if not (
+                    node.ends
+                    or node.gap
+                    or node.wild
+                    or following in node.children
+                    or (following.endswith("'s") and following[:-2] in node.children)
+                ):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
                 self._walk(node, index, tokens, spans, text, best)
             if not best:
@@ -177,8 +182,15 @@ class PhraseIndex:
                 free[layer] = last + 1
         return Scan(results, [span[0] for span in spans])
 
-    def _walk(self, node: _Node, index: int, tokens: list[str], spans: list[tuple[int, int]],
-              text: str, best: dict[str, tuple[int, Cue]]) -> None:
+    def _walk(
+        self,
+        node: _Node,
+        index: int,
+        tokens: list[str],
+        spans: list[tuple[int, int]],
+        text: str,
+        best: dict[str, tuple[int, Cue]],
+    ) -> None:
         """Follow the trie from ``node`` (which consumed token ``index``), keeping longest ends."""
         for layer, cue in node.ends.items():
             if layer not in best or best[layer][0] < index:

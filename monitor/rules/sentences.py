@@ -54,7 +54,7 @@ def _prepositive() -> frozenset[str]:
 _BOUNDARY = re.compile(r"(?<=[^\s.!?])([.!?]+)([”\"»]?)\s+(?=\S)")
 _LAST_WORD = re.compile(r"(\S+)$")
 _UNSAFE = re.compile(r"[()\[\]‘]")
-_CLOSERS = "”\"»"
+_CLOSERS = '”"»'
 
 
 def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
@@ -83,12 +83,12 @@ def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
                 return None  # '.” Next' right at a quotation's end: pysbd's call
             continue
         following = chunk[match.end()]
-        if following in "“\"":
+        if following in '“"':
             following = chunk[match.end() + 1 : match.end() + 2] or "x"
         word = _LAST_WORD.search(chunk, cursor, match.start())
         if word is None:
             return None
-        token = word.group(1).strip("”\"»")
+        token = word.group(1).strip('”"»')
         if following.islower() and not match.group(2):
             continue  # "U.S. officials": no sentence starts in lower case
         if not (following.isupper() or following.isdigit()):
@@ -113,8 +113,12 @@ def sentences(text: str, paragraph: Span) -> list[Span]:
             piece = chunk[start:end]
             lead = len(piece) - len(piece.lstrip())
             if piece.strip():
-                spans.append(Span(paragraph.start + start + lead,
-                                  paragraph.start + start + len(piece.rstrip())))
+                spans.append(
+                    Span(
+                        paragraph.start + start + lead,
+                        paragraph.start + start + len(piece.rstrip()),
+                    )
+                )
         return spans
     return pysbd_sentences(text, paragraph)
 
@@ -142,15 +146,15 @@ def _join_split_quotes(text: str, spans: list[Span]) -> list[Span]:
     joined: list[Span] = []
     for span in spans:
         piece = text[span.start : span.end]
-        if joined and piece[:1].islower() and text[joined[-1].end - 1 : joined[-1].end] in (
-            _CLOSE_QUOTES + '"'
+        if (
+            joined
+            and piece[:1].islower()
+            and text[joined[-1].end - 1 : joined[-1].end] in (_CLOSE_QUOTES + '"')
         ):
             joined[-1] = Span(joined[-1].start, span.end)
             continue
         joined.append(span)
     return joined
-
-
 
 
 def quote_spans(text: str, paragraph: Span, min_words: int = 5) -> list[Span]:

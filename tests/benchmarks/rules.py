@@ -2,7 +2,8 @@
 
 Prints one JSON line. The pages are realistic news pages on the default topic (navigation,
 teasers, scripts, share links, footer around 15-30 paragraphs: about 40% on the topic's
-positions, quotes, analysts' views and other sides, the rest background; the NYT seed is ~30%). Target: the engine adds at most 10% to extraction's cost.
+positions, quotes, analysts' views and other sides, the rest background; the NYT seed is ~30%).
+Target: the engine adds at most 10% to extraction's cost.
 
     python tests/benchmarks/rules.py [--articles 1000] [--seed 7]
 """
@@ -20,11 +21,30 @@ import trafilatura
 
 from monitor.rules import default_ruleset, extract_claims
 
-RUSSIANS = ["Mr. Putin", "President Vladimir V. Putin", "Mr. Lavrov", "Dmitri S. Peskov, the Kremlin "
-            "spokesman,", "Ms. Zakharova", "Mr. Medvedev", "Yuri Ushakov, a Kremlin aide,",
-            "The Kremlin", "Moscow", "Russia", "Russian negotiators", "The Russian Foreign Ministry"]
-OTHERS = ["Mr. Zelensky", "Ukraine's foreign minister", "Mr. Trump", "Mr. Rubio", "Mr. Macron",
-          "European officials", "NATO officials", "Mr. Starmer"]
+RUSSIANS = [
+    "Mr. Putin",
+    "President Vladimir V. Putin",
+    "Mr. Lavrov",
+    "Dmitri S. Peskov, the Kremlin spokesman,",
+    "Ms. Zakharova",
+    "Mr. Medvedev",
+    "Yuri Ushakov, a Kremlin aide,",
+    "The Kremlin",
+    "Moscow",
+    "Russia",
+    "Russian negotiators",
+    "The Russian Foreign Ministry",
+]
+OTHERS = [
+    "Mr. Zelensky",
+    "Ukraine's foreign minister",
+    "Mr. Trump",
+    "Mr. Rubio",
+    "Mr. Macron",
+    "European officials",
+    "NATO officials",
+    "Mr. Starmer",
+]
 ANALYSTS = ["Analysts", "Many experts", "Critics of the Kremlin", "Western observers"]
 POSITIONS = [
     "demanded that Ukraine never join NATO",
@@ -70,8 +90,9 @@ def _paragraph(rng: random.Random) -> str:
     if roll < 0.2:
         return f"{rng.choice(RUSSIANS)} {rng.choice(POSITIONS)} on {rng.choice(DAYS)}."
     if roll < 0.28:
-        return rng.choice(QUOTES).format(a=rng.choice(["he", "Mr. Peskov", "Mr. Lavrov"]),
-                                         d=rng.choice(DAYS))
+        return rng.choice(QUOTES).format(
+            a=rng.choice(["he", "Mr. Peskov", "Mr. Lavrov"]), d=rng.choice(DAYS)
+        )
     if roll < 0.34:
         return f"{rng.choice(ANALYSTS)} believe that Moscow {rng.choice(POSITIONS)} to gain time."
     if roll < 0.4:
@@ -98,12 +119,20 @@ def make_page(rng: random.Random, number: int) -> str:
         f'<div class="teaser"><a href="/news/{number}-{i}"><img src="/img/{number}-{i}.jpg" '
         f'srcset="/img/{number}-{i}-320.jpg 320w, /img/{number}-{i}-640.jpg 640w" alt="">'
         f"<h3>{html.escape(rng.choice(BACKGROUND))}</h3></a><p>{html.escape(rng.choice(BACKGROUND))}"
-        f"</p></div>" for i in range(24)
+        f"</p></div>"
+        for i in range(24)
     )
     script = "var cfg = {" + ",".join(f'"k{i}": "{rng.random():.12f}"' for i in range(600)) + "};"
     style = "".join(f".c{i}{{margin:{i}px;padding:{i % 7}px;color:#{i:06x}}}" for i in range(300))
-    ld = json.dumps({"@context": "https://schema.org", "@type": "NewsArticle", "headline": title,
-                     "datePublished": "2025-09-04T10:00:00Z", "author": {"name": "A. Reporter"}})
+    ld = json.dumps(
+        {
+            "@context": "https://schema.org",
+            "@type": "NewsArticle",
+            "headline": title,
+            "datePublished": "2025-09-04T10:00:00Z",
+            "author": {"name": "A. Reporter"},
+        }
+    )
     return (
         f"<!doctype html><html><head><title>{title}</title><style>{style}</style>"
         f'<meta property="og:site_name" content="World News"><link rel="canonical" '
@@ -136,19 +165,23 @@ def main() -> None:
     claims = sum(len(extract_claims(text, article_date, ruleset)) for text in texts)
     engine_seconds = time.perf_counter() - started
 
-    print(json.dumps({
-        "benchmark": "rules",
-        "articles": args.articles,
-        "html_kb_per_page": round(sum(map(len, pages)) / len(pages) / 1024, 1),
-        "chars_per_article": round(sum(map(len, texts)) / max(1, len(texts))),
-        "claims": claims,
-        "extract_ms_per_article": round(extract_seconds / args.articles * 1000, 3),
-        "engine_ms_per_article": round(engine_seconds / args.articles * 1000, 3),
-        "engine_articles_per_s": round(args.articles / engine_seconds, 1),
-        "extract_articles_per_s": round(args.articles / extract_seconds, 1),
-        "engine_over_extract": round(engine_seconds / extract_seconds, 4),
-        "target_engine_over_extract": 0.10,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "rules",
+                "articles": args.articles,
+                "html_kb_per_page": round(sum(map(len, pages)) / len(pages) / 1024, 1),
+                "chars_per_article": round(sum(map(len, texts)) / max(1, len(texts))),
+                "claims": claims,
+                "extract_ms_per_article": round(extract_seconds / args.articles * 1000, 3),
+                "engine_ms_per_article": round(engine_seconds / args.articles * 1000, 3),
+                "engine_articles_per_s": round(args.articles / engine_seconds, 1),
+                "extract_articles_per_s": round(args.articles / extract_seconds, 1),
+                "engine_over_extract": round(engine_seconds / extract_seconds, 4),
+                "target_engine_over_extract": 0.10,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

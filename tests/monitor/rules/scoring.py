@@ -36,8 +36,10 @@ class Score:
         return tp / (tp + fn) if tp + fn else 1.0
 
     def report(self, name: str) -> str:
-        lines = [f"{name}: {self.cases} cases, precision {self.precision():.3f}, "
-                 f"recall {self.recall():.3f}"]
+        lines = [
+            f"{name}: {self.cases} cases, precision {self.precision():.3f}, "
+            f"recall {self.recall():.3f}"
+        ]
         stances = sorted(set(self.tp) | set(self.fp) | set(self.fn))
         for stance in stances:
             lines.append(

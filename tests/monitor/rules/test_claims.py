@@ -35,9 +35,16 @@ def _seed(prefix: str) -> str:
 
 
 def test_nyt_seed_claims(rules: RuleSet) -> None:
-    claims = extract_claims(_seed("003"), ARTICLE, rules, title="Russia Wants ‘Security Guarantees’ Too.")
-    assert {"nato_membership/rejects", "eu_membership/accepts", "foreign_troops/rejects",
-            "guarantor_role/demands", "military_limits/demands"} <= labels(claims)
+    claims = extract_claims(
+        _seed("003"), ARTICLE, rules, title="Russia Wants ‘Security Guarantees’ Too."
+    )
+    assert {
+        "nato_membership/rejects",
+        "eu_membership/accepts",
+        "foreign_troops/rejects",
+        "guarantor_role/demands",
+        "military_limits/demands",
+    } <= labels(claims)
     assert all(c.side == "russia" for c in claims)
     # Nothing from the analysts' sentences, nor from Mr. Charap's quote.
     for found in claims:
@@ -45,8 +52,11 @@ def test_nyt_seed_claims(rules: RuleSet) -> None:
         assert "Charap" not in found.evidence and "cart before the horse" not in found.evidence
         assert "supporters of Ukraine" not in found.evidence
     quote = next(c for c in claims if c.evidence.startswith("“We have always been against"))
-    assert (quote.actor, quote.how, quote.statement_date) == ("Vladimir Putin", "quote",
-                                                             dt.date(2025, 9, 3))
+    assert (quote.actor, quote.how, quote.statement_date) == (
+        "Vladimir Putin",
+        "quote",
+        dt.date(2025, 9, 3),
+    )
     june = next(c for c in claims if c.issue == "military_limits" and "Istanbul" in c.evidence)
     assert june.statement_date == dt.date(2025, 6, 1)
 
@@ -63,8 +73,10 @@ def test_blog_seed_claims(rules: RuleSet) -> None:
         ("Russia will never accept foreign troops in Ukraine.", {"foreign_troops/rejects"}),
         ("The Kremlin is not against Ukraine's EU membership.", {"eu_membership/accepts"}),
         ("Russia demands Ukraine never join NATO.", {"nato_membership/rejects"}),
-        ("Russia demands a written pledge of non-membership.",
-         {"nato_membership/rejects", "legally_binding/demands"}),
+        (
+            "Russia demands a written pledge of non-membership.",
+            {"nato_membership/rejects", "legally_binding/demands"},
+        ),
         ("Moscow has never demanded a cap on Ukraine's army.", set()),
         ("Russia is not ready to discuss the status of Crimea.", {"territory/rejects"}),
         ("Putin said he did not rule out talks on a ceasefire.", {"ceasefire_terms/open_to"}),
@@ -75,20 +87,33 @@ def test_negation(text: str, expected: set[str], rules: RuleSet) -> None:
 
 
 def test_one_sentence_two_claims(rules: RuleSet) -> None:
-    text = ("He said this week that Russia would accept Ukraine’s admittance into the European "
-            "Union, but reiterated that it would never tolerate Ukraine inside NATO.")
+    text = (
+        "He said this week that Russia would accept Ukraine’s admittance into the European "
+        "Union, but reiterated that it would never tolerate Ukraine inside NATO."
+    )
     assert one("Mr. Putin spoke in Beijing. " + text, rules) == {
-        "eu_membership/accepts", "nato_membership/rejects"}
+        "eu_membership/accepts",
+        "nato_membership/rejects",
+    }
     assert one("Russia would accept EU membership but never NATO.", rules) == {
-        "eu_membership/accepts", "nato_membership/rejects"}
+        "eu_membership/accepts",
+        "nato_membership/rejects",
+    }
 
 
 def test_reported_speech_is_marked_and_trusted_less(rules: RuleSet) -> None:
     direct = extract_claims("Putin demanded that Ukraine give up Donbas.", ARTICLE, rules)
     reported = extract_claims(
-        "Putin is demanding that Ukraine give up Donbas, three sources told Reuters.", ARTICLE, rules)
-    memo = extract_claims("According to the Russian memorandum handed over in Istanbul, Russia "
-                          "wants international recognition of Crimea.", ARTICLE, rules)
+        "Putin is demanding that Ukraine give up Donbas, three sources told Reuters.",
+        ARTICLE,
+        rules,
+    )
+    memo = extract_claims(
+        "According to the Russian memorandum handed over in Istanbul, Russia "
+        "wants international recognition of Crimea.",
+        ARTICLE,
+        rules,
+    )
     assert [(c.issue, c.stance, c.reported) for c in reported] == [("territory", "demands", True)]
     assert [(c.issue, c.reported) for c in memo] == [("territory", True)]
     assert not direct[0].reported
@@ -97,8 +122,9 @@ def test_reported_speech_is_marked_and_trusted_less(rules: RuleSet) -> None:
 
 
 def test_confidence_orders_quote_then_named_official_then_moscow(rules: RuleSet) -> None:
-    quote = extract_claims("“We are categorically against NATO troops in Ukraine,” Lavrov said.",
-                           ARTICLE, rules)[0]
+    quote = extract_claims(
+        "“We are categorically against NATO troops in Ukraine,” Lavrov said.", ARTICLE, rules
+    )[0]
     named = extract_claims("Lavrov said Russia opposes NATO troops in Ukraine.", ARTICLE, rules)[0]
     summary = extract_claims("Moscow opposes NATO troops in Ukraine.", ARTICLE, rules)[0]
     assert quote.confidence > named.confidence > summary.confidence
@@ -135,8 +161,10 @@ def test_every_claim_explains_its_rule_and_spans(rules: RuleSet) -> None:
 
 
 def test_explain_says_why_a_sentence_has_no_claim(rules: RuleSet) -> None:
-    text = ("Analysts believe that the Kremlin wants that in writing. The weather was fine. "
-            "Russia demands a written pledge of non-membership.")
+    text = (
+        "Analysts believe that the Kremlin wants that in writing. The weather was fine. "
+        "Russia demands a written pledge of non-membership."
+    )
     explanations = explain(text, ARTICLE, rules)
     assert len(explanations) == 3
     analysts, weather, pledge = (e.render() for e in explanations)
@@ -146,10 +174,13 @@ def test_explain_says_why_a_sentence_has_no_claim(rules: RuleSet) -> None:
     assert "'non-membership' names the opposite" in pledge
     assert "[written pledge]" in pledge
     assert [line for line in render(explanations).splitlines() if line.startswith("> ")] == [
-        f"> {e.sentence}" for e in explanations]
+        f"> {e.sentence}" for e in explanations
+    ]
 
 
 def test_title_is_analysed_and_trusted_slightly_less(rules: RuleSet) -> None:
-    claims = extract_claims("Nothing here.", ARTICLE, rules, title="Kremlin rejects NATO troops in Ukraine")
+    claims = extract_claims(
+        "Nothing here.", ARTICLE, rules, title="Kremlin rejects NATO troops in Ukraine"
+    )
     assert [(c.issue, c.stance) for c in claims] == [("foreign_troops", "rejects")]
     assert claims[0].confidence < 0.8

@@ -1,4 +1,4 @@
-"""`newsmon rules explain` prints claims with their rule and spans, and why other sentences have none."""
+"""`newsmon rules explain`: claims with their rule and spans, and why a sentence has none."""
 
 from __future__ import annotations
 
@@ -12,11 +12,17 @@ from monitor.config import DEFAULT_TOPIC
 
 
 def test_explain_prints_claims_and_reasons() -> None:
-    result = CliRunner().invoke(app, [
-        "rules", "explain", "--date", "2025-09-04",
-        "Russia demands a written pledge of non-membership. Analysts believe that the Kremlin "
-        "wants that in writing.",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "rules",
+            "explain",
+            "--date",
+            "2025-09-04",
+            "Russia demands a written pledge of non-membership. Analysts believe that the Kremlin "
+            "wants that in writing.",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "CLAIM russia/nato_membership/rejects" in result.output
     assert "CLAIM russia/legally_binding/demands" in result.output
@@ -33,9 +39,17 @@ def test_explain_uses_the_topic_rules_file(tmp_path: Path) -> None:
     (tmp_path / "my.rules.yaml").write_text(yaml.safe_dump(rules), encoding="utf-8")
     topic["rules"] = "my.rules.yaml"
     (tmp_path / "topic.yaml").write_text(yaml.safe_dump(topic), encoding="utf-8")
-    result = CliRunner().invoke(app, [
-        "--config", str(tmp_path / "topic.yaml"), "rules", "explain", "--date", "2025-09-04",
-        "Kyiv rejects any cap on the size of its army.",
-    ])
+    result = CliRunner().invoke(
+        app,
+        [
+            "--config",
+            str(tmp_path / "topic.yaml"),
+            "rules",
+            "explain",
+            "--date",
+            "2025-09-04",
+            "Kyiv rejects any cap on the size of its army.",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "CLAIM ukraine/military_limits/rejects" in result.output

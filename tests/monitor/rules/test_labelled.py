@@ -24,8 +24,15 @@ def test_sets_are_large_and_cover_every_issue_and_stance(rules: RuleSet) -> None
     assert {label.split("/")[0] for label in labels} == set(rules.issue_names)
     assert {label.split("/")[1] for label in labels} == STANCES
     tags = {tag for case in tuning + heldout for tag in case.get("tags", [])}
-    assert {"negation", "multi", "quote", "reported", "analyst", "other_side",
-            "hard_negative"} <= tags
+    assert {
+        "negation",
+        "multi",
+        "quote",
+        "reported",
+        "analyst",
+        "other_side",
+        "hard_negative",
+    } <= tags
 
 
 def test_tuning_set_precision_and_recall(rules: RuleSet) -> None:

@@ -18,9 +18,21 @@ def _rules() -> dict[str, Any]:
 def test_default_rules_load_with_the_spec_taxonomy() -> None:
     ruleset = load_ruleset(DEFAULT_RULES_PATH)
     assert ruleset.issue_names == [
-        "nato_membership", "nato_expansion", "foreign_troops", "military_limits", "neutrality",
-        "guarantor_role", "legally_binding", "eu_membership", "territory", "russian_speakers",
-        "sanctions", "weapons_supplies", "elections_legitimacy", "ceasefire_terms", "other",
+        "nato_membership",
+        "nato_expansion",
+        "foreign_troops",
+        "military_limits",
+        "neutrality",
+        "guarantor_role",
+        "legally_binding",
+        "eu_membership",
+        "territory",
+        "russian_speakers",
+        "sanctions",
+        "weapons_supplies",
+        "elections_legitimacy",
+        "ceasefire_terms",
+        "other",
     ]
     assert ruleset.tracked_sides == {"russia"}
     assert set(ruleset.spec.sides) == {"russia", "ukraine", "united_states", "europe_nato"}
@@ -39,16 +51,24 @@ def test_mapping_and_path_load_the_same_rules(tmp_path: Path) -> None:
         (lambda r: r["stances"].pop("open_to"), "stances: missing open_to"),
         (lambda r: r["issues"]["territory"].update(cues=[]), "rules.issues.territory.cues"),
         (lambda r: r["issues"]["sanctions"].update(typo=1), "rules.issues.sanctions.typo"),
-        (lambda r: r["sides"]["russia"]["actors"][0].update(kind="oligarch"),
-         "rules.sides.russia.actors.0.kind"),
+        (
+            lambda r: r["sides"]["russia"]["actors"][0].update(kind="oligarch"),
+            "rules.sides.russia.actors.0.kind",
+        ),
         (lambda r: r["negation"]["cues"].append(False), "rules.negation.cues.10"),
-        (lambda r: r["stances"]["demands"]["cues"].append("... demand"),
-         "'...' must stand between two words"),
-        (lambda r: r["baseline"][0].update(issue="nato_memebrship"),
-         "rules: baseline.0.issue: unknown issue 'nato_memebrship'"),
+        (
+            lambda r: r["stances"]["demands"]["cues"].append("... demand"),
+            "'...' must stand between two words",
+        ),
+        (
+            lambda r: r["baseline"][0].update(issue="nato_memebrship"),
+            "rules: baseline.0.issue: unknown issue 'nato_memebrship'",
+        ),
         (lambda r: r["baseline"][0].update(url="mid.ru"), "rules.baseline.0.url"),
-        (lambda r: r["issues"]["sanctions"]["cues"].append("Donbas"),
-         "rules: issues.sanctions: cue 'donbas' is already a cue of issues.territory"),
+        (
+            lambda r: r["issues"]["sanctions"]["cues"].append("Donbas"),
+            "rules: issues.sanctions: cue 'donbas' is already a cue of issues.territory",
+        ),
         (lambda r: r["sides"]["russia"].update(tracked=False), "at least one side"),
     ],
 )

@@ -12,16 +12,32 @@ def _found(layer: CueLayer, text: str) -> list[tuple[str, str]]:
 
 
 def test_longest_cue_wins_where_cues_share_a_start() -> None:
-    layer = CueLayer([Cue("tolerate", "accepts"), Cue("never tolerate", "rejects"),
-                      Cue("Ukraine", "country"), Cue("Ukraine's", "possessive")])
+    layer = CueLayer(
+        [
+            Cue("tolerate", "accepts"),
+            Cue("never tolerate", "rejects"),
+            Cue("Ukraine", "country"),
+            Cue("Ukraine's", "possessive"),
+        ]
+    )
     assert _found(layer, "It would never tolerate that. Ukraine’s bid, Ukraine.") == [
-        ("rejects", "never tolerate"), ("possessive", "Ukraine’s"), ("country", "Ukraine")]
+        ("rejects", "never tolerate"),
+        ("possessive", "Ukraine’s"),
+        ("country", "Ukraine"),
+    ]
 
 
 def test_wildcards_gaps_quotes_and_case() -> None:
-    layer = CueLayer([Cue("demand*", "demands"), Cue("part of ... security guarantees", "guarantor"),
-                      Cue("neutral status", "neutrality")])
-    text = "Russia DEMANDED to be part of any international security guarantees and “neutral” status."
+    layer = CueLayer(
+        [
+            Cue("demand*", "demands"),
+            Cue("part of ... security guarantees", "guarantor"),
+            Cue("neutral status", "neutrality"),
+        ]
+    )
+    text = (
+        "Russia DEMANDED to be part of any international security guarantees and “neutral” status."
+    )
     assert _found(layer, text) == [
         ("demands", "DEMANDED"),
         ("guarantor", "part of any international security guarantees"),
@@ -36,13 +52,17 @@ def test_whole_words_only_and_an_empty_layer() -> None:
 
 
 def test_layers_are_independent_in_one_pass() -> None:
-    index = PhraseIndex({
-        "actors": [Cue("Russia", "russia"), Cue("Russian", "russia")],
-        "issues": [Cue("Russian speakers", "russian_speakers")],
-    })
+    index = PhraseIndex(
+        {
+            "actors": [Cue("Russia", "russia"), Cue("Russian", "russia")],
+            "issues": [Cue("Russian speakers", "russian_speakers")],
+        }
+    )
     found = index.scan("Russia's envoy spoke for Russian speakers.").matches
     assert [(m.text, m.label) for m in found["actors"]] == [
-        ("Russia's", "russia"), ("Russian", "russia")]
+        ("Russia's", "russia"),
+        ("Russian", "russia"),
+    ]
     assert [m.text for m in found["issues"]] == ["Russian speakers"]
 
 

@@ -10,8 +10,10 @@ def _split(text: str) -> list[str]:
 
 
 def test_abbreviations_do_not_end_sentences() -> None:
-    text = ("President Vladimir V. Putin of Russia met Mr. Trump. The U.S.-led alliance grew. "
-            "Dr. Smith agreed.\nA second paragraph.")
+    text = (
+        "President Vladimir V. Putin of Russia met Mr. Trump. The U.S.-led alliance grew. "
+        "Dr. Smith agreed.\nA second paragraph."
+    )
     assert _split(text) == [
         "President Vladimir V. Putin of Russia met Mr. Trump.",
         "The U.S.-led alliance grew.",
