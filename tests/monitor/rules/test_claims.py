@@ -184,3 +184,19 @@ def test_title_is_analysed_and_trusted_slightly_less(rules: RuleSet) -> None:
     )
     assert [(c.issue, c.stance) for c in claims] == [("foreign_troops", "rejects")]
     assert claims[0].confidence < 0.8
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["", "  \n\n ", "“" * 40, "Mr. " * 200, "Russia " * 3000, "İİ Russia demands neutrality. İ"],
+)
+def test_odd_input_never_crashes(text: str, rules: RuleSet) -> None:
+    found = extract_claims(text, ARTICLE, rules, title=text[:50] or None)
+    explained = explain(text[:500], ARTICLE, rules)
+    assert all(c.evidence in (text[:50] + "\n" + text) for c in found)
+    assert all(e.sentence for e in explained)
+
+
+def test_offsets_survive_characters_that_change_length_when_lowercased(rules: RuleSet) -> None:
+    (found,) = extract_claims("İstanbul İİ: Russia demands neutrality.", ARTICLE, rules)
+    assert found.evidence[slice(*found.issue_span)] == "neutrality"
