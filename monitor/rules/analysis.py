@@ -24,6 +24,7 @@ _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _COORDINATION = re.compile(r",|\b(?:and|or|nor)\b")
+_OWN = re.compile(r"\b(?:its|their|his|her|our)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)  # "its demand"
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
 _AGENT = re.compile(r"\s+by\s+")
@@ -35,7 +36,7 @@ _PREPOSITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _RELATIVE_CLAUSE = re.compile(
-    r"\b(?:which|who|that)\s+(?:is|are|was|were|has|have|had|would|will|could|is\s+not)\b",
+    r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
     re.IGNORECASE,
 )
 _POSSESSIVE_REACH = 4
@@ -404,8 +405,10 @@ class SentenceAnalysis:
         if governing is not None and governing.speaker is not None:
             return _Holder(governing.speaker, "attribution", reported)
         if previous is not None:
-            if previous.clause == self.clause_of(cue.start) and not _COORDINATION.search(
-                self.text, previous.cue_end, cue.start
+            if (
+                previous.clause == self.clause_of(cue.start)
+                and not _COORDINATION.search(self.text, previous.cue_end, cue.start)
+                and not _OWN.search(self.text, previous.cue_end, cue.start)
             ):
                 raise _Blocked(
                     "a stance inside what an earlier cue governs ('proposes that X "
@@ -459,17 +462,20 @@ class SentenceAnalysis:
                     )
                     continue
             issues = self._bound_issues(index)
-            if not issues:
-                result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
-                continue
             try:
                 holder = self._holder(cue, info, previous)
             except _Blocked as why:
-                result.reasons.append(f"'{cue.text}': {why}")
+                if issues:
+                    result.reasons.append(f"'{cue.text}': {why}")
+                else:
+                    result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
                 continue
             holder.clause = self.clause_of(cue.start)
             holder.cue_end = cue.end
-            previous = holder
+            previous = holder  # a later cue of this sentence may inherit it ("its demand")
+            if not issues:
+                result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
+                continue
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             for issue in issues:
                 self._add(best, holder, cue, info, stance, negation, issue, statement)
