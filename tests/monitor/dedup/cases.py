@@ -1,0 +1,99 @@
+"""Builds the texts of the labelled dedup pairs from tests/data/dedup/*.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "dedup"
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”]?\s+(?=[A-Z\"“])")
+
+
+@dataclass(frozen=True)
+class Pair:
+    id: str
+    label: str
+    kind: str
+    a: str
+    b: str
+    same_publisher: bool
+
+
+def load_articles() -> dict[str, Any]:
+    return yaml.safe_load((DATA / "articles.yaml").read_text(encoding="utf-8"))
+
+
+def _sentences(body: str) -> list[list[str]]:
+    """Paragraphs as lists of sentences."""
+    paras = [p.strip() for p in body.strip().split("\n\n") if p.strip()]
+    out = []
+    for p in paras:
+        parts, start = [], 0
+        for m in _SENTENCE_END.finditer(p):
+            end = m.start() + (1 if p[m.start()] in "\"”" else 0)
+            parts.append(p[start:m.end()].strip())
+            start = m.end()
+        parts.append(p[start:].strip())
+        out.append([s for s in parts if s])
+    return out
+
+
+def _window(body: str, start: float, end: float) -> str:
+    words = re.split(r"( +|\n+)", body.strip())
+    tokens_at = [i for i, w in enumerate(words) if w.strip()]
+    lo, hi = int(len(tokens_at) * start), int(len(tokens_at) * end)
+    return "".join(words[tokens_at[lo] : tokens_at[hi - 1] + 1])
+
+
+def build_side(spec: dict[str, Any], articles: dict[str, Any], chrome: dict[str, Any]) -> str:
+    """One side of a pair, built from its base article and edits (see pairs.yaml header)."""
+    base = articles[spec["article"]]
+    if "report" in spec:
+        body = base["reports"][spec["report"]]
+    elif spec.get("rewrite"):
+        body = base["rewrite"]
+    else:
+        body = base["body"]
+    if "drop_sentences" in spec or "add_sentence" in spec:
+        paras = _sentences(body)
+        flat = [(pi, s) for pi, para in enumerate(paras) for s in para]
+        drop = set(spec.get("drop_sentences", []))
+        add = spec.get("add_sentence")
+        rebuilt: list[list[str]] = [[] for _ in paras]
+        for i, (pi, s) in enumerate(flat):
+            if i not in drop:
+                rebuilt[pi].append(s)
+            if add and i == add["after"]:
+                rebuilt[pi].append(add["text"])
+        body = "\n\n".join(" ".join(p) for p in rebuilt if p)
+    if "window" in spec:
+        body = _window(body, *spec["window"])
+    if "replace_tail" in spec:
+        body = body + "\n\n" + spec["replace_tail"]
+    if "dateline" in spec:
+        body = spec["dateline"] + body.lstrip()
+    lines = list(spec.get("prepend", [])) + [body] + list(spec.get("append", []))
+    if "headline" in spec:
+        lines.insert(0, spec["headline"])
+    if "chrome" in spec:
+        profile = chrome[spec["chrome"]]
+        lines = list(profile["before"]) + lines + list(profile["after"])
+    return "\n\n".join(lines)
+
+
+def load_pairs() -> list[Pair]:
+    data = yaml.safe_load((DATA / "pairs.yaml").read_text(encoding="utf-8"))
+    articles = load_articles()
+    return [
+        Pair(
+            p["id"], p["label"], p["kind"],
+            build_side(p["a"], articles, data["chrome"]),
+            build_side(p["b"], articles, data["chrome"]),
+            bool(p.get("same_publisher", False)),
+        )
+        for p in data["pairs"]
+    ]
