@@ -10,6 +10,15 @@ from typing import Any
 import yaml
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "dedup"
+SEED = Path(__file__).resolve().parents[4] / "shared" / "seeds" / "003_5e2f3c30a176f96b.txt"
+NYT_CHROME_TOP = [
+    "Skip to content", "Skip to site index", "World", "Europe",
+    "Russia Wants \u2018Security Guarantees\u2019 Too. Here\u2019s What They Look Like.",
+    "Moscow\u2019s demands would limit Ukraine\u2019s sovereignty and leave it exposed.",
+    "By Anatoly Kurmanaev", "Reporting from Berlin", "Sept. 4, 2025, 5:00 a.m. ET",
+    "Share full article", "Leer en espa\u00f1ol",
+]
+NYT_CHROME_BOTTOM = ["A version of this article appears in print on Sept. 5, 2025.", "Order Reprints"]
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”]?\s+(?=[A-Z\"“])")
 
 
@@ -21,6 +30,18 @@ class Pair:
     a: str
     b: str
     same_publisher: bool
+
+
+def seed_texts() -> tuple[str, str]:
+    """(NYT-like original with NYT chrome, the DNYUZ repost as dumped) from the shared seed."""
+    import pytest
+
+    if not SEED.exists():
+        pytest.skip(f"seed {SEED} not present")
+    dnyuz = SEED.read_text(encoding="utf-8")
+    body = dnyuz[dnyuz.index("Diplomatic efforts to end") : dnyuz.index("The post Russia Wants")]
+    nyt = "\n".join([*NYT_CHROME_TOP, "", body.strip(), "", *NYT_CHROME_BOTTOM])
+    return nyt, dnyuz
 
 
 def load_articles() -> dict[str, Any]:

@@ -1,33 +1,15 @@
 """The DNYUZ repost of an NYT article (shared seed) folds into its NYT-like original."""
 
-from pathlib import Path
-
 import pytest
 
 from monitor.dedup import Deduplicator, StoredText, fingerprint, verify
 
-SEED = Path(__file__).resolve().parents[3] / ".." / "shared" / "seeds" / "003_5e2f3c30a176f96b.txt"
-NYT_CHROME_TOP = [
-    "Skip to content", "Skip to site index", "World", "Europe",
-    "Russia Wants \u2018Security Guarantees\u2019 Too. Here\u2019s What They Look Like.",
-    "Moscow\u2019s demands would limit Ukraine\u2019s sovereignty and leave it exposed.",
-    "By Anatoly Kurmanaev", "Reporting from Berlin", "Sept. 4, 2025, 5:00 a.m. ET",
-    "Share full article", "Leer en espa\u00f1ol",
-]
-NYT_CHROME_BOTTOM = ["A version of this article appears in print on Sept. 5, 2025.", "Order Reprints"]
+from .cases import SEED, seed_texts
 
 
 @pytest.fixture(scope="module")
 def texts() -> tuple[str, str]:
-    if not SEED.exists():
-        pytest.skip(f"seed {SEED} not present")
-    dnyuz = SEED.read_text(encoding="utf-8")
-    start = dnyuz.index("Diplomatic efforts to end")
-    end = dnyuz.index("The post Russia Wants")
-    nyt = "\n".join(NYT_CHROME_TOP) + "\n\n" + dnyuz[start:end].strip() + "\n\n" + "\n".join(
-        NYT_CHROME_BOTTOM
-    )
-    return nyt, dnyuz
+    return seed_texts()
 
 
 def test_seed_texts_normalise_close_and_verify_as_copy(texts):
