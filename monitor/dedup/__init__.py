@@ -88,10 +88,8 @@ class Deduplicator:
         exclude: int | None = None,
     ) -> Match | None:
         """The best verified copy among the index's candidates, or None."""
-        candidates = [
-            c for c in self.index.query(fp.keys, min_score=self.min_score, limit=self.max_candidates)
-            if c.article_id != exclude
-        ]
+        hits = self.index.query(fp.keys, min_score=self.min_score, limit=self.max_candidates)
+        candidates = [c for c in hits if c.article_id != exclude]
         if not candidates:
             return None
         stored = load([c.article_id for c in candidates])

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from functools import lru_cache
 from collections.abc import Sequence
+from functools import lru_cache
 
 import numpy as np
 

@@ -80,7 +80,7 @@ class SketchIndex:
             self.flush()
 
     def discard(self, article_id: int) -> None:
-        """Forget an article (its postings stay but are skipped); a linear scan, so rare use only."""
+        """Forget an article (postings stay, skipped); a linear scan, so for rare use."""
         if self._count:
             hit = np.flatnonzero(self._ids[: self._count] == article_id)
             self._alive[hit] = False
@@ -147,7 +147,7 @@ class SketchIndex:
     def query(
         self, keys: np.ndarray, *, min_score: float = 0.5, limit: int = 8
     ) -> list[Candidate]:
-        """Stored articles whose sketch overlaps ``keys`` enough to be worth verifying, best first."""
+        """Stored articles whose sketch overlaps ``keys`` enough to verify, best first."""
         if len(keys) == 0 or self._count == 0:
             return []
         k64 = keys.astype(np.uint64)
@@ -155,7 +155,7 @@ class SketchIndex:
         if len(self._main):
             lo = np.searchsorted(self._main, k64 << _SHIFT, side="left")
             hi = np.searchsorted(self._main, (k64 << _SHIFT) | _LOW32, side="right")
-            for a, b in zip(lo.tolist(), hi.tolist()):
+            for a, b in zip(lo.tolist(), hi.tolist(), strict=True):
                 if a < b and b - a <= self._max_postings:
                     found.append(self._main[a:b])
         slots = (

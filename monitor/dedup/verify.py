@@ -41,7 +41,9 @@ class Verdict:
     """The decision on one pair, with the figures behind it."""
 
     is_copy: bool
-    reason: str  # exact | near_duplicate | contained | low_overlap | quoted_fragment | update_new_text | too_short
+    # copies: exact | near_duplicate | contained;
+    # not copies: low_overlap | quoted_fragment | update_new_text | too_short
+    reason: str
     containment: float
     novelty: float
     length_ratio: float

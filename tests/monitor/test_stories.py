@@ -73,7 +73,8 @@ def test_original_arriving_after_its_copy_takes_over_the_story(factory):
     with factory() as session:
         story = session.get(Story, first.story_id)
         assert story.original_id == nyt
-        members = {a.id: a for a in session.scalars(select(Article).where(Article.story_id == story.id))}
+        rows = session.scalars(select(Article).where(Article.story_id == story.id))
+        members = {a.id: a for a in rows}
     assert members[dnyuz].relation == COPY and members[dnyuz].duplicate_of == nyt
     assert members[nyt].relation == ORIGINAL and members[nyt].duplicate_of is None
 
@@ -127,7 +128,8 @@ def test_restarted_process_loads_the_index_from_signatures(factory):
 
 def test_index_catches_up_with_assignments_by_another_process(factory):
     mine, theirs = StoryIndex(), StoryIndex()
-    _assign(factory, _save(factory, "https://x.example/warmup", load_articles()["trade_deal"]["body"]), index=mine)
+    warmup = _save(factory, "https://x.example/warmup", load_articles()["trade_deal"]["body"])
+    _assign(factory, warmup, index=mine)
     nyt = _nyt(factory)
     _assign(factory, nyt, index=theirs)  # the other process stores the original
     copy = _assign(factory, _dnyuz(factory), index=mine)

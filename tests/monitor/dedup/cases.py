@@ -18,7 +18,9 @@ NYT_CHROME_TOP = [
     "By Anatoly Kurmanaev", "Reporting from Berlin", "Sept. 4, 2025, 5:00 a.m. ET",
     "Share full article", "Leer en espa\u00f1ol",
 ]
-NYT_CHROME_BOTTOM = ["A version of this article appears in print on Sept. 5, 2025.", "Order Reprints"]
+NYT_CHROME_BOTTOM = [
+    "A version of this article appears in print on Sept. 5, 2025.", "Order Reprints",
+]
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”]?\s+(?=[A-Z\"“])")
 
 
@@ -55,7 +57,6 @@ def _sentences(body: str) -> list[list[str]]:
     for p in paras:
         parts, start = [], 0
         for m in _SENTENCE_END.finditer(p):
-            end = m.start() + (1 if p[m.start()] in "\"”" else 0)
             parts.append(p[start:m.end()].strip())
             start = m.end()
         parts.append(p[start:].strip())

@@ -21,7 +21,7 @@ def test_seed_texts_normalise_close_and_verify_as_copy(texts):
 
 @pytest.mark.parametrize("first", ["nyt", "dnyuz"])
 def test_either_arrival_order_finds_the_other(texts, first):
-    by_name = dict(zip(("nyt", "dnyuz"), texts))
+    by_name = dict(zip(("nyt", "dnyuz"), texts, strict=True))
     second = "dnyuz" if first == "nyt" else "nyt"
     dedup = Deduplicator()
     dedup.add(1, fingerprint(by_name[first]))
