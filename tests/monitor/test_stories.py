@@ -189,3 +189,19 @@ def test_choose_original_prefers_attribution_then_canonical_then_earliest():
     owner = art(5, "https://owner.example/y", published=T0 + dt.timedelta(hours=1))
     assert choose_original([canon, owner]) is owner
     assert choose_original([owner, other]) is other
+
+
+def test_stories_command_lists_original_and_copies(factory, database_url):
+    from tests.conftest import run_newsmon
+
+    _assign(factory, _dnyuz(factory))
+    _assign(factory, _nyt(factory))
+    env = {"NEWSMON_DATABASE_URL": database_url, "COLUMNS": "200"}
+    shown = run_newsmon("stories", "--since", "2025-01-01", env=env)
+    assert shown.returncode == 0, shown.stderr
+    line = next(li for li in shown.stdout.splitlines() if "nytimes.com" in li)
+    assert "Russia Wants Security Guarantees Too" in line and "dnyuz.com" in line
+    later = run_newsmon("stories", "--since", "2999-01-01", env=env)
+    assert "nytimes.com" not in later.stdout
+    bad = run_newsmon("stories", "--since", "last week", env=env)
+    assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
