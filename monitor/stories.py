@@ -14,9 +14,8 @@ import datetime as dt
 import logging
 import re
 import threading
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.orm import Session
@@ -68,7 +67,6 @@ class StoryIndex:
     def __init__(self, config: VerifyConfig | None = None) -> None:
         self.config = config
         self.dedup = Deduplicator(config=config)
-        self._loaded: set[int] = set()
         self._refreshed_at: dt.datetime | None = None
 
     @classmethod
@@ -89,8 +87,8 @@ class StoryIndex:
                 .order_by(Article.id)
                 .execution_options(yield_per=20_000)
             )
-            self.dedup.index = SketchIndex.from_signatures(self._remember(rows))
-            logger.info("story index loaded: %d articles", len(self._loaded))
+            self.dedup.index = SketchIndex.from_signatures(rows)
+            logger.info("story index loaded: %d articles", len(self.dedup.index))
         else:
             rows = session.execute(
                 select(Article.id, Article.signature)
@@ -99,25 +97,13 @@ class StoryIndex:
                 .where(Article.signature.is_not(None))
             )
             for aid, sig in rows:
-                if aid not in self._loaded:
-                    self._add_signature(aid, sig)
+                if aid not in self.dedup.index:
+                    self.dedup.index.add(aid, from_bytes(sig))
         self._refreshed_at = now
-
-    def _remember(self, rows: Iterable[Any]) -> Iterator[tuple[int, bytes]]:
-        for aid, sig in rows:
-            self._loaded.add(aid)
-            yield aid, sig
-
-    def _add_signature(self, article_id: int, signature: bytes) -> None:
-        self.dedup.index.add(article_id, from_bytes(signature))
-        self._loaded.add(article_id)
 
     def add(self, session: Session, article_id: int, fp: Fingerprint) -> None:
         """Index an article now; forget it again if the transaction rolls back."""
-        if article_id in self._loaded:
-            self.dedup.index.discard(article_id)
         self.dedup.add(article_id, fp)
-        self._loaded.add(article_id)
         if not session.info.get("story_index_listening"):
             event.listen(session, "after_commit", self._committed)
             event.listen(session, "after_rollback", self._rolled_back)
@@ -130,7 +116,6 @@ class StoryIndex:
     def _rolled_back(self, session: Session) -> None:
         for aid in session.info.get("story_index_pending", []):
             self.dedup.index.discard(aid)
-            self._loaded.discard(aid)
         session.info["story_index_pending"] = []
 
 

@@ -35,7 +35,7 @@ class Candidate:
 class SketchIndex:
     """Sketch key -> articles, answering "which articles may contain or be contained in this"."""
 
-    def __init__(self, *, flush_at: int = 500_000, max_postings: int = 5_000) -> None:
+    def __init__(self, *, flush_at: int = 500_000, max_postings: int = 1_000) -> None:
         self._main = np.empty(0, dtype=np.uint64)
         self._buffer: dict[int, list[int]] = {}
         self._buffered = 0
@@ -45,9 +45,31 @@ class SketchIndex:
         self._sizes = np.empty(1024, dtype=np.uint16)
         self._alive = np.empty(1024, dtype=bool)
         self._count = 0
+        self._sorted = 0  # slots [0, _sorted) hold strictly increasing ids: binary search
+        self._recent: dict[int, int] = {}  # article id -> slot, for slots past _sorted
 
     def __len__(self) -> int:
         return int(self._alive[: self._count].sum())
+
+    def __contains__(self, article_id: object) -> bool:
+        return isinstance(article_id, int) and self._slot_of(article_id) is not None
+
+    def _slot_of(self, article_id: int) -> int | None:
+        """The live slot of an article (no per-article Python object for the sorted bulk)."""
+        slot = self._recent.get(article_id)
+        if slot is None and self._sorted:
+            i = int(np.searchsorted(self._ids[: self._sorted], article_id))
+            if i < self._sorted and self._ids[i] == article_id:
+                slot = i
+        return slot if slot is not None and self._alive[slot] else None
+
+    def _compact_recent(self) -> None:
+        """Fold recent slots into the binary-searchable prefix when their ids keep increasing."""
+        tail = self._ids[self._sorted : self._count]
+        prev = self._ids[self._sorted - 1] if self._sorted else None
+        if len(tail) and (prev is None or tail[0] > prev) and bool(np.all(np.diff(tail) > 0)):
+            self._sorted = self._count
+            self._recent.clear()
 
     @property
     def nbytes(self) -> int:
@@ -66,13 +88,15 @@ class SketchIndex:
             setattr(self, name, new)
 
     def add(self, article_id: int, keys: np.ndarray) -> None:
-        """Index one article's sketch (to replace an earlier sketch, ``discard`` it first)."""
+        """Index one article's sketch (replacing its earlier sketch, if any)."""
+        self.discard(article_id)
         self._grow(1)
         slot = self._count
         self._ids[slot] = article_id
         self._sizes[slot] = min(len(keys), 65535)
         self._alive[slot] = True
         self._count += 1
+        self._recent[article_id] = slot
         for key in keys.tolist():
             self._buffer.setdefault(key, []).append(slot)
         self._buffered += len(keys)
@@ -80,13 +104,15 @@ class SketchIndex:
             self.flush()
 
     def discard(self, article_id: int) -> None:
-        """Forget an article (postings stay, skipped); a linear scan, so for rare use."""
-        if self._count:
-            hit = np.flatnonzero(self._ids[: self._count] == article_id)
-            self._alive[hit] = False
+        """Forget an article (its postings stay but are skipped)."""
+        slot = self._slot_of(article_id)
+        if slot is not None:
+            self._alive[slot] = False
+            self._recent.pop(article_id, None)
 
     def flush(self) -> None:
         """Merge the dict buffer into the sorted array (a linear merge of two sorted runs)."""
+        self._compact_recent()
         if not self._buffer:
             return
         keys = np.fromiter(
@@ -110,10 +136,12 @@ class SketchIndex:
     ) -> SketchIndex:
         """Build from stored ``(article_id, signature)`` rows without touching any text."""
         index = cls(**kwargs)
-        parts: list[np.ndarray] = []
+        main = np.empty(0, dtype=np.uint64)
+        used = 0
         batch: list[tuple[int, bytes]] = []
 
         def take(batch: list[tuple[int, bytes]]) -> None:
+            nonlocal main, used
             bad = [aid for aid, blob in batch if not blob or blob[0] != SIGNATURE_VERSION
                    or (len(blob) - 1) % 4]
             if bad:
@@ -127,7 +155,10 @@ class SketchIndex:
             index._alive[first : first + len(batch)] = True
             index._count += len(batch)
             slots = np.repeat(np.arange(first, first + len(batch), dtype=np.uint64), sizes)
-            parts.append((keys.astype(np.uint64) << _SHIFT) | slots)
+            if used + len(keys) > len(main):  # grown in place (realloc), never held twice
+                main.resize(max(used + len(keys), int(len(main) * 1.25)), refcheck=False)
+            main[used : used + len(keys)] = (keys.astype(np.uint64) << _SHIFT) | slots
+            used += len(keys)
 
         for row in rows:
             batch.append(row)
@@ -136,11 +167,14 @@ class SketchIndex:
                 batch = []
         if batch:
             take(batch)
-        if parts:
-            main = np.concatenate(parts)
-            parts.clear()
-            main.sort()
-            index._main = main
+        main.resize(used, refcheck=False)
+        main.sort()
+        index._main = main
+        ids = index._ids[: index._count]
+        if bool(np.all(np.diff(ids) > 0)):
+            index._sorted = index._count
+        else:
+            index._recent = {int(aid): slot for slot, aid in enumerate(ids.tolist())}
         logger.info("dedup index built: %d articles, %d postings", index._count, len(index._main))
         return index
 

@@ -22,6 +22,7 @@ from __future__ import annotations
 import argparse
 import gc
 import json
+import os
 import resource
 import sys
 import time
@@ -145,21 +146,79 @@ def rss_mb() -> float:
     return 0.0
 
 
-def stage(size: int, corpus: Corpus, signatures: list[bytes], n_queries: int,
+class SignatureStore:
+    """Stand-in for ``articles.signature``: one byte string and offsets, no object per row."""
+
+    def __init__(self) -> None:
+        self._chunks: list[bytes] = []
+        self._offsets = [0]
+        self.blob = b""
+        self.offsets = np.zeros(1, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1 + len(self._chunks)
+
+    def append(self, signature: bytes) -> None:
+        self._chunks.append(signature)
+        if len(self._chunks) >= 50_000:
+            self.seal()
+
+    def seal(self) -> None:
+        if self._chunks:
+            lengths = np.fromiter(map(len, self._chunks), np.int64, len(self._chunks))
+            self.offsets = np.concatenate([self.offsets, self.offsets[-1] + np.cumsum(lengths)])
+            self.blob += b"".join(self._chunks)
+            self._chunks = []
+
+    def rows(self, size: int):
+        self.seal()
+        view = memoryview(self.blob)
+        for i in range(size):
+            yield i, bytes(view[self.offsets[i] : self.offsets[i + 1]])
+
+
+def datasketch_bytes_per_article(corpus: Corpus, n: int) -> float:
+    """Python heap taken by datasketch's MinHashLSH per article (128 permutations, t=0.5)."""
+    import tracemalloc
+
+    from datasketch import LeanMinHash, MinHash, MinHashLSH
+
+    from monitor.dedup.fingerprint import shingle_hashes
+
+    sketches = []
+    for i in range(n):
+        m = MinHash(num_perm=128, hashfunc=int)
+        shingles = shingle_hashes(corpus.vocab_hashes[corpus.token_ids(i)]) >> np.uint64(32)
+        m.update_batch(shingles.tolist())
+        sketches.append(LeanMinHash(m))
+    lsh = MinHashLSH(threshold=0.5, num_perm=128)
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    for i, m in enumerate(sketches):
+        lsh.insert(i, m)
+    used = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    return used / n
+
+
+def stage(size: int, corpus: Corpus, signatures: SignatureStore, n_queries: int,
           brute: int, rng: np.random.Generator) -> dict[str, object]:
     """Build the index over the first ``size`` articles and run the queries against it."""
     gc.collect()
     t0 = time.perf_counter()
-    index = SketchIndex.from_signatures(((i, signatures[i]) for i in range(size)))
+    index = SketchIndex.from_signatures(signatures.rows(size))
     build_s = time.perf_counter() - t0
     dedup = Deduplicator(index)
     fetch_s = 0.0
 
+    fetch_cpu_s = 0.0
+
     def load(ids):
-        nonlocal fetch_s
-        t = time.perf_counter()
+        nonlocal fetch_s, fetch_cpu_s
+        t, c = time.perf_counter(), time.thread_time()
         out = {i: StoredText(text_of(i)) for i in ids}
         fetch_s += time.perf_counter() - t
+        fetch_cpu_s += time.thread_time() - c
         return out
 
     stored_texts: dict[int, str] = {}
@@ -170,32 +229,38 @@ def stage(size: int, corpus: Corpus, signatures: list[bytes], n_queries: int,
         return paragraphs(render(corpus.words(i), np.random.default_rng(i)))
 
     latencies: list[float] = []
+    cpu_times: list[float] = []
     found: Counter[str] = Counter()
     planted: Counter[str] = Counter()
     false_merges: Counter[str] = Counter()
     queries = []
     next_id = size
-    for q in range(n_queries):
+    warmup = 100  # not timed: a long-running daemon has warm caches
+    for q in range(n_queries + warmup):
         kind = COPY_KINDS[(q // 2) % 4] if q % 2 == 0 else ("fresh" if q % 4 == 1 else "rewrite")
         original = int(rng.integers(0, size))
         words = corpus.words(original)
         if kind in COPY_KINDS:
             text = make_copy(kind, words, rng, corpus)
         else:
-            fresh = corpus.words(10_000_000 + q + size)  # never stored
+            fresh = corpus.words(20_000_000 + q + size)  # never stored
             text = paragraphs(render(fresh, rng)) if kind == "fresh" else make_rewrite(
                 words, fresh, rng)
         queries.append((kind, original, text))
-    for kind, original, text in queries:
-        fetch_before = fetch_s
-        t = time.perf_counter()
+    for n, (kind, original, text) in enumerate(queries):
+        fetch_before, fetch_cpu_before = fetch_s, fetch_cpu_s
+        t, c = time.perf_counter(), time.thread_time()
         fp = fingerprint(text)
         match = dedup.find(fp, load, publisher="aggregator.example")
         dedup.add(next_id, fp)
         elapsed = time.perf_counter() - t - (fetch_s - fetch_before)
+        cpu = time.thread_time() - c - (fetch_cpu_s - fetch_cpu_before)
         stored_texts[next_id] = text
         next_id += 1
+        if n < warmup:
+            continue
         latencies.append(elapsed * 1000)
+        cpu_times.append(cpu * 1000)
         if kind in COPY_KINDS:
             planted[kind] += 1
             found[kind] += match is not None and match.article_id == original
@@ -207,6 +272,8 @@ def stage(size: int, corpus: Corpus, signatures: list[bytes], n_queries: int,
         "build_from_signatures_s": round(build_s, 3),
         "latency_ms_median": round(float(np.median(lat)), 3),
         "latency_ms_p99": round(float(np.percentile(lat, 99)), 3),
+        "cpu_ms_median": round(float(np.median(cpu_times)), 3),
+        "cpu_ms_p99": round(float(np.percentile(cpu_times, 99)), 3),
         "queries": n_queries,
         "recall": round(sum(found.values()) / max(1, sum(planted.values())), 4),
         "recall_by_kind": {k: round(found[k] / planted[k], 4) for k in COPY_KINDS if planted[k]},
@@ -237,6 +304,7 @@ def main() -> None:
     brute = {2_000: 3, 10_000: 2} if args.quick else {10_000: 4, 100_000: 2}
     n_queries = 400 if args.quick else 2_000
     started = time.perf_counter()
+    load_before = os.getloadavg()[0]
     corpus = Corpus()
     rng = np.random.default_rng(SEED + 1)
 
@@ -245,7 +313,7 @@ def main() -> None:
         text = paragraphs(render(corpus.words(i), rng))
         assert fingerprint(text).signature == corpus.signature(i), "synthetic path diverged"
 
-    signatures: list[bytes] = []
+    signatures = SignatureStore()
     t = time.perf_counter()
     results = []
     for size in sizes:
@@ -253,14 +321,22 @@ def main() -> None:
             signatures.append(corpus.signature(len(signatures)))
         results.append(stage(size, corpus, signatures, n_queries, brute.get(size, 0), rng))
     sig_gen_s = time.perf_counter() - t
+    n_ds = 2_000 if args.quick else 50_000
+    ds_bytes = datasketch_bytes_per_article(corpus, n_ds)
+    ours = results[-1]["index_mb"] * 2**20 / results[-1]["articles"]
     out = {
         "benchmark": "dedup",
         "quick": args.quick,
         "sizes": results,
-        "signature_bytes_per_article": round(sum(map(len, signatures)) / len(signatures), 1),
+        "signature_bytes_per_article": round(len(signatures.blob) / len(signatures), 1),
+        "datasketch_lsh_heap_mb_at_1m_extrapolated": round(ds_bytes * 1_000_000 / 2**20, 1),
+        "datasketch_measured_on": n_ds,
+        "index_bytes_per_article": round(ours, 1),
         "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "generate_and_run_s": round(sig_gen_s, 1),
         "total_s": round(time.perf_counter() - started, 1),
+        "cpus": os.cpu_count(),
+        "load_avg_1m_start_end": [round(load_before, 2), round(os.getloadavg()[0], 2)],
     }
     print(json.dumps(out))
 

@@ -65,3 +65,16 @@ def test_over_common_keys_are_skipped():
     assert index.query(common) == []
     index.flush()
     assert index.query(common) == []
+
+
+def test_membership_and_replacement_without_a_python_object_per_article():
+    sketches = _sketches()
+    built = SketchIndex.from_signatures((aid, to_bytes(k)) for aid, k in sketches.items())
+    assert built._recent == {} and 1 in built and 999 not in built
+    built.add(999, sketches[1])
+    built.add(3, sketches[1])  # re-added: the earlier sketch of 3 is replaced
+    assert 999 in built and len(built) == len(sketches) + 1
+    assert {h.article_id for h in built.query(sketches[3])} == set()
+    assert {h.article_id for h in built.query(sketches[1])} == {1, 3, 999}
+    built.flush()
+    assert 999 in built and 3 in built and len(built._recent) <= 2
