@@ -205,3 +205,28 @@ def test_stories_command_lists_original_and_copies(factory, database_url):
     assert "nytimes.com" not in later.stdout
     bad = run_newsmon("stories", "--since", "last week", env=env)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+
+
+@pytest.mark.parametrize("order", [("nyt", "dnyuz"), ("dnyuz", "nyt")])
+def test_extracted_demo_pages_fold_into_one_story_with_nyt_original(factory, order):
+    from crawler.extract import extract_article
+    from monitor.demo.server import SITE_DIR
+
+    pages = {
+        "nyt": ("nyt-security-guarantees.html",
+                "https://www.nytimes.com/2025/09/04/world/europe/russia-ukraine-security-guarantees.html"),
+        "dnyuz": ("dnyuz-security-guarantees.html",
+                  "https://dnyuz.com/2025/09/04/russia-wants-security-guarantees-too-heres-what-they-look-like/"),
+    }
+    ids = {}
+    for name in order:
+        page, url = pages[name]
+        extracted = extract_article((SITE_DIR / page).read_bytes(), url)
+        with factory.begin() as session:
+            article, _ = store.save_article(session, extracted, source=None)
+            ids[name] = article.id
+            last = assign_story(session, article)
+    assert last.original_id == ids["nyt"] and last.story_id is not None
+    with factory() as session:
+        assert session.get(Article, ids["dnyuz"]).duplicate_of == ids["nyt"]
+        assert session.get(Story, last.story_id).original_id == ids["nyt"]
