@@ -415,10 +415,36 @@ def demo(
     console.print(f"explore it: newsmon --database-url {state.database_url} export")
 
 
+GLOBAL_OPTIONS = ("--config", "--database-url", "--log-level")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let global options stand after the command too (`newsmon crawl --once --config t.yaml`)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(argv[i : i + 2])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main() -> None:
     """Console-script entry: our own errors print as one clear message, exit 2."""
     try:
-        app()
+        app(args=hoist_global_options(sys.argv[1:]), prog_name="newsmon")
     except NewsmonError as exc:
         typer.echo(f"newsmon: error: {exc}", err=True)
         raise SystemExit(2) from None

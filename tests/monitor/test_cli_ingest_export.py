@@ -77,3 +77,15 @@ def test_demo_runs_a_full_cycle_offline(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert "sources polled 3 (not modified 0, failed 0), new entries 4, fetched 4, stored 4, relevant 3" in result.stdout
     assert (tmp_path / "demo" / "demo.sqlite3").exists()
+
+
+def test_global_options_may_follow_the_command() -> None:
+    from monitor.cli import hoist_global_options
+
+    assert hoist_global_options(["crawl", "--once", "--config", "t.yaml"]) == [
+        "--config", "t.yaml", "crawl", "--once",
+    ]
+    assert hoist_global_options(["export", "--database-url=sqlite:///x", "--since", "2025-01-01"]) == [
+        "--database-url=sqlite:///x", "export", "--since", "2025-01-01",
+    ]
+    assert hoist_global_options(["ingest", "--", "--config"]) == ["ingest", "--", "--config"]
