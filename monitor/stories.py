@@ -68,6 +68,7 @@ class StoryIndex:
         self.config = config
         self.dedup = Deduplicator(config=config)
         self._refreshed_at: dt.datetime | None = None
+        self._reload: set[int] = set()  # rolled back here: take their stored signature again
 
     @classmethod
     def shared(cls, engine: Engine, config: VerifyConfig | None = None) -> StoryIndex:
@@ -99,6 +100,17 @@ class StoryIndex:
             for aid, sig in rows:
                 if aid not in self.dedup.index:
                     self.dedup.index.add(aid, from_bytes(sig))
+        if self._reload:
+            rows = session.execute(
+                select(Article.id, Article.signature).where(
+                    Article.id.in_(sorted(self._reload)),
+                    Article.signature.is_not(None),
+                    Article.story_id.is_not(None),
+                )
+            )
+            for aid, sig in rows:
+                self.dedup.index.add(aid, from_bytes(sig))
+            self._reload.clear()
         self._refreshed_at = now
 
     def add(self, session: Session, article_id: int, fp: Fingerprint) -> None:
@@ -116,6 +128,7 @@ class StoryIndex:
     def _rolled_back(self, session: Session) -> None:
         for aid in session.info.get("story_index_pending", []):
             self.dedup.index.discard(aid)
+            self._reload.add(aid)
         session.info["story_index_pending"] = []
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.extract import ExtractedArticle
-from monitor import store
+from monitor import store, stories
 from monitor.models import Article, Story
 from monitor.stories import COPY, ORIGINAL, StoryIndex, assign_story, choose_original
 from tests.monitor.dedup.cases import load_articles, seed_texts
@@ -230,3 +230,15 @@ def test_extracted_demo_pages_fold_into_one_story_with_nyt_original(factory, ord
     with factory() as session:
         assert session.get(Article, ids["dnyuz"]).duplicate_of == ids["nyt"]
         assert session.get(Story, last.story_id).original_id == ids["nyt"]
+
+
+def test_rolled_back_reassignment_keeps_the_committed_sketch(factory, monkeypatch):
+    monkeypatch.setattr(stories, "CLOCK_MARGIN", dt.timedelta(0))  # no catch-up overlap to hide it
+    index = StoryIndex()
+    nyt = _nyt(factory)
+    first = _assign(factory, nyt, index=index)
+    with pytest.raises(RuntimeError), factory.begin() as session:
+        assign_story(session, session.get(Article, nyt), index=index)  # a re-analysis
+        raise RuntimeError("crash after re-assignment")
+    copy = _assign(factory, _dnyuz(factory), index=index)
+    assert copy.story_id == first.story_id and copy.original_id == nyt
