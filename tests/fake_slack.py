@@ -68,7 +68,7 @@ class FakeSlack:
         self.token = token
         self.state = FakeSlackState()
         self.lock = threading.Lock()
-        self._ts = itertools.count(1)
+        self._last_ts = 0.0
         self._file_ids = itertools.count(1)
         # Called with the stored message after it is stored and before the response is written:
         # tests use it to kill a dispatcher between "Slack accepted" and "database updated".
@@ -135,7 +135,9 @@ class FakeSlack:
 
     # -- the API ----------------------------------------------------------------------------------
     def _next_ts(self) -> str:
-        return f"{1700000000 + next(self._ts)}.000100"
+        """Real-time, strictly increasing message timestamps, as Slack's are."""
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
 
     def _store(self, channel: str, body: dict[str, Any]) -> dict[str, Any]:
         with self.lock:
