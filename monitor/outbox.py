@@ -116,7 +116,7 @@ def _event_alerts(session: Session, *conditions: Any) -> list[tuple[Alert, Event
         select(Alert, Event)
         .join(Event, Alert.event_id == Event.id)
         .where(Alert.kind == "event", *conditions)
-        .order_by(Event.statement_date.desc(), Alert.id.desc())
+        .order_by(Event.statement_date.desc(), Event.id.desc(), Alert.id)
     )
     return [(alert, event) for alert, event in session.execute(query)]
 
