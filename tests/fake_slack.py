@@ -75,7 +75,17 @@ class FakeSlack:
         self.after_store: Callable[[dict[str, Any]], None] | None = None
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self.server.daemon_threads = True
+        self.server.handle_error = self._handle_error  # type: ignore[method-assign]
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def _handle_error(self, request: object, client_address: object) -> None:
+        """A client killed mid-request (the crash tests do that) is expected; anything else is not."""
+        import sys
+        import traceback
+
+        if isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            return
+        traceback.print_exc()
 
     # -- life cycle -------------------------------------------------------------------------------
     def __enter__(self) -> FakeSlack:
