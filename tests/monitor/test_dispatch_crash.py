@@ -15,14 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.models import Alert
 from tests.conftest import REPO
 from tests.fake_slack import VALID_TOKEN, FakeSlack, fake_slack  # noqa: F401 - fixture
+from tests.monitor.dispatch_env import cli_env
 from tests.monitor.test_dispatch import queue_events
-
-
-def cli_env(database_url: str, fake: FakeSlack, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
-    env.update(NEWSMON_DATABASE_URL=database_url, NEWSMON_DATA_DIR=str(data_dir),
-               SLACK_BOT_TOKEN=VALID_TOKEN, SLACK_CHANNEL="C_ALERTS", SLACK_API_URL=fake.api_url)
-    return env
 
 
 def test_sigkill_between_slack_and_database_sends_exactly_once(
