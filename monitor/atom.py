@@ -41,11 +41,17 @@ def _clean(text: str) -> str:
 
 
 def build_events_feed(
-    entries: Sequence[tuple[AlertView, dt.datetime]], *, title: str, updated: dt.datetime,
+    entries: Sequence[tuple[AlertView, dt.datetime]],
+    *,
+    title: str,
+    updated: dt.datetime,
     self_url: str | None = None,
 ) -> bytes:
     """Atom 1.0 XML for events, newest first; article text is text content, never markup."""
-    def sub(parent: etree._Element, tag: str, text: str | None = None, **attrs: str) -> etree._Element:
+
+    def sub(
+        parent: etree._Element, tag: str, text: str | None = None, **attrs: str
+    ) -> etree._Element:
         el = etree.SubElement(parent, f"{{{ATOM}}}{tag}", **attrs)
         if text is not None:
             el.text = _clean(text)
@@ -83,13 +89,17 @@ def build_events_feed(
 
 def recent_events(session: Session, limit: int = 100) -> list[tuple[AlertView, dt.datetime]]:
     """The latest events as views, with when they were raised."""
-    events = session.scalars(select(Event).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)).all()
+    events = session.scalars(
+        select(Event).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)
+    ).all()
     return [(event_view(session, e), e.created_at) for e in events]
 
 
-def events_feed(session: Session, title: str, limit: int = 100, self_url: str | None = None) -> bytes:
+def events_feed(
+    session: Session, title: str, limit: int = 100, self_url: str | None = None
+) -> bytes:
     entries = recent_events(session, limit)
-    updated = max((created for _, created in entries), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc))
+    updated = max(
+        (created for _, created in entries), default=dt.datetime(2000, 1, 1, tzinfo=dt.timezone.utc)
+    )
     return build_events_feed(entries, title=title, updated=updated, self_url=self_url)
-
-

@@ -505,7 +505,13 @@ def digest(
     send: Annotated[bool, typer.Option("--send", help="Post the summary to Slack (once per day).")] = False,
 ) -> None:
     """Build the digest of one local day: HTML and Markdown files, and the Slack summary with --send."""
-    from monitor.digest.collect import collect_digest, local_today, mark_digest_sent, queue_digest, write_digest
+    from monitor.digest.collect import (
+        collect_digest,
+        local_today,
+        mark_digest_sent,
+        queue_digest,
+        write_digest,
+    )
 
     state = _state(ctx)
     setup_logging(state.log_level or state.config.settings.log_level)

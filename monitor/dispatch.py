@@ -1,8 +1,10 @@
 """The dispatcher: delivers outbox alerts once, in order, at Slack's pace, surviving crashes.
 
 Each alert is claimed (pending -> sending, committed) before it is posted and marked sent with
-Slack's ``ts`` after. A crash between the two leaves it in ``sending``; ``reconcile`` then asks
-Slack's history for a message carrying that alert id in its metadata before anything is re-sent.
+Slack's ``ts`` after. A crash between the two leaves it in ``sending``; once its lease has run out
+(``next_attempt_at`` holds the lease expiry while an alert is ``sending``, so a second dispatcher,
+e.g. a cron ``alerts send`` beside the daemon, never takes over a send in progress), ``reconcile``
+asks Slack's history for a message carrying that alert id in its metadata before re-sending.
 Failures back off exponentially (never sooner than Retry-After) and park the alert as ``failed``
 after ``max_tries``, its error kept for ``newsmon alerts``.
 """
@@ -30,6 +32,7 @@ logger = logging.getLogger(__name__)
 BACKOFF_BASE_SECONDS = 30.0
 BACKOFF_CAP_SECONDS = 3600.0
 RECONCILE_LOOKBACK_SECONDS = 300.0
+LEASE_SECONDS = 120.0  # longer than one send with slack-sdk's own retries can take
 
 
 @dataclass
@@ -43,8 +46,12 @@ class DispatchResult:
     errors: list[str] = field(default_factory=list)
 
 
-def backoff_seconds(tries: int, retry_after: float | None = None,
-                    base: float = BACKOFF_BASE_SECONDS, cap: float = BACKOFF_CAP_SECONDS) -> float:
+def backoff_seconds(
+    tries: int,
+    retry_after: float | None = None,
+    base: float = BACKOFF_BASE_SECONDS,
+    cap: float = BACKOFF_CAP_SECONDS,
+) -> float:
     """Exponential backoff after ``tries`` attempts, never shorter than Slack's Retry-After."""
     delay = min(cap, base * (2 ** max(0, tries - 1)))
     return max(delay, retry_after or 0.0)
@@ -72,6 +79,7 @@ class Dispatcher:
         max_tries: int = 8,
         pace_seconds: float = 1.0,
         backoff_base: float = BACKOFF_BASE_SECONDS,
+        lease_seconds: float = LEASE_SECONDS,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -81,6 +89,7 @@ class Dispatcher:
         self.max_tries = max_tries
         self.pace_seconds = pace_seconds
         self.backoff_base = backoff_base
+        self.lease_seconds = lease_seconds
         self.sleep = sleep
         self.clock = clock
         self._last_post: dict[str | None, float] = {}
@@ -88,34 +97,59 @@ class Dispatcher:
     # -- crash recovery ---------------------------------------------------------------------------
     def reconcile(self) -> int:
         """Alerts left in ``sending`` by a crash: marked sent if Slack has them, else pending again."""
+        now = utcnow()
         with self.factory() as session:
-            stuck = session.scalars(select(Alert).where(Alert.status == "sending").order_by(Alert.id)).all()
+            stuck = session.scalars(
+                select(Alert)
+                .where(Alert.status == "sending")
+                .where((Alert.next_attempt_at.is_(None)) | (Alert.next_attempt_at <= now))
+                .order_by(Alert.id)
+            ).all()
         fixed = 0
         for alert in stuck:
             ts: str | None = None
             thread_ts = self._parent_ts(alert.parent_id)
             if self.sink.can_read_back:
-                since = (alert.created_at.timestamp() - RECONCILE_LOOKBACK_SECONDS) if alert.created_at else 0.0
+                since = (
+                    (alert.created_at.timestamp() - RECONCILE_LOOKBACK_SECONDS)
+                    if alert.created_at
+                    else 0.0
+                )
                 try:
-                    ts = self.sink.find_sent(alert.channel, alert.id, oldest=since, thread_ts=thread_ts)
+                    ts = self.sink.find_sent(
+                        alert.channel, alert.id, oldest=since, thread_ts=thread_ts
+                    )
                 except SinkError as exc:
-                    logger.warning("cannot check whether alert %s was sent (%s); it stays in sending", alert.id, exc)
+                    logger.warning(
+                        "cannot check whether alert %s was sent (%s); it stays in sending",
+                        alert.id,
+                        exc,
+                    )
                     continue
             else:
                 logger.warning(
                     "alert %s was being sent when the dispatcher stopped; the %s sink cannot read back, "
-                    "so it is sent again and may appear twice", alert.id, self.sink.name,
+                    "so it is sent again and may appear twice",
+                    alert.id,
+                    self.sink.name,
                 )
             with self.factory.begin() as session:
                 row = session.get(Alert, alert.id)
                 if row is None or row.status != "sending":
                     continue
                 if ts:
-                    row.status, row.slack_ts, row.thread_ts, row.sent_at = "sent", ts, thread_ts, utcnow()
-                    row.last_error = None
-                    logger.info("alert %s was already in Slack (ts %s); not sending it again", alert.id, ts)
+                    row.status, row.slack_ts, row.thread_ts, row.sent_at = (
+                        "sent",
+                        ts,
+                        thread_ts,
+                        utcnow(),
+                    )
+                    row.last_error, row.next_attempt_at = None, None
+                    logger.info(
+                        "alert %s was already in Slack (ts %s); not sending it again", alert.id, ts
+                    )
                 else:
-                    row.status = "pending"
+                    row.status, row.next_attempt_at = "pending", None
             fixed += 1
         return fixed
 
@@ -162,7 +196,11 @@ class Dispatcher:
             claimed = session.execute(
                 update(Alert)
                 .where(Alert.id == alert_id, Alert.status == "pending")
-                .values(status="sending", tries=Alert.tries + 1)
+                .values(
+                    status="sending",
+                    tries=Alert.tries + 1,
+                    next_attempt_at=utcnow() + dt.timedelta(seconds=self.lease_seconds),
+                )
                 .execution_options(synchronize_session=False)
             ).rowcount
             if claimed != 1:
@@ -188,7 +226,9 @@ class Dispatcher:
             self._pace(alert.channel)
             self._last_post[alert.channel] = self.clock()
             delivery = self.sink.post(
-                alert.channel, message, alert_id=alert.id,
+                alert.channel,
+                message,
+                alert_id=alert.id,
                 event_type=(alert.payload or {}).get("view", {}).get("event_type", alert.kind),
                 thread_ts=thread_ts,
             )
@@ -196,7 +236,9 @@ class Dispatcher:
         except SinkError as exc:
             return self._failed(alert, exc, result)
         except (ValueError, OSError) as exc:
-            return self._failed(alert, SinkError(f"alert {alert.id}: {exc}", transient=False), result)
+            return self._failed(
+                alert, SinkError(f"alert {alert.id}: {exc}", transient=False), result
+            )
         with self.factory.begin() as session:
             row = session.get(Alert, alert.id)
             assert row is not None
@@ -213,8 +255,13 @@ class Dispatcher:
         """Upload a file into the sent message's thread; a failure is logged, never re-posts."""
         path = Path(attachment["path"])
         try:
-            self.sink.upload(alert.channel, filename=path.name, content=path.read_text(encoding="utf-8"),
-                             title=attachment.get("title", path.name), thread_ts=ts)
+            self.sink.upload(
+                alert.channel,
+                filename=path.name,
+                content=path.read_text(encoding="utf-8"),
+                title=attachment.get("title", path.name),
+                thread_ts=ts,
+            )
         except (SinkError, OSError) as exc:
             logger.error("alert %s was sent but its attachment %s was not: %s", alert.id, path, exc)
             with self.factory.begin() as session:
@@ -234,13 +281,21 @@ class Dispatcher:
                 row.status = "pending"
                 row.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
                 result.retried += 1
-                logger.warning("alert %s not delivered (try %s/%s), next try in %.0fs: %s",
-                               row.id, row.tries, self.max_tries, delay, error)
+                logger.warning(
+                    "alert %s not delivered (try %s/%s), next try in %.0fs: %s",
+                    row.id,
+                    row.tries,
+                    self.max_tries,
+                    delay,
+                    error,
+                )
             else:
                 row.status = "failed"
                 row.next_attempt_at = None
                 result.failed += 1
-                logger.error("alert %s parked as failed after %s tries: %s", row.id, row.tries, error)
+                logger.error(
+                    "alert %s parked as failed after %s tries: %s", row.id, row.tries, error
+                )
         return "auth" if exc.auth else "failed"
 
 
@@ -250,6 +305,8 @@ def retry_alert(session: Session, alert_id: int) -> Alert:
     if alert is None:
         raise LookupError(f"no alert with id {alert_id}")
     if alert.status in ("sent", "sending"):
-        raise ValueError(f"alert {alert_id} is {alert.status}; only failed or pending alerts can be retried")
+        raise ValueError(
+            f"alert {alert_id} is {alert.status}; only failed or pending alerts can be retried"
+        )
     alert.status, alert.tries, alert.next_attempt_at = "pending", 0, None
     return alert

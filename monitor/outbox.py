@@ -24,7 +24,9 @@ logger = logging.getLogger(__name__)
 ALERTING_TYPES = ("NEW_DEMAND", "NEW_POSITION", "SHIFT")  # POSSIBLE_SHIFT goes to the digest only
 
 
-def route_channels(routes: Sequence[Route], event_type: str, issue: str, side: str) -> list[str | None]:
+def route_channels(
+    routes: Sequence[Route], event_type: str, issue: str, side: str
+) -> list[str | None]:
     """Channels of every matching route, in config order; ``[None]`` (the default) if none match."""
     channels: list[str | None] = []
     for route in routes:
@@ -43,12 +45,16 @@ def _site(article: Article) -> str | None:
     return article.domain or article.site_name
 
 
-def story_copies(session: Session, story_id: int | None, original_id: int | None) -> tuple[CopyRef, ...]:
+def story_copies(
+    session: Session, story_id: int | None, original_id: int | None
+) -> tuple[CopyRef, ...]:
     """Other articles folded into the story, as "also on" links."""
     if story_id is None:
         return ()
     rows = session.scalars(
-        select(Article).where(Article.story_id == story_id, Article.id != original_id).order_by(Article.id)
+        select(Article)
+        .where(Article.story_id == story_id, Article.id != original_id)
+        .order_by(Article.id)
     )
     return tuple(CopyRef(_site(a) or a.url, a.url) for a in rows)
 
@@ -85,17 +91,23 @@ def enqueue_event_alerts(session: Session, event: Event, config: AppConfig) -> l
         return []
     if event.id is None:
         session.flush()
-    existing = session.scalars(select(Alert).where(Alert.event_id == event.id, Alert.kind == "event")).all()
+    existing = session.scalars(
+        select(Alert).where(Alert.event_id == event.id, Alert.kind == "event")
+    ).all()
     if existing:
         return list(existing)
     payload = {"view": event_view(session, event).to_payload()}
     alerts = [
         Alert(event_id=event.id, kind="event", channel=channel, payload=payload, status="pending")
-        for channel in route_channels(config.topic.alerts.routes, event.type, event.issue, event.side)
+        for channel in route_channels(
+            config.topic.alerts.routes, event.type, event.issue, event.side
+        )
     ]
     session.add_all(alerts)
     session.flush()
-    logger.debug("event %s (%s) queued as alert(s) %s", event.id, event.type, [a.id for a in alerts])
+    logger.debug(
+        "event %s (%s) queued as alert(s) %s", event.id, event.type, [a.id for a in alerts]
+    )
     return alerts
 
 
@@ -104,8 +116,12 @@ def _thread_reply(session: Session, parent: Alert, view: AlertView, dedup_key: s
     if any((r.payload or {}).get("key") == dedup_key for r in replies):
         return None
     reply = Alert(
-        event_id=parent.event_id, parent_id=parent.id, kind="thread", channel=parent.channel,
-        payload={"view": view.to_payload(), "key": dedup_key}, status="pending",
+        event_id=parent.event_id,
+        parent_id=parent.id,
+        kind="thread",
+        channel=parent.channel,
+        payload={"view": view.to_payload(), "key": dedup_key},
+        status="pending",
     )
     session.add(reply)
     return reply
@@ -131,10 +147,18 @@ def enqueue_copy_alerts(session: Session, article: Article) -> list[Alert]:
             continue
         base = AlertView.from_payload(parent.payload["view"])
         view = AlertView(
-            kind="copy", event_type=base.event_type, side=base.side, issue=base.issue,
-            stance=base.stance, statement_date=base.statement_date, evidence="",
-            url=article.canonical_url or article.url, title=article.title, site=_site(article),
-            event_id=base.event_id, story_id=article.story_id,
+            kind="copy",
+            event_type=base.event_type,
+            side=base.side,
+            issue=base.issue,
+            stance=base.stance,
+            statement_date=base.statement_date,
+            evidence="",
+            url=article.canonical_url or article.url,
+            title=article.title,
+            site=_site(article),
+            event_id=base.event_id,
+            story_id=article.story_id,
         )
         reply = _thread_reply(session, parent, view, f"copy:{article.id}")
         if reply is not None:
@@ -153,11 +177,19 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
     latest_event = parents[0][1].id
     article = claim.article
     view = AlertView(
-        kind="reiteration", event_type="REITERATION", side=claim.side, issue=claim.issue,
-        stance=claim.stance, statement_date=claim.statement_date, evidence=claim.evidence,
+        kind="reiteration",
+        event_type="REITERATION",
+        side=claim.side,
+        issue=claim.issue,
+        stance=claim.stance,
+        statement_date=claim.statement_date,
+        evidence=claim.evidence,
         url=(article.canonical_url or article.url) if article else None,
-        title=article.title if article else None, site=_site(article) if article else None,
-        actor=claim.actor, confidence=claim.confidence, story_id=claim.story_id,
+        title=article.title if article else None,
+        site=_site(article) if article else None,
+        actor=claim.actor,
+        confidence=claim.confidence,
+        story_id=claim.story_id,
     )
     created = []
     for parent in (alert for alert, event in parents if event.id == latest_event):

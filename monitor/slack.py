@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol
 from urllib.error import URLError
 
 from slack_sdk import WebClient, WebhookClient
@@ -30,8 +30,15 @@ logger = logging.getLogger(__name__)
 METADATA_EVENT_TYPE = "newsmon_alert"
 HISTORY_PAGES = 5
 PERMANENT_ERRORS = {
-    "channel_not_found", "not_in_channel", "is_archived", "invalid_blocks", "msg_too_long",
-    "no_text", "invalid_metadata_format", "invalid_metadata_schema", "restricted_action",
+    "channel_not_found",
+    "not_in_channel",
+    "is_archived",
+    "invalid_blocks",
+    "msg_too_long",
+    "no_text",
+    "invalid_metadata_format",
+    "invalid_metadata_schema",
+    "restricted_action",
 }
 AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive", "token_expired"}
 
@@ -39,7 +46,9 @@ AUTH_ERRORS = {"invalid_auth", "not_authed", "token_revoked", "account_inactive"
 class SinkError(AlertDeliveryError):
     """A delivery failed; ``transient`` ones are retried later, at least ``retry_after`` seconds on."""
 
-    def __init__(self, message: str, *, transient: bool, retry_after: float | None = None, auth: bool = False):
+    def __init__(
+        self, message: str, *, transient: bool, retry_after: float | None = None, auth: bool = False
+    ):
         super().__init__(message)
         self.transient = transient
         self.retry_after = retry_after
@@ -58,14 +67,23 @@ class Sink(Protocol):
     name: str
     can_read_back: bool
 
-    def post(self, channel: str | None, message: dict[str, Any], *, alert_id: int,
-             event_type: str, thread_ts: str | None) -> Delivery: ...
+    def post(
+        self,
+        channel: str | None,
+        message: dict[str, Any],
+        *,
+        alert_id: int,
+        event_type: str,
+        thread_ts: str | None,
+    ) -> Delivery: ...
 
-    def find_sent(self, channel: str | None, alert_id: int, *, oldest: float,
-                  thread_ts: str | None) -> str | None: ...
+    def find_sent(
+        self, channel: str | None, alert_id: int, *, oldest: float, thread_ts: str | None
+    ) -> str | None: ...
 
-    def upload(self, channel: str | None, *, filename: str, content: str, title: str,
-               thread_ts: str | None) -> None: ...
+    def upload(
+        self, channel: str | None, *, filename: str, content: str, title: str, thread_ts: str | None
+    ) -> None: ...
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -88,8 +106,14 @@ def translate(exc: Exception, what: str) -> SinkError:
         message = f"{what}: Slack answered {status} {error}"
         if error in AUTH_ERRORS:
             return SinkError(message + " (check SLACK_BOT_TOKEN)", transient=True, auth=True)
-        if status == 429 or status >= 500 or error in ("ratelimited", "internal_error", "fatal_error"):
-            return SinkError(message, transient=True, retry_after=_retry_after(exc.response.headers))
+        if (
+            status == 429
+            or status >= 500
+            or error in ("ratelimited", "internal_error", "fatal_error")
+        ):
+            return SinkError(
+                message, transient=True, retry_after=_retry_after(exc.response.headers)
+            )
         return SinkError(message, transient=error not in PERMANENT_ERRORS)
     if isinstance(exc, (SlackRequestError, SlackClientError, URLError, OSError, ValueError)):
         return SinkError(f"{what}: {type(exc).__name__}: {exc}", transient=True)
@@ -112,9 +136,18 @@ class SlackBotSink:
     name = "slack"
     can_read_back = True
 
-    def __init__(self, token: str, default_channel: str | None, base_url: str | None = None,
-                 timeout: int = 15) -> None:
-        kwargs: dict[str, Any] = {"token": token, "timeout": timeout, "retry_handlers": retry_handlers()}
+    def __init__(
+        self,
+        token: str,
+        default_channel: str | None,
+        base_url: str | None = None,
+        timeout: int = 15,
+    ) -> None:
+        kwargs: dict[str, Any] = {
+            "token": token,
+            "timeout": timeout,
+            "retry_handlers": retry_handlers(),
+        }
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
         self.client = WebClient(**kwargs)
@@ -123,25 +156,41 @@ class SlackBotSink:
     def _channel(self, channel: str | None) -> str:
         chosen = channel or self.default_channel
         if not chosen:
-            raise SinkError("no Slack channel: set SLACK_CHANNEL or a route's channel", transient=False)
+            raise SinkError(
+                "no Slack channel: set SLACK_CHANNEL or a route's channel", transient=False
+            )
         return chosen
 
-    def post(self, channel: str | None, message: dict[str, Any], *, alert_id: int,
-             event_type: str, thread_ts: str | None) -> Delivery:
+    def post(
+        self,
+        channel: str | None,
+        message: dict[str, Any],
+        *,
+        alert_id: int,
+        event_type: str,
+        thread_ts: str | None,
+    ) -> Delivery:
         target = self._channel(channel)
         try:
             response = self.client.chat_postMessage(
-                channel=target, text=message["text"], blocks=message.get("blocks"),
-                thread_ts=thread_ts, unfurl_links=False, unfurl_media=False,
-                metadata={"event_type": METADATA_EVENT_TYPE,
-                          "event_payload": {"alert_id": alert_id, "kind": event_type}},
+                channel=target,
+                text=message["text"],
+                blocks=message.get("blocks"),
+                thread_ts=thread_ts,
+                unfurl_links=False,
+                unfurl_media=False,
+                metadata={
+                    "event_type": METADATA_EVENT_TYPE,
+                    "event_payload": {"alert_id": alert_id, "kind": event_type},
+                },
             )
         except Exception as exc:  # translated at the boundary
             raise translate(exc, f"posting alert {alert_id} to {target}") from exc
         return Delivery(channel=response.get("channel", target), ts=response.get("ts"))
 
-    def find_sent(self, channel: str | None, alert_id: int, *, oldest: float,
-                  thread_ts: str | None) -> str | None:
+    def find_sent(
+        self, channel: str | None, alert_id: int, *, oldest: float, thread_ts: str | None
+    ) -> str | None:
         """The ts of the message carrying ``alert_id`` in its metadata, if Slack has it."""
         target = self._channel(channel)
         cursor: str | None = None
@@ -149,17 +198,27 @@ class SlackBotSink:
             for _ in range(HISTORY_PAGES):
                 if thread_ts:
                     page = self.client.conversations_replies(
-                        channel=target, ts=thread_ts, include_all_metadata=True, limit=200, cursor=cursor
+                        channel=target,
+                        ts=thread_ts,
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
                     )
                 else:
                     page = self.client.conversations_history(
-                        channel=target, oldest=f"{oldest:.6f}", include_all_metadata=True,
-                        limit=200, cursor=cursor,
+                        channel=target,
+                        oldest=f"{oldest:.6f}",
+                        include_all_metadata=True,
+                        limit=200,
+                        cursor=cursor,
                     )
                 for msg in page.get("messages", []):
                     meta = msg.get("metadata") or {}
                     payload = meta.get("event_payload") or {}
-                    if meta.get("event_type") == METADATA_EVENT_TYPE and payload.get("alert_id") == alert_id:
+                    if (
+                        meta.get("event_type") == METADATA_EVENT_TYPE
+                        and payload.get("alert_id") == alert_id
+                    ):
                         return str(msg["ts"])
                 cursor = (page.get("response_metadata") or {}).get("next_cursor")
                 if not cursor:
@@ -168,12 +227,14 @@ class SlackBotSink:
             raise translate(exc, f"reading back alert {alert_id} from {target}") from exc
         return None
 
-    def upload(self, channel: str | None, *, filename: str, content: str, title: str,
-               thread_ts: str | None) -> None:
+    def upload(
+        self, channel: str | None, *, filename: str, content: str, title: str, thread_ts: str | None
+    ) -> None:
         target = self._channel(channel)
         try:
-            self.client.files_upload_v2(channel=target, filename=filename, content=content,
-                                        title=title, thread_ts=thread_ts)
+            self.client.files_upload_v2(
+                channel=target, filename=filename, content=content, title=title, thread_ts=thread_ts
+            )
         except Exception as exc:
             raise translate(exc, f"uploading {filename} to {target}") from exc
 
@@ -188,26 +249,43 @@ class WebhookSink:
     def __init__(self, url: str, timeout: int = 15) -> None:
         self.client = WebhookClient(url, timeout=timeout, retry_handlers=retry_handlers())
 
-    def post(self, channel: str | None, message: dict[str, Any], *, alert_id: int,
-             event_type: str, thread_ts: str | None) -> Delivery:
+    def post(
+        self,
+        channel: str | None,
+        message: dict[str, Any],
+        *,
+        alert_id: int,
+        event_type: str,
+        thread_ts: str | None,
+    ) -> Delivery:
         try:
-            response = self.client.send(text=message["text"], blocks=message.get("blocks"),
-                                        unfurl_links=False, unfurl_media=False)
+            response = self.client.send(
+                text=message["text"],
+                blocks=message.get("blocks"),
+                unfurl_links=False,
+                unfurl_media=False,
+            )
         except Exception as exc:
             raise translate(exc, f"posting alert {alert_id} to the webhook") from exc
         if response.status_code != 200:
             status = response.status_code
-            message_ = f"posting alert {alert_id} to the webhook: HTTP {status} {response.body[:200]}"
+            message_ = (
+                f"posting alert {alert_id} to the webhook: HTTP {status} {response.body[:200]}"
+            )
             transient = status == 429 or status >= 500
-            raise SinkError(message_, transient=transient, retry_after=_retry_after(response.headers))
+            raise SinkError(
+                message_, transient=transient, retry_after=_retry_after(response.headers)
+            )
         return Delivery(channel=None, ts=None)
 
-    def find_sent(self, channel: str | None, alert_id: int, *, oldest: float,
-                  thread_ts: str | None) -> str | None:
+    def find_sent(
+        self, channel: str | None, alert_id: int, *, oldest: float, thread_ts: str | None
+    ) -> str | None:
         return None
 
-    def upload(self, channel: str | None, *, filename: str, content: str, title: str,
-               thread_ts: str | None) -> None:
+    def upload(
+        self, channel: str | None, *, filename: str, content: str, title: str, thread_ts: str | None
+    ) -> None:
         logger.info("webhooks cannot attach files; %s stays in the digest directory", filename)
 
 
@@ -220,9 +298,20 @@ class ConsoleSink:
     def __init__(self, write: Callable[[str], Any]) -> None:
         self.write = write
 
-    def post(self, channel: str | None, message: dict[str, Any], *, alert_id: int,
-             event_type: str, thread_ts: str | None) -> Delivery:
-        lines = [f"── alert #{alert_id}" + (f" → {channel}" if channel else "") + (" (thread)" if thread_ts else "")]
+    def post(
+        self,
+        channel: str | None,
+        message: dict[str, Any],
+        *,
+        alert_id: int,
+        event_type: str,
+        thread_ts: str | None,
+    ) -> Delivery:
+        lines = [
+            f"── alert #{alert_id}"
+            + (f" → {channel}" if channel else "")
+            + (" (thread)" if thread_ts else "")
+        ]
         for block in message.get("blocks") or []:
             if block.get("type") in ("header", "section"):
                 lines.append(block["text"]["text"])
@@ -233,12 +322,14 @@ class ConsoleSink:
         self.write("\n".join(_unescape(line) for line in lines) + "\n")
         return Delivery(channel=channel, ts=None)
 
-    def find_sent(self, channel: str | None, alert_id: int, *, oldest: float,
-                  thread_ts: str | None) -> str | None:
+    def find_sent(
+        self, channel: str | None, alert_id: int, *, oldest: float, thread_ts: str | None
+    ) -> str | None:
         return None
 
-    def upload(self, channel: str | None, *, filename: str, content: str, title: str,
-               thread_ts: str | None) -> None:
+    def upload(
+        self, channel: str | None, *, filename: str, content: str, title: str, thread_ts: str | None
+    ) -> None:
         self.write(f"── {title}: {filename}\n")
 
 

@@ -176,13 +176,22 @@ class FakeSlack:
             out.pop("metadata", None)
         return out
 
-    def api(self, method: str, args: dict[str, Any], token: str | None) -> tuple[int, dict[str, Any]]:
+    def api(
+        self, method: str, args: dict[str, Any], token: str | None
+    ) -> tuple[int, dict[str, Any]]:
         """Answer one Web API call: ``(status, json body)``."""
         if token != self.token or self.state.failures.invalid_auth:
             return 200, {"ok": False, "error": "invalid_auth"}
         if method == "auth.test":
-            return 200, {"ok": True, "url": "https://fake.slack/", "team": "Fake", "user": "newsmon",
-                         "team_id": "T000", "user_id": "U0BOT", "bot_id": "B0FAKE"}
+            return 200, {
+                "ok": True,
+                "url": "https://fake.slack/",
+                "team": "Fake",
+                "user": "newsmon",
+                "team_id": "T000",
+                "user_id": "U0BOT",
+                "bot_id": "B0FAKE",
+            }
         if method == "chat.postMessage":
             channel = args.get("channel")
             if not channel:
@@ -190,8 +199,12 @@ class FakeSlack:
             if not args.get("text") and not args.get("blocks"):
                 return 200, {"ok": False, "error": "no_text"}
             message = self._store(channel, args)
-            return 200, {"ok": True, "channel": channel, "ts": message["ts"],
-                         "message": self._visible(message, with_metadata=True)}
+            return 200, {
+                "ok": True,
+                "channel": channel,
+                "ts": message["ts"],
+                "message": self._visible(message, with_metadata=True),
+            }
         if method in ("conversations.history", "conversations.replies"):
             channel = args.get("channel", "")
             with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
@@ -206,29 +219,51 @@ class FakeSlack:
                 parent = args.get("ts")
                 chosen = [m for m in stored if m["ts"] == parent or m["thread_ts"] == parent]
             chosen = [m for m in chosen if float(m["ts"]) > oldest][:limit]
-            return 200, {"ok": True, "messages": [self._visible(m, with_metadata) for m in chosen],
-                         "has_more": False}
+            return 200, {
+                "ok": True,
+                "messages": [self._visible(m, with_metadata) for m in chosen],
+                "has_more": False,
+            }
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._file_ids):06d}"
             with self.lock:
-                self.state.files[file_id] = {"id": file_id, "filename": args.get("filename"),
-                                             "length": int(args.get("length") or 0), "content": None}
-            return 200, {"ok": True, "file_id": file_id,
-                         "upload_url": f"{self.base_url}/upload/{file_id}"}
+                self.state.files[file_id] = {
+                    "id": file_id,
+                    "filename": args.get("filename"),
+                    "length": int(args.get("length") or 0),
+                    "content": None,
+                }
+            return 200, {
+                "ok": True,
+                "file_id": file_id,
+                "upload_url": f"{self.base_url}/upload/{file_id}",
+            }
         if method == "files.completeUploadExternal":
             files = json.loads(args.get("files") or "[]")
             with self.lock:
-                missing = [f["id"] for f in files if self.state.files.get(f["id"], {}).get("content") is None]
+                missing = [
+                    f["id"]
+                    for f in files
+                    if self.state.files.get(f["id"], {}).get("content") is None
+                ]
             if missing:
                 return 200, {"ok": False, "error": "file_not_found"}
             for f in files:
                 with self.lock:
                     self.state.files[f["id"]]["title"] = f.get("title")
                 if args.get("channel_id"):
-                    self._store(args["channel_id"], {"text": args.get("initial_comment", ""),
-                                                     "thread_ts": args.get("thread_ts"),
-                                                     "files": [f["id"]]})
-            return 200, {"ok": True, "files": [{"id": f["id"], "title": f.get("title")} for f in files]}
+                    self._store(
+                        args["channel_id"],
+                        {
+                            "text": args.get("initial_comment", ""),
+                            "thread_ts": args.get("thread_ts"),
+                            "files": [f["id"]],
+                        },
+                    )
+            return 200, {
+                "ok": True,
+                "files": [{"id": f["id"], "title": f.get("title")} for f in files],
+            }
         return 200, {"ok": False, "error": "unknown_method"}
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:
@@ -240,7 +275,13 @@ class FakeSlack:
             def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
                 return
 
-            def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+            def _send(
+                self,
+                status: int,
+                body: bytes,
+                content_type: str,
+                extra: dict[str, str] | None = None,
+            ) -> None:
                 self.send_response(status)
                 self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
@@ -249,8 +290,12 @@ class FakeSlack:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def _json(self, status: int, data: dict[str, Any], extra: dict[str, str] | None = None) -> None:
-                self._send(status, json.dumps(data).encode(), "application/json; charset=utf-8", extra)
+            def _json(
+                self, status: int, data: dict[str, Any], extra: dict[str, str] | None = None
+            ) -> None:
+                self._send(
+                    status, json.dumps(data).encode(), "application/json; charset=utf-8", extra
+                )
 
             def _handle(self) -> None:
                 split = urlsplit(self.path)
@@ -266,13 +311,17 @@ class FakeSlack:
                     body = raw
                 query = dict(parse_qsl(split.query))
                 headers = {k: v for k, v in self.headers.items() if k.lower() != "authorization"}
-                record = Recorded(self.command, split.path, query, body, headers, at=time.monotonic())
+                record = Recorded(
+                    self.command, split.path, query, body, headers, at=time.monotonic()
+                )
                 with fake.lock:
                     fake.state.requests.append(record)
                     failures = fake.state.failures
                     status_override: tuple[int, dict[str, str]] | None = None
                     is_api = split.path.startswith("/api/")
-                    if failures.rate_limited > 0 and (is_api or split.path.startswith("/services/")):
+                    if failures.rate_limited > 0 and (
+                        is_api or split.path.startswith("/services/")
+                    ):
                         failures.rate_limited -= 1
                         status_override = (429, {"Retry-After": str(failures.retry_after)})
                     elif failures.server_errors > 0 and is_api:
@@ -289,15 +338,21 @@ class FakeSlack:
                         if split.path.startswith("/services/"):
                             self._send(429, b"rate_limited", "text/plain", status_override[1])
                         else:
-                            self._json(429, {"ok": False, "error": "ratelimited"}, status_override[1])
+                            self._json(
+                                429, {"ok": False, "error": "ratelimited"}, status_override[1]
+                            )
                     else:
                         self._send(500, b"<html>Internal Server Error</html>", "text/html")
                     return
                 if split.path.startswith("/api/"):
                     args = {**query, **(body if isinstance(body, dict) else {})}
                     auth = self.headers.get("Authorization", "")
-                    token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
-                    status, data = fake.api(split.path[len("/api/"):], args, token)
+                    token = (
+                        auth.removeprefix("Bearer ")
+                        if auth.startswith("Bearer ")
+                        else args.get("token")
+                    )
+                    status, data = fake.api(split.path[len("/api/") :], args, token)
                     record.status = status
                     self._json(status, data)
                 elif split.path.startswith("/upload/"):
@@ -307,7 +362,11 @@ class FakeSlack:
                         if known:
                             fake.state.files[file_id]["content"] = raw
                     record.status = 200 if known else 404
-                    self._send(record.status, f"OK - {len(raw)}".encode() if known else b"no such upload", "text/plain")
+                    self._send(
+                        record.status,
+                        f"OK - {len(raw)}".encode() if known else b"no such upload",
+                        "text/plain",
+                    )
                 elif split.path.startswith("/services/"):
                     if not isinstance(body, dict) or not (body.get("text") or body.get("blocks")):
                         record.status = 400

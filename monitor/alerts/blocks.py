@@ -138,7 +138,9 @@ class AlertTemplates:
             try:
                 self.env.get_template(f"alert_{key}.j2")
             except TemplateError as exc:
-                raise ConfigError(f"alerts.templates.{key}: not a valid Jinja2 template: {exc}") from exc
+                raise ConfigError(
+                    f"alerts.templates.{key}: not a valid Jinja2 template: {exc}"
+                ) from exc
 
     def headline(self, view: AlertView) -> str:
         """The one-line "what happened", in mrkdwn."""
@@ -174,11 +176,17 @@ def default_templates() -> AlertTemplates:
 
 
 def _section(text: str) -> dict[str, Any]:
-    return {"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_MAX)}}
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_MAX)},
+    }
 
 
 def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_MAX)}]}
+    return {
+        "type": "context",
+        "elements": [{"type": "mrkdwn", "text": truncate_mrkdwn(text, SECTION_MAX)}],
+    }
 
 
 def _source_line(view: AlertView) -> str:
@@ -214,11 +222,17 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
     blocks: list[dict[str, Any]] = []
     if view.kind == "event":
         emoji = HEADER_EMOJI.get(view.event_type, "")
-        header = f"{emoji} {view.event_type.replace('_', ' ')} · {view.side_label} · {view.issue_label}"
+        header = (
+            f"{emoji} {view.event_type.replace('_', ' ')} · {view.side_label} · {view.issue_label}"
+        )
         blocks.append(
             {
                 "type": "header",
-                "text": {"type": "plain_text", "text": truncate_plain(header.strip(), HEADER_MAX), "emoji": True},
+                "text": {
+                    "type": "plain_text",
+                    "text": truncate_plain(header.strip(), HEADER_MAX),
+                    "emoji": True,
+                },
             }
         )
     blocks.append(_section(headline))
@@ -226,7 +240,11 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         blocks.append(_section(f"{quote(view.evidence)}\n{_speaker(view)}"))
     if (view.url or view.title) and view.kind != "copy":
         blocks.append(_section(_source_line(view)))
-    if view.kind == "event" and view.previous_evidence and view.event_type in ("SHIFT", "POSSIBLE_SHIFT"):
+    if (
+        view.kind == "event"
+        and view.previous_evidence
+        and view.event_type in ("SHIFT", "POSSIBLE_SHIFT")
+    ):
         when = view.previous_date.isoformat() if view.previous_date else "date unknown"
         earlier = f"*Earlier ({when}):*\n{quote(view.previous_evidence)}"
         if view.previous_url:

@@ -85,7 +85,9 @@ class AlertView:
 
     def __post_init__(self) -> None:
         if self.kind == "event" and self.event_type not in EVENT_TYPES:
-            raise ValueError(f"unknown event type {self.event_type!r}; expected one of {EVENT_TYPES}")
+            raise ValueError(
+                f"unknown event type {self.event_type!r}; expected one of {EVENT_TYPES}"
+            )
 
     @property
     def side_label(self) -> str:

@@ -69,11 +69,22 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[D
     ).all()
     return [
         DigestEvent(
-            type=e.type, side=e.side, issue=e.issue, stance=e.stance, statement_date=e.statement_date,
-            evidence=e.evidence, created_at=e.created_at, actor=e.actor,
-            url=(a.canonical_url or a.url) if a else None, title=a.title if a else None, site=_site(a),
-            confidence=e.confidence, previous_stance=e.previous_stance, previous_date=e.previous_date,
-            previous_evidence=e.previous_evidence, previous_url=e.previous_url,
+            type=e.type,
+            side=e.side,
+            issue=e.issue,
+            stance=e.stance,
+            statement_date=e.statement_date,
+            evidence=e.evidence,
+            created_at=e.created_at,
+            actor=e.actor,
+            url=(a.canonical_url or a.url) if a else None,
+            title=a.title if a else None,
+            site=_site(a),
+            confidence=e.confidence,
+            previous_stance=e.previous_stance,
+            previous_date=e.previous_date,
+            previous_evidence=e.previous_evidence,
+            previous_url=e.previous_url,
         )
         for e, a in rows
     ]
@@ -81,8 +92,14 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[D
 
 def position_history(session: Session, day: dt.date) -> list[PositionEntry]:
     rows = session.execute(
-        select(Position.side, Position.issue, Position.stance, Position.statement_date,
-               Position.evidence, Position.url)
+        select(
+            Position.side,
+            Position.issue,
+            Position.stance,
+            Position.statement_date,
+            Position.evidence,
+            Position.url,
+        )
         .where(Position.statement_date <= day)
         .order_by(Position.statement_date, Position.id)
     ).all()
@@ -92,61 +109,112 @@ def position_history(session: Session, day: dt.date) -> list[PositionEntry]:
 def day_stories(session: Session, start: dt.datetime, end: dt.datetime) -> list[StoryRow]:
     """Stories with a relevant article fetched that day, each with its original and its copies."""
     touched = session.execute(
-        select(Article.id, Article.story_id)
-        .where(Article.fetched_at >= start, Article.fetched_at < end, Article.relevant.is_(True))
+        select(Article.id, Article.story_id).where(
+            Article.fetched_at >= start, Article.fetched_at < end, Article.relevant.is_(True)
+        )
     ).all()
     story_ids = sorted({s for _, s in touched if s is not None})
     loose = [a for a, s in touched if s is None]
     members: dict[int, list[Article]] = defaultdict(list)
     claims: Counter[int] = Counter()
     for chunk in _chunks(story_ids):
-        for article in session.scalars(select(Article).where(Article.story_id.in_(chunk)).order_by(Article.id)):
+        for article in session.scalars(
+            select(Article).where(Article.story_id.in_(chunk)).order_by(Article.id)
+        ):
             members[article.story_id].append(article)  # type: ignore[index]
-        claims.update(dict(session.execute(
-            select(Claim.story_id, func.count()).where(Claim.story_id.in_(chunk)).group_by(Claim.story_id)
-        ).all()))
+        claims.update(
+            dict(
+                session.execute(
+                    select(Claim.story_id, func.count())
+                    .where(Claim.story_id.in_(chunk))
+                    .group_by(Claim.story_id)
+                ).all()
+            )
+        )
     rows = []
     for story_id in story_ids:
         articles = members[story_id]
         original = next((a for a in articles if a.duplicate_of is None), articles[0])
-        copies = tuple(CopyRef(_site(a) or a.url, a.canonical_url or a.url) for a in articles if a is not original)
-        rows.append(StoryRow(original.title or original.url, original.canonical_url or original.url,
-                             _site(original), copies, claims.get(story_id, 0)))
+        copies = tuple(
+            CopyRef(_site(a) or a.url, a.canonical_url or a.url)
+            for a in articles
+            if a is not original
+        )
+        rows.append(
+            StoryRow(
+                original.title or original.url,
+                original.canonical_url or original.url,
+                _site(original),
+                copies,
+                claims.get(story_id, 0),
+            )
+        )
     for chunk in _chunks(loose):
         for article in session.scalars(select(Article).where(Article.id.in_(chunk))):
-            rows.append(StoryRow(article.title or article.url, article.canonical_url or article.url,
-                                 _site(article), (), 0))
+            rows.append(
+                StoryRow(
+                    article.title or article.url,
+                    article.canonical_url or article.url,
+                    _site(article),
+                    (),
+                    0,
+                )
+            )
     return rows
 
 
-def day_counts(session: Session, start: dt.datetime, end: dt.datetime, events: int) -> dict[str, int]:
+def day_counts(
+    session: Session, start: dt.datetime, end: dt.datetime, events: int
+) -> dict[str, int]:
     """Run counters summed over the day, with events and alerts counted from their tables."""
     totals: Counter[str] = Counter()
-    for counters in session.scalars(select(Run.counters).where(Run.started_at >= start, Run.started_at < end)):
-        totals.update({k: int(v) for k, v in (counters or {}).items() if isinstance(v, (int, float))})
+    for counters in session.scalars(
+        select(Run.counters).where(Run.started_at >= start, Run.started_at < end)
+    ):
+        totals.update(
+            {k: int(v) for k, v in (counters or {}).items() if isinstance(v, (int, float))}
+        )
     totals["events"] = events
-    totals["alerts"] = session.scalar(
-        select(func.count()).select_from(Alert).where(Alert.sent_at >= start, Alert.sent_at < end,
-                                                      Alert.kind != "digest")
-    ) or 0
+    totals["alerts"] = (
+        session.scalar(
+            select(func.count())
+            .select_from(Alert)
+            .where(Alert.sent_at >= start, Alert.sent_at < end, Alert.kind != "digest")
+        )
+        or 0
+    )
     return dict(totals)
 
 
-def collect_digest(session: Session, config: AppConfig, day: dt.date, now: dt.datetime | None = None) -> DailyDigest:
+def collect_digest(
+    session: Session, config: AppConfig, day: dt.date, now: dt.datetime | None = None
+) -> DailyDigest:
     """The digest of one local day, read from the database."""
     now = now or utcnow()
     timezone = config.topic.digest.timezone
     start, end = day_window(day, timezone)
     events = day_events(session, start, end)
     sources = [
-        SourceRow(h.name, h.url, h.consecutive_failures, h.failing_since, h.last_error,
-                  h.last_success_at, h.items_24h)
+        SourceRow(
+            h.name,
+            h.url,
+            h.consecutive_failures,
+            h.failing_since,
+            h.last_error,
+            h.last_success_at,
+            h.items_24h,
+        )
         for h in store.source_health(session, now)
     ]
     return build_digest(
-        topic=config.topic.description or config.topic.name, day=day, timezone=timezone,
-        generated_at=now, events=events, history=position_history(session, day),
-        stories=day_stories(session, start, end), sources=sources,
+        topic=config.topic.description or config.topic.name,
+        day=day,
+        timezone=timezone,
+        generated_at=now,
+        events=events,
+        history=position_history(session, day),
+        stories=day_stories(session, start, end),
+        sources=sources,
         counts=day_counts(session, start, end, len(events)),
     )
 
@@ -182,7 +250,9 @@ def write_digest(session: Session, digest: DailyDigest, directory: Path) -> Writ
     return WrittenDigest(digest, html_path, md_path, record.id)
 
 
-def queue_digest(session: Session, written: WrittenDigest, channel: str | None = None) -> Alert | None:
+def queue_digest(
+    session: Session, written: WrittenDigest, channel: str | None = None
+) -> Alert | None:
     """The Slack summary as an outbox row, once per day; None if already queued or sent."""
     record = session.get(DigestRecord, written.record_id)
     if record is None or record.sent_at is not None:
@@ -192,7 +262,10 @@ def queue_digest(session: Session, written: WrittenDigest, channel: str | None =
         if (alert.payload or {}).get("day") == day and alert.status != "failed":
             return None
     message = build_digest_blocks(written.digest)
-    payload: dict[str, object] = {"day": day, "message": {"text": message.text, "blocks": message.blocks}}
+    payload: dict[str, object] = {
+        "day": day,
+        "message": {"text": message.text, "blocks": message.blocks},
+    }
     if message.needs_attachment:
         payload["attachment"] = {"path": str(written.markdown_path), "title": f"Digest {day}"}
     alert = Alert(kind="digest", channel=channel, payload=payload, status="pending")
@@ -206,7 +279,9 @@ def mark_digest_sent(session: Session, day: dt.date) -> dt.datetime | None:
     record = session.scalar(select(DigestRecord).where(DigestRecord.day == day))
     if record is None:
         return None
-    for alert in session.scalars(select(Alert).where(Alert.kind == "digest", Alert.status == "sent")):
+    for alert in session.scalars(
+        select(Alert).where(Alert.kind == "digest", Alert.status == "sent")
+    ):
         if (alert.payload or {}).get("day") == day.isoformat():
             record.sent_at = record.sent_at or alert.sent_at
     return record.sent_at

@@ -66,8 +66,12 @@ def _environment(autoescape: bool) -> Environment:
         lstrip_blocks=True,
     )
     env.filters.update(
-        href=safe_href, md=md_escape, md_url=md_url, date=_fmt_date,
-        stance=lambda s: STANCE_LABELS.get(s or "", s or "—"), issue=issue_label,
+        href=safe_href,
+        md=md_escape,
+        md_url=md_url,
+        date=_fmt_date,
+        stance=lambda s: STANCE_LABELS.get(s or "", s or "—"),
+        issue=issue_label,
     )
     return env
 

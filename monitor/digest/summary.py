@@ -51,26 +51,65 @@ def build_digest_blocks(digest: DailyDigest) -> DigestMessage:
     counts = " · ".join(f"{k.replace('_', ' ')} {v}" for k, v in digest.counts.items())
     header = f"{digest.topic}: digest {digest.day.isoformat()}"
     blocks: list[dict[str, Any]] = [
-        {"type": "header", "text": {"type": "plain_text", "text": truncate_plain(header, HEADER_MAX)}},
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": truncate_mrkdwn(escape_mrkdwn(counts), SECTION_MAX)}]},
+        {
+            "type": "header",
+            "text": {"type": "plain_text", "text": truncate_plain(header, HEADER_MAX)},
+        },
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": truncate_mrkdwn(escape_mrkdwn(counts), SECTION_MAX)}
+            ],
+        },
     ]
     events = [*digest.events, *digest.possible_shifts]
     shown = events[:MAX_EVENTS_SHOWN]
     if not events:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": "No new demands, positions or shifts."}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": "No new demands, positions or shifts."},
+            }
+        )
     for event in shown:
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn(_event_line(event), SECTION_MAX)}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": truncate_mrkdwn(_event_line(event), SECTION_MAX),
+                },
+            }
+        )
     changed = [p for p in digest.positions if p.changed_today]
     if changed:
         lines = [
             f"• {escape_mrkdwn(p.issue_label)}: {escape_mrkdwn(p.side_label)} *{STANCE_LABELS.get(p.stance, p.stance)}*"
             for p in changed
         ]
-        blocks.append({"type": "section", "text": {"type": "mrkdwn", "text": truncate_mrkdwn("*Changed today*\n" + "\n".join(lines), SECTION_MAX)}})
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": truncate_mrkdwn("*Changed today*\n" + "\n".join(lines), SECTION_MAX),
+                },
+            }
+        )
     failing = digest.failing_sources
     if failing:
         names = ", ".join(escape_mrkdwn(s.name) for s in failing)
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": truncate_mrkdwn(f":warning: failing sources: {names}", SECTION_MAX)}]})
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": truncate_mrkdwn(f":warning: failing sources: {names}", SECTION_MAX),
+                    }
+                ],
+            }
+        )
     left_out = len(events) - len(shown)
     needs_attachment = left_out > 0 or bool(digest.stories) or bool(digest.positions)
     if left_out > 0:

@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.alerts.view import AlertView
 from monitor.config import AppConfig, Settings, TopicConfig
 from monitor.models import Alert, Event
-from monitor.outbox import enqueue_copy_alerts, enqueue_event_alerts, enqueue_reiteration_alerts, route_channels
+from monitor.outbox import (
+    enqueue_copy_alerts,
+    enqueue_event_alerts,
+    enqueue_reiteration_alerts,
+    route_channels,
+)
 from tests.monitor.alerts.records import add_article, add_claim, add_event, add_story
 
 
@@ -45,8 +50,12 @@ def test_alert_rows_commit_and_roll_back_with_the_event(factory: sessionmaker[Se
         assert session.scalar(select(func.count()).select_from(Alert)) == 0
         assert session.scalar(select(func.count()).select_from(Event)) == 0
     with factory.begin() as session:
-        story, article = add_story(session, "https://paper.example.com/a", "Putin on the EU",
-                                   {"repost.example.net": "https://repost.example.net/a"})
+        story, article = add_story(
+            session,
+            "https://paper.example.com/a",
+            "Putin on the EU",
+            {"repost.example.net": "https://repost.example.net/a"},
+        )
         event = add_event(session, "SHIFT", story, article)
         first = enqueue_event_alerts(session, event, config)
         again = enqueue_event_alerts(session, event, config)
@@ -54,31 +63,54 @@ def test_alert_rows_commit_and_roll_back_with_the_event(factory: sessionmaker[Se
     assert [a.id for a in again] == [a.id for a in first]
     with factory() as session:
         rows = session.scalars(select(Alert).order_by(Alert.id)).all()
-        assert [(a.kind, a.status, a.channel) for a in rows] == [("event", "pending", "#urgent"), ("event", "pending", "#eu")]
+        assert [(a.kind, a.status, a.channel) for a in rows] == [
+            ("event", "pending", "#urgent"),
+            ("event", "pending", "#eu"),
+        ]
         view = AlertView.from_payload(rows[0].payload["view"])
         assert (view.event_type, view.previous_stance, view.url, view.site) == (
-            "SHIFT", "rejects", "https://paper.example.com/a", "paper.example.com")
+            "SHIFT",
+            "rejects",
+            "https://paper.example.com/a",
+            "paper.example.com",
+        )
         assert [c.site for c in view.also_on] == ["repost.example.net"]
 
 
 def test_possible_shifts_are_left_to_the_digest(factory: sessionmaker[Session]) -> None:
     with factory.begin() as session:
         story, article = add_story(session, "https://blog.example.org/x", "hint")
-        assert enqueue_event_alerts(session, add_event(session, "POSSIBLE_SHIFT", story, article), app_config()) == []
+        assert (
+            enqueue_event_alerts(
+                session, add_event(session, "POSSIBLE_SHIFT", story, article), app_config()
+            )
+            == []
+        )
 
 
 def test_copies_and_reiterations_become_thread_replies(factory: sessionmaker[Session]) -> None:
     with factory.begin() as session:
         story, article = add_story(session, "https://paper.example.com/a", "Putin on the EU")
-        (parent,) = enqueue_event_alerts(session, add_event(session, "SHIFT", story, article), app_config())
-        late = add_article(session, "https://late.example/a", "Putin on the EU (repost)", story_id=story.id,
-                           duplicate_of=article.id)
+        (parent,) = enqueue_event_alerts(
+            session, add_event(session, "SHIFT", story, article), app_config()
+        )
+        late = add_article(
+            session,
+            "https://late.example/a",
+            "Putin on the EU (repost)",
+            story_id=story.id,
+            duplicate_of=article.id,
+        )
         (copy,) = enqueue_copy_alerts(session, late)
         assert enqueue_copy_alerts(session, late) == []  # once per copy
         assert enqueue_copy_alerts(session, article) == []  # the original is the alert itself
-        other_story, other = add_story(session, "https://wire.example.com/ushakov", "Ushakov repeats")
+        other_story, other = add_story(
+            session, "https://wire.example.com/ushakov", "Ushakov repeats"
+        )
         (reiteration,) = enqueue_reiteration_alerts(session, add_claim(session, other))
-        assert enqueue_reiteration_alerts(session, add_claim(session, other, stance="rejects")) == []
+        assert (
+            enqueue_reiteration_alerts(session, add_claim(session, other, stance="rejects")) == []
+        )
     assert (copy.kind, copy.parent_id, copy.channel) == ("thread", parent.id, parent.channel)
     assert AlertView.from_payload(copy.payload["view"]).url == "https://late.example/a"
     assert (reiteration.kind, reiteration.parent_id) == ("thread", parent.id)

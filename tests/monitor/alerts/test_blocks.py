@@ -107,7 +107,9 @@ def test_limits_are_kept_with_an_ellipsis_and_no_broken_entities() -> None:
         evidence=long_text,
         previous_evidence=long_text,
         title=long_text,
-        also_on=tuple(CopyRef(f"site{i}.example", f"https://site{i}.example/x") for i in range(500)),
+        also_on=tuple(
+            CopyRef(f"site{i}.example", f"https://site{i}.example/x") for i in range(500)
+        ),
     )
     payload = build_alert_blocks(view)
     assert len(payload["blocks"]) <= MAX_BLOCKS
@@ -130,16 +132,18 @@ def test_truncation_never_cuts_inside_a_link() -> None:
 
 
 def test_templates_can_be_overridden_from_the_config() -> None:
-    templates = AlertTemplates({"SHIFT": ":warning: {{ side }} moved on {{ issue }} to {{ stance }}"})
+    templates = AlertTemplates(
+        {"SHIFT": ":warning: {{ side }} moved on {{ issue }} to {{ stance }}"}
+    )
     view = hostile(CASES["SHIFT"])
     payload = build_alert_blocks(dataclasses.replace(view, side="russia<!channel>"), templates)
     assert payload["blocks"][1]["text"]["text"] == (
         ":warning: Russia&lt;!Channel&gt; moved on Ukraine's EU membership to accepts"
     )
     # other event types keep the built-in wording
-    assert build_alert_blocks(CASES["NEW_DEMAND"], templates)["blocks"][1]["text"]["text"].startswith(
-        "*NEW DEMAND*: Russia *demands*"
-    )
+    assert build_alert_blocks(CASES["NEW_DEMAND"], templates)["blocks"][1]["text"][
+        "text"
+    ].startswith("*NEW DEMAND*: Russia *demands*")
 
 
 def test_bad_template_overrides_are_named_clearly() -> None:

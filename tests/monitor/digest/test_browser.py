@@ -15,8 +15,15 @@ from tests.monitor.digest.fixture_day import fixture_day
 
 OUTPUT = Path(__file__).resolve().parents[2] / "output"
 CHROMIUM_FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--enable-logging=stderr", "--v=0",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--enable-logging=stderr",
+    "--v=0",
 ]
 
 
@@ -34,7 +41,9 @@ def run_chromium(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]
     profile = tmp_path / f"profile-{len(list(tmp_path.iterdir()))}"
     return subprocess.run(
         [chromium(), *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *args],
-        capture_output=True, text=True, timeout=90,
+        capture_output=True,
+        text=True,
+        timeout=90,
     )
 
 
@@ -55,7 +64,9 @@ def test_console_capture_sees_errors(tmp_path: Path) -> None:
 def test_html_digest_loads_cleanly_in_chromium(tmp_path: Path) -> None:
     OUTPUT.mkdir(parents=True, exist_ok=True)
     page = OUTPUT / "digest_2025-06-18.html"
-    page.write_text(render_html(fixture_day(text="<script>console.error('xss')</script>")), encoding="utf-8")
+    page.write_text(
+        render_html(fixture_day(text="<script>console.error('xss')</script>")), encoding="utf-8"
+    )
     dom = run_chromium(tmp_path, "--dump-dom", page.as_uri())
     assert dom.returncode == 0, dom.stderr[-2000:]
     assert console_messages(dom.stderr) == []
@@ -63,7 +74,13 @@ def test_html_digest_loads_cleanly_in_chromium(tmp_path: Path) -> None:
     assert "&lt;script&gt;console.error('xss')&lt;/script&gt;" in dom.stdout
     shot = OUTPUT / "digest_2025-06-18_phone.png"
     shot.unlink(missing_ok=True)
-    result = run_chromium(tmp_path, "--window-size=412,2400", "--hide-scrollbars", f"--screenshot={shot}", page.as_uri())
+    result = run_chromium(
+        tmp_path,
+        "--window-size=412,2400",
+        "--hide-scrollbars",
+        f"--screenshot={shot}",
+        page.as_uri(),
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     assert console_messages(result.stderr) == []
     assert shot.stat().st_size > 20_000  # a blank page is a few kB

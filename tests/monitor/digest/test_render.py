@@ -23,7 +23,9 @@ UPDATE = os.environ.get("NEWSMON_UPDATE_GOLDEN") == "1"
 def active_content(html: str) -> list[str]:
     """Every script, event-handler attribute and javascript:-like URL in a page."""
     doc = lxml.html.document_fromstring(html)
-    found = [f"<{el.tag}>" for el in doc.iter("script", "iframe", "object", "embed", "base", "form")]
+    found = [
+        f"<{el.tag}>" for el in doc.iter("script", "iframe", "object", "embed", "base", "form")
+    ]
     for el in doc.iter():
         if not isinstance(el.tag, str):
             continue
@@ -42,12 +44,17 @@ def test_html_digest_has_every_part() -> None:
     assert len(doc.cssselect("#events article.event")) == 2
     assert len(doc.cssselect("#possible-shifts article.event")) == 1
     shift = doc.cssselect("#events article.SHIFT")[0].text_content()
-    assert "Russia now accepts Ukraine's EU membership; previously rejects (2022-03-04)" in " ".join(shift.split())
+    assert (
+        "Russia now accepts Ukraine's EU membership; previously rejects (2022-03-04)"
+        in " ".join(shift.split())
+    )
     rows = doc.cssselect("#positions tbody tr")
     assert len(rows) == 5 and len(doc.cssselect("#positions tr.changed")) == 2
     assert len(doc.cssselect("#positions figure.chart svg")) == 4
     assert [a.get("href") for a in doc.cssselect("#stories li")[0].cssselect("a")] == [
-        "https://paper.example.com/putin-eu", "https://repost.example.net/a", "https://aggregator.example/b",
+        "https://paper.example.com/putin-eu",
+        "https://repost.example.net/a",
+        "https://aggregator.example/b",
     ]
     assert "Broken blog" in doc.cssselect("#sources")[0].text_content()
     # self-contained: nothing is loaded from elsewhere
@@ -66,7 +73,9 @@ def _hostile_samples() -> list[tuple[str, str]]:
         if root is None:
             continue
         raw = " ".join(t for t in root.itertext() if t.strip())
-        attrs = " ".join(v for el in root.iter() if isinstance(el.tag, str) for v in el.attrib.values())
+        attrs = " ".join(
+            v for el in root.iter() if isinstance(el.tag, str) for v in el.attrib.values()
+        )
         samples.append((path.name, f"{raw} {attrs}".strip()))
     assert len(samples) > 700
     return samples
@@ -77,7 +86,12 @@ def test_hostile_feed_html_never_becomes_active_in_the_html_digest() -> None:
     samples = _hostile_samples()
     assert any("<script" in raw for _, raw in samples), "corpus should contain scripts"
     for n, (name, raw) in enumerate(samples):
-        url = [raw, "javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<script>x</script>"][n % 4]
+        url = [
+            raw,
+            "javascript:alert(1)",
+            " JaVaScRiPt:alert(1)",
+            "data:text/html,<script>x</script>",
+        ][n % 4]
         html = render_html(fixture_day(text=raw, url=url), charts)
         assert active_content(html) == [], name
         if "<script" in raw:
@@ -105,7 +119,10 @@ def test_escaping_helpers() -> None:
     assert safe_href("javascript:alert(1)") is None
     assert safe_href("https:/missing-host") is None
     assert safe_href(" https://ok.example/a?b=1 ") == "https://ok.example/a?b=1"
-    assert md_escape("[x](javascript:y) <b> *a* | AT&T") == r"\[x\](javascript:y) \<b\> \*a\* \| AT&amp;T"
+    assert (
+        md_escape("[x](javascript:y) <b> *a* | AT&T")
+        == r"\[x\](javascript:y) \<b\> \*a\* \| AT&amp;T"
+    )
 
 
 def test_slack_summary_is_within_limits_and_escaped() -> None:
@@ -115,5 +132,8 @@ def test_slack_summary_is_within_limits_and_escaped() -> None:
     body = str(message.blocks)
     assert "<!channel>" not in body and "&lt;!channel&gt;" in body
     assert "<https://evil.example|click>" not in body
-    assert "*SHIFT*: Russia *accepts* Ukraine's EU membership; previously *rejects* (2022-03-04)" in body
+    assert (
+        "*SHIFT*: Russia *accepts* Ukraine's EU membership; previously *rejects* (2022-03-04)"
+        in body
+    )
     assert "failing sources" in body
