@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.alerts.blocks import AlertTemplates, build_alert_blocks
 from monitor.alerts.view import AlertView
 from monitor.models import Alert, utcnow
-from monitor.slack import Sink, SinkError
+from monitor.slack import Delivery, Sink, SinkError
 
 logger = logging.getLogger(__name__)
 
@@ -248,19 +248,19 @@ class Dispatcher:
         result.sent += 1
         attachment = (alert.payload or {}).get("attachment")
         if attachment:
-            self._attach(alert, attachment, delivery.ts)
+            self._attach(alert, attachment, delivery)
         return "sent"
 
-    def _attach(self, alert: Alert, attachment: dict[str, str], ts: str | None) -> None:
+    def _attach(self, alert: Alert, attachment: dict[str, str], delivery: Delivery) -> None:
         """Upload a file into the sent message's thread; a failure is logged, never re-posts."""
         path = Path(attachment["path"])
         try:
             self.sink.upload(
-                alert.channel,
+                delivery.channel or alert.channel,
                 filename=path.name,
                 content=path.read_text(encoding="utf-8"),
                 title=attachment.get("title", path.name),
-                thread_ts=ts,
+                thread_ts=delivery.ts,
             )
         except (SinkError, OSError) as exc:
             logger.error("alert %s was sent but its attachment %s was not: %s", alert.id, path, exc)

@@ -8,6 +8,7 @@ metadata so the dispatcher can tell after a crash whether an alert already went 
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -28,6 +29,7 @@ from monitor.errors import AlertDeliveryError, ConfigError
 logger = logging.getLogger(__name__)
 
 METADATA_EVENT_TYPE = "newsmon_alert"
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9_]+$")
 HISTORY_PAGES = 5
 PERMANENT_ERRORS = {
     "channel_not_found",
@@ -152,6 +154,7 @@ class SlackBotSink:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
         self.client = WebClient(**kwargs)
         self.default_channel = default_channel
+        self._channel_ids: dict[str, str] = {}
 
     def _channel(self, channel: str | None) -> str:
         chosen = channel or self.default_channel
@@ -188,11 +191,31 @@ class SlackBotSink:
             raise translate(exc, f"posting alert {alert_id} to {target}") from exc
         return Delivery(channel=response.get("channel", target), ts=response.get("ts"))
 
+    def channel_id(self, channel: str) -> str:
+        """Reading history needs a channel ID; names ("#urgent") are looked up once (channels:read)."""
+        if CHANNEL_ID.match(channel):
+            return channel
+        name = channel.lstrip("#")
+        if name not in self._channel_ids:
+            try:
+                for page in self.client.conversations_list(
+                    types="public_channel,private_channel", exclude_archived=True, limit=1000
+                ):
+                    for found in page.get("channels", []):
+                        self._channel_ids[found["name"]] = found["id"]
+            except Exception as exc:
+                raise translate(
+                    exc, f"looking up channel {channel} (use channel IDs or grant channels:read)"
+                ) from exc
+        if name not in self._channel_ids:
+            raise SinkError(f"no Slack channel named {channel} is visible to the bot", transient=True)
+        return self._channel_ids[name]
+
     def find_sent(
         self, channel: str | None, alert_id: int, *, oldest: float, thread_ts: str | None
     ) -> str | None:
         """The ts of the message carrying ``alert_id`` in its metadata, if Slack has it."""
-        target = self._channel(channel)
+        target = self.channel_id(self._channel(channel))
         cursor: str | None = None
         try:
             for _ in range(HISTORY_PAGES):

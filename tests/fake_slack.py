@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -21,6 +22,7 @@ from urllib.parse import parse_qsl, urlsplit
 import pytest
 
 VALID_TOKEN = "xoxb-test-token"
+CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9_]+$")
 
 
 @dataclass
@@ -34,6 +36,11 @@ class Recorded:
     headers: dict[str, str]
     status: int = 0
     at: float = 0.0
+
+    @property
+    def args(self) -> dict[str, Any]:
+        """Query and body parameters together, as Slack reads them."""
+        return {**self.query, **(self.body if isinstance(self.body, dict) else {})}
 
     @property
     def api_method(self) -> str:
@@ -69,6 +76,7 @@ class FakeSlack:
         self.state = FakeSlackState()
         self.lock = threading.Lock()
         self._last_ts = 0.0
+        self.channel_ids: dict[str, str] = {}  # name -> id, made up the first time a name is used
         self._file_ids = itertools.count(1)
         # Called with the stored message after it is stored and before the response is written:
         # tests use it to kill a dispatcher between "Slack accepted" and "database updated".
@@ -135,7 +143,8 @@ class FakeSlack:
             return [r for r in self.state.requests if api_method in (None, r.api_method)]
 
     def messages(self, channel: str) -> list[dict[str, Any]]:
-        """Messages stored in ``channel``, oldest first (thread replies included)."""
+        """Messages stored in ``channel`` (ID or name), oldest first (thread replies included)."""
+        channel = self.channel_id(channel)
         with self.lock:
             return [dict(m) for m in self.state.messages.get(channel, [])]
 
@@ -144,6 +153,14 @@ class FakeSlack:
             return [dict(m) for ms in self.state.messages.values() for m in ms]
 
     # -- the API ----------------------------------------------------------------------------------
+    def channel_id(self, channel: str) -> str:
+        """The ID for a channel given by ID or by name ("#urgent" / "urgent"), as Slack resolves it."""
+        if CHANNEL_ID.match(channel):
+            return channel
+        name = channel.lstrip("#")
+        with self.lock:
+            return self.channel_ids.setdefault(name, f"C{len(self.channel_ids) + 1:03d}{name.upper()}")
+
     def _next_ts(self) -> str:
         """Real-time, strictly increasing message timestamps, as Slack's are."""
         self._last_ts = max(time.time(), self._last_ts + 0.000001)
@@ -198,6 +215,7 @@ class FakeSlack:
                 return 200, {"ok": False, "error": "channel_not_found"}
             if not args.get("text") and not args.get("blocks"):
                 return 200, {"ok": False, "error": "no_text"}
+            channel = self.channel_id(channel)
             message = self._store(channel, args)
             return 200, {
                 "ok": True,
@@ -205,8 +223,16 @@ class FakeSlack:
                 "ts": message["ts"],
                 "message": self._visible(message, with_metadata=True),
             }
+        if method == "conversations.list":
+            with self.lock:
+                known = dict(self.channel_ids)
+            return 200, {"ok": True, "channels": [{"id": cid, "name": name, "is_channel": True}
+                                                  for name, cid in known.items()],
+                         "response_metadata": {"next_cursor": ""}}
         if method in ("conversations.history", "conversations.replies"):
             channel = args.get("channel", "")
+            if not CHANNEL_ID.match(channel):
+                return 200, {"ok": False, "error": "channel_not_found"}
             with_metadata = str(args.get("include_all_metadata", "")).lower() in ("1", "true")
             oldest = float(args.get("oldest") or 0)
             limit = int(args.get("limit") or 100)
@@ -253,7 +279,7 @@ class FakeSlack:
                     self.state.files[f["id"]]["title"] = f.get("title")
                 if args.get("channel_id"):
                     self._store(
-                        args["channel_id"],
+                        self.channel_id(args["channel_id"]),
                         {
                             "text": args.get("initial_comment", ""),
                             "thread_ts": args.get("thread_ts"),

@@ -262,3 +262,22 @@ def test_reconcile_finds_a_message_slack_already_has(
     assert alerts(factory)[0].slack_ts == posted.ts
     ids_in_slack = [m["metadata"]["event_payload"]["alert_id"] for m in fake_slack.all_messages()]
     assert sorted(ids_in_slack) == sorted(ids)
+
+
+def test_reconcile_looks_channel_names_up_to_read_history(
+    factory: sessionmaker[Session], fake_slack: FakeSlack
+) -> None:
+    ids = queue_events(factory, ROUTES)
+    sink = bot(fake_slack)
+    shift = next(a for a in alerts(factory) if a.channel == "#urgent")
+    with factory.begin() as session:
+        row = session.get(Alert, shift.id)
+        row.status, row.tries = "sending", 1
+    posted = sink.post("#urgent", {"text": "x"}, alert_id=shift.id, event_type="SHIFT", thread_ts=None)
+    assert posted.channel == fake_slack.channel_id("#urgent") != "#urgent"
+    result = Dispatcher(factory, sink, pace_seconds=0).dispatch_once()
+    assert result.reconciled == 1 and result.sent == len(ids) - 1
+    history = fake_slack.requests("conversations.history")
+    assert [r.args["channel"] for r in history] == [posted.channel]
+    assert len(fake_slack.requests("conversations.list")) == 1
+    assert next(a for a in alerts(factory) if a.id == shift.id).slack_ts == posted.ts
