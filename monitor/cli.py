@@ -403,18 +403,11 @@ alerts_app = typer.Typer(
 app.add_typer(alerts_app, name="alerts")
 
 
-def _dispatcher(state: State, *, dry_run: bool = False) -> Any:
-    from monitor.alerts.blocks import AlertTemplates
-    from monitor.dispatch import Dispatcher
-    from monitor.slack import ConsoleSink, make_sink
+def _dispatcher(state: State) -> Any:
+    from monitor.dispatch import make_dispatcher
 
-    config = state.config
     write = lambda text: console.print(text, markup=False, highlight=False, end="")  # noqa: E731
-    sink = ConsoleSink(write) if dry_run else make_sink(config.settings, write)
-    return Dispatcher(
-        state.factory(), sink, templates=AlertTemplates(config.topic.alerts.templates),
-        max_tries=config.topic.alerts.max_tries,
-    )
+    return make_dispatcher(state.factory(), state.config, write)
 
 
 @alerts_app.callback()
@@ -505,33 +498,23 @@ def digest(
     send: Annotated[bool, typer.Option("--send", help="Post the summary to Slack (once per day).")] = False,
 ) -> None:
     """Build the digest of one local day: HTML and Markdown files, and the Slack summary with --send."""
-    from monitor.digest.collect import (
-        collect_digest,
-        local_today,
-        mark_digest_sent,
-        queue_digest,
-        write_digest,
-    )
+    from monitor.digest.collect import local_today, produce_digest
 
     state = _state(ctx)
     setup_logging(state.log_level or state.config.settings.log_level)
     config = state.config
     day = _parse_date(date, "--date").date() if date else local_today(config.topic.digest.timezone)
-    factory = state.factory()
-    with factory.begin() as session:
-        written = write_digest(session, collect_digest(session, config, day), config.digest_dir)
-        queued = queue_digest(session, written) if send else None
-    typer.echo(f"digest {day}: {len(written.digest.events)} event(s), {len(written.digest.stories)} stories")
-    typer.echo(f"  {written.html_path}\n  {written.markdown_path}")
+    run = produce_digest(state.factory(), config, day, send=send,
+                         dispatcher=_dispatcher(state) if send else None)
+    digest = run.written.digest
+    typer.echo(f"digest {day}: {len(digest.events)} event(s), {len(digest.stories)} stories")
+    typer.echo(f"  {run.written.html_path}\n  {run.written.markdown_path}")
     if not send:
         return
-    if queued is None:
+    if run.queued == 0:
         typer.echo("the Slack summary for this day was already queued or sent; not sending it again")
-    result = _dispatcher(state).dispatch_once()
-    with factory.begin() as session:
-        sent_at = mark_digest_sent(session, day)
-    typer.echo(f"Slack summary sent at {_iso(sent_at)}" if sent_at else
-               f"Slack summary not sent yet ({'; '.join(result.errors) or 'pending'})")
+    typer.echo(f"Slack summary sent at {_iso(run.sent_at)}" if run.sent_at else
+               f"Slack summary not sent yet ({'; '.join(run.errors) or 'pending'})")
 
 
 @app.command()

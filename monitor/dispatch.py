@@ -24,8 +24,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.alerts.blocks import AlertTemplates, build_alert_blocks
 from monitor.alerts.view import AlertView
+from monitor.config import AppConfig
 from monitor.models import Alert, utcnow
-from monitor.slack import Delivery, Sink, SinkError
+from monitor.slack import Delivery, Sink, SinkError, make_sink
 
 logger = logging.getLogger(__name__)
 
@@ -297,6 +298,18 @@ class Dispatcher:
                     "alert %s parked as failed after %s tries: %s", row.id, row.tries, error
                 )
         return "auth" if exc.auth else "failed"
+
+
+def make_dispatcher(
+    factory: sessionmaker[Session], config: AppConfig, write: Callable[[str], Any] | None = None
+) -> Dispatcher:
+    """The dispatcher the configuration asks for (CLI and daemon share this)."""
+    return Dispatcher(
+        factory,
+        make_sink(config.settings, write),
+        templates=AlertTemplates(config.topic.alerts.templates),
+        max_tries=config.topic.alerts.max_tries,
+    )
 
 
 def retry_alert(session: Session, alert_id: int) -> Alert:

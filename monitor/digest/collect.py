@@ -12,16 +12,17 @@ import logging
 import os
 import tempfile
 from collections import Counter, defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import store
 from monitor.alerts.view import CopyRef
-from monitor.config import AppConfig
+from monitor.config import AppConfig, Route
 from monitor.digest.model import (
     DailyDigest,
     DigestEvent,
@@ -32,8 +33,10 @@ from monitor.digest.model import (
 )
 from monitor.digest.render import render_html, render_markdown
 from monitor.digest.summary import build_digest_blocks
+from monitor.dispatch import Dispatcher, make_dispatcher
 from monitor.models import Alert, Article, Claim, Event, Position, Run, utcnow
 from monitor.models import Digest as DigestRecord
+from monitor.outbox import route_channels
 
 logger = logging.getLogger(__name__)
 
@@ -250,17 +253,18 @@ def write_digest(session: Session, digest: DailyDigest, directory: Path) -> Writ
     return WrittenDigest(digest, html_path, md_path, record.id)
 
 
-def queue_digest(
-    session: Session, written: WrittenDigest, channel: str | None = None
-) -> Alert | None:
-    """The Slack summary as an outbox row, once per day; None if already queued or sent."""
+def queue_digest(session: Session, written: WrittenDigest, routes: Sequence[Route] = ()) -> list[Alert]:
+    """The Slack summary as outbox rows (routes listing ``DIGEST``, else the default channel),
+    once per day and channel; empty if already queued or sent."""
     record = session.get(DigestRecord, written.record_id)
     if record is None or record.sent_at is not None:
-        return None
+        return []
     day = written.digest.day.isoformat()
-    for alert in session.scalars(select(Alert).where(Alert.kind == "digest")):
-        if (alert.payload or {}).get("day") == day and alert.status != "failed":
-            return None
+    queued = {
+        alert.channel
+        for alert in session.scalars(select(Alert).where(Alert.kind == "digest"))
+        if (alert.payload or {}).get("day") == day and alert.status != "failed"
+    }
     message = build_digest_blocks(written.digest)
     payload: dict[str, object] = {
         "day": day,
@@ -268,10 +272,42 @@ def queue_digest(
     }
     if message.needs_attachment:
         payload["attachment"] = {"path": str(written.markdown_path), "title": f"Digest {day}"}
-    alert = Alert(kind="digest", channel=channel, payload=payload, status="pending")
-    session.add(alert)
+    alerts = [
+        Alert(kind="digest", channel=channel, payload=payload, status="pending")
+        for channel in route_channels(routes, "DIGEST", "", "")
+        if channel not in queued
+    ]
+    session.add_all(alerts)
     session.flush()
-    return alert
+    return alerts
+
+
+@dataclass(frozen=True)
+class DigestRun:
+    written: WrittenDigest
+    queued: int
+    sent_at: dt.datetime | None
+    errors: tuple[str, ...]
+
+
+def produce_digest(
+    factory: sessionmaker[Session],
+    config: AppConfig,
+    day: dt.date,
+    *,
+    send: bool,
+    dispatcher: Dispatcher | None = None,
+) -> DigestRun:
+    """Build and write one day's digest; with ``send``, queue and dispatch its Slack summary."""
+    with factory.begin() as session:
+        written = write_digest(session, collect_digest(session, config, day), config.digest_dir)
+        queued = queue_digest(session, written, config.topic.alerts.routes) if send else []
+    if not send:
+        return DigestRun(written, 0, None, ())
+    result = (dispatcher or make_dispatcher(factory, config)).dispatch_once()
+    with factory.begin() as session:
+        sent_at = mark_digest_sent(session, day)
+    return DigestRun(written, len(queued), sent_at, tuple(result.errors))
 
 
 def mark_digest_sent(session: Session, day: dt.date) -> dt.datetime | None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import signal
 import subprocess
 import sys
@@ -112,6 +113,11 @@ def test_cli_lists_and_retries(
         text=True,
         timeout=120,
     )
+    dry = run("alerts", "send", "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    payloads = [json.loads(line) for line in dry.stdout.splitlines()]
+    assert [p["alert"] for p in payloads] == ids and payloads[0]["blocks"][0]["type"] == "header"
+    assert fake_slack.requests() == []
     first = run("alerts", "send")
     assert first.returncode == 1 and "failed 1" in first.stdout
     listing = run("alerts", "list", "--status", "failed")

@@ -164,3 +164,18 @@ def test_view_survives_the_outbox_payload_round_trip(name: str) -> None:
 def test_unknown_event_type_is_refused() -> None:
     with pytest.raises(ValueError, match="unknown event type 'MOVE'"):
         dataclasses.replace(CASES["SHIFT"], event_type="MOVE")
+
+
+def test_readme_example_templates_compile_and_render() -> None:
+    import yaml
+
+    from monitor.config import TopicConfig
+
+    readme = (Path(__file__).resolve().parents[3] / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"```yaml\n(.*?)```", readme, re.DOTALL)
+    assert block is not None
+    topic = TopicConfig.model_validate(yaml.safe_load(block.group(1)))
+    templates = AlertTemplates(topic.alerts.templates)
+    assert build_alert_blocks(CASES["SHIFT"], templates)["blocks"][1]["text"]["text"] == (
+        ":rotating_light: Russia now *accepts* Ukraine's EU membership (was *rejects*)"
+    )
