@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 from pathlib import Path
@@ -137,3 +138,12 @@ def test_slack_summary_is_within_limits_and_escaped() -> None:
         in body
     )
     assert "failing sources" in body
+
+
+def test_slack_summary_of_a_busy_day_stays_within_one_message() -> None:
+    day = fixture_day()
+    many = tuple(dataclasses.replace(day.events[0], evidence="x" * 5000) for _ in range(120))
+    message = build_digest_blocks(dataclasses.replace(day, events=many))
+    assert len(message.blocks) <= 50 and message.needs_attachment
+    assert "106 more event(s)" in message.blocks[-1]["elements"][0]["text"]
+    assert all(len(b["text"]["text"]) <= 3000 for b in message.blocks if b["type"] == "section")
