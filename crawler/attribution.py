@@ -116,7 +116,9 @@ def _credit_line(text: str) -> tuple[str, str, str] | None:
     return None
 
 
-def _parse_html(html: str | bytes | None) -> lxml.html.HtmlElement | None:
+def _parse_html(html: str | bytes | lxml.html.HtmlElement | None) -> lxml.html.HtmlElement | None:
+    if html is None or isinstance(html, lxml.etree._Element):
+        return html
     if not html:
         return None
     try:
@@ -148,7 +150,9 @@ def _meta(doc: lxml.html.HtmlElement, xpath: str, page_url: str | None) -> str |
     return None
 
 
-def detect_attribution(text: str, html: str | bytes | None = None, url: str | None = None) -> Attribution | None:
+def detect_attribution(
+    text: str, html: str | bytes | lxml.html.HtmlElement | None = None, url: str | None = None
+) -> Attribution | None:
     """Find who originally published a page: credit line, metadata, or a wire dateline."""
     doc = _parse_html(html)
     page_site = site_of(url)
