@@ -60,3 +60,37 @@ def crawl_in_child(urls: list[str], settings: dict[str, Any], timeout: float = 6
     result = json.loads(done.stdout)
     result["log"] = done.stderr
     return result
+
+
+LOCAL_OPTIONS: dict[str, Any] = {
+    "allow_private_networks": ["127.0.0.1/32"],
+    "autothrottle": False,
+    "download_delay": 0,
+    "timeout_seconds": 5,
+    "retries": 1,
+    "retry_backoff_seconds": 0,
+    "extract_workers": 1,
+}
+
+
+def crawl_sources(
+    sources: list[dict[str, Any]],
+    options: dict[str, Any] | None = None,
+    seen: list[str] | None = None,
+    extra_settings: dict[str, Any] | None = None,
+    timeout: float = 120,
+) -> dict[str, Any]:
+    """Run run_crawl over ``sources`` in tests/crawler/crawl_child.py; returns what the sink got."""
+    job = json.dumps({
+        "sources": sources, "options": {**LOCAL_OPTIONS, **(options or {})},
+        "seen": seen or [], "extra_settings": extra_settings or {},
+    })
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.crawler.crawl_child"],
+        input=job, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"child crawl failed ({done.returncode}):\n{done.stderr[-4000:]}")
+    result = json.loads(done.stdout)
+    result["log"] = done.stderr
+    return result
