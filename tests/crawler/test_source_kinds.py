@@ -219,7 +219,7 @@ def test_feed_items_pointing_inside_the_network_are_refused() -> None:
         for i, target in enumerate(targets):
             feed = feed.replace(site.url(f"/item{i}").encode(), target.encode())
         site.add("/feed.xml", Route(body=feed, content_type="application/rss+xml"))
-        site.add("/to-metadata", Route(handler=_redirect("http://169.254.169.254/latest/meta-data/")))
+        site.add("/to-metadata", Route(handler=_redirect("http://169.254.169.254/computeMetadata/v1/")))
         result = crawl_sources([{"name": "f", "url": f"http://localhost:{site.port}/feed.xml"}],
                                {"allow_private_networks": ["localhost"]},)
         hits = [h.path for h in site.hits]
