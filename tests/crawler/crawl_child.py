@@ -22,8 +22,9 @@ from crawler.sources import CrawlOptions, SourceSpec
 class RecordingSink:
     """Implements the CrawlSink protocol by remembering every call."""
 
-    def __init__(self, seen: set[str]) -> None:
+    def __init__(self, seen: set[str], fetch: bool = True) -> None:
         self.seen = seen
+        self.fetch = fetch
         self.polls: list[dict[str, Any]] = []
         self.articles: list[dict[str, Any]] = []
         self.failures: list[dict[str, Any]] = []
@@ -35,7 +36,7 @@ class RecordingSink:
         self.polls.append(dataclasses.asdict(result))
 
     def should_fetch(self, url_normalized: str, entry_updated: dt.datetime | None) -> bool:
-        return url_normalized not in self.seen
+        return self.fetch and url_normalized not in self.seen
 
     def save_article(self, article: ExtractedArticle, *, source: str | None, url_normalized: str,
                      entry_updated: dt.datetime | None, entry_published: dt.datetime | None) -> None:
@@ -51,7 +52,7 @@ class RecordingSink:
 def main() -> None:
     job = json.load(sys.stdin)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
-    sink = RecordingSink(set(job.get("seen", [])))
+    sink = RecordingSink(set(job.get("seen", [])), fetch=job.get("fetch", True))
     sources = [SourceSpec(**s) for s in job["sources"]]
     options = CrawlOptions(**job["options"])
     run_crawl(sources, sink, options, log_level="INFO", extra_settings={

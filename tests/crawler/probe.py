@@ -79,11 +79,12 @@ def crawl_sources(
     seen: list[str] | None = None,
     extra_settings: dict[str, Any] | None = None,
     timeout: float = 120,
+    fetch: bool = True,
 ) -> dict[str, Any]:
     """Run run_crawl over ``sources`` in tests/crawler/crawl_child.py; returns what the sink got."""
     job = json.dumps({
         "sources": sources, "options": {**LOCAL_OPTIONS, **(options or {})},
-        "seen": seen or [], "extra_settings": extra_settings or {},
+        "seen": seen or [], "extra_settings": extra_settings or {}, "fetch": fetch,
     })
     done = subprocess.run(
         [sys.executable, "-m", "tests.crawler.crawl_child"],
