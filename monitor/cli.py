@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import db, store
 from monitor.config import AppConfig, Settings, load_config
-from monitor.errors import NewsmonError
+from monitor.errors import InputError, NewsmonError
 from monitor.pipeline import AnalysisContext, analyse_pending
 
 logger = logging.getLogger("newsmon")
@@ -96,7 +96,7 @@ def setup_logging(level: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlelis", "filelock"):
+    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
@@ -201,7 +201,7 @@ def crawl(
 ) -> None:
     """Poll every source once, fetch new articles, analyse them, and print a summary."""
     if not once:
-        raise typer.BadParameter("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
+        raise InputError("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
     counters = crawl_once(state)
@@ -225,25 +225,27 @@ def ingest(
     urls = [p for p in paths_or_urls if p.startswith(("http://", "https://"))]
     files = [Path(p) for p in paths_or_urls if p not in urls]
     if url and len(files) != 1:
-        raise typer.BadParameter("--url names the URL of exactly one file")
+        raise InputError("--url names the URL of exactly one file")
     factory = state.factory()
-    stored = 0
-    for path in files:
+    extracted_pages = []
+    for path in files:  # every file is checked before anything is stored
         try:
             page = path.read_bytes()
         except OSError as exc:
-            raise typer.BadParameter(f"{path}: cannot read: {exc.strerror or exc}") from exc
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         extracted = extract_article(page, url or path.resolve().as_uri())
         if extracted is None:
             typer.echo(f"{path}: no article text found; skipped", err=True)
             continue
         page_url = url or extracted.canonical_url
         if not page_url or not page_url.startswith(("http://", "https://")):
-            raise typer.BadParameter(f"{path}: has no canonical link; give its URL with --url")
+            raise InputError(f"{path}: has no canonical link; give its URL with --url")
         extracted.url = page_url
+        extracted_pages.append(extracted)
+    for extracted in extracted_pages:
         with factory.begin() as session:
             store.save_article(session, extracted, source=None)
-        stored += 1
+    stored = len(extracted_pages)
     counters: Counter[str] = Counter(stored=stored)
     if urls:
         counters.update(crawl_once(state, article_urls=urls))
@@ -261,7 +263,7 @@ def _parse_date(value: str | None, option: str) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from None
+        raise InputError(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from None
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 
 
@@ -298,7 +300,7 @@ def export(
 ) -> None:
     """Write one JSON object per article to stdout (id, url, ..., claims, events)."""
     if format != "jsonl":
-        raise typer.BadParameter(f"unknown format {format!r}; the only format is jsonl")
+        raise InputError(f"unknown format {format!r}; the only format is jsonl")
     state = _state(ctx)
     since_dt = _parse_date(since, "--since")
     with state.factory()() as session:
@@ -389,10 +391,36 @@ def demo(
     console.print(f"explore it: newsmon --database-url {state.database_url} export")
 
 
+GLOBAL_OPTIONS = ("--config", "--database-url", "--log-level")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let global options stand after the command too (`newsmon crawl --once --config t.yaml`)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(argv[i : i + 2])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main() -> None:
     """Console-script entry: our own errors print as one clear message, exit 2."""
     try:
-        app()
+        app(args=hoist_global_options(sys.argv[1:]), prog_name="newsmon")
     except NewsmonError as exc:
         typer.echo(f"newsmon: error: {exc}", err=True)
         raise SystemExit(2) from None
