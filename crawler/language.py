@@ -1,4 +1,8 @@
-"""Language of an article: detected from its text (langdetect), else the page's declared one."""
+"""Language of an article: detected from its text (py3langid), else the page's declared one.
+
+py3langid is the detector trafilatura itself uses; it is about ten times faster than
+langdetect (under a millisecond per article), which matters at crawl rates.
+"""
 
 from __future__ import annotations
 
@@ -6,27 +10,26 @@ import logging
 import re
 import threading
 
-from langdetect import DetectorFactory, detect_langs
-from langdetect.lang_detect_exception import LangDetectException
+from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
 logger = logging.getLogger(__name__)
 
-MIN_LETTERS = 40  # below this langdetect guesses; the declared language is better
+MIN_LETTERS = 40  # below this a detector guesses; the declared language is better
 MIN_PROBABILITY = 0.80
+SAMPLE_CHARS = 1500
 _LETTERS = re.compile(r"[^\W\d_]", re.UNICODE)
 _DECLARED = re.compile(r"^([A-Za-z]{2,3})(?:[-_][A-Za-z0-9]{1,8})*$")
 _lock = threading.Lock()
-_ready = False
+_identifier: LanguageIdentifier | None = None
 
 
-def _ensure_profiles() -> None:
-    """Load langdetect's profiles once, seeded, so results are repeatable and thread-safe."""
-    global _ready
+def _model() -> LanguageIdentifier:
+    """Load the model once per process (worker processes each load their own)."""
+    global _identifier
     with _lock:
-        if not _ready:
-            DetectorFactory.seed = 0
-            detect_langs("warm up the profiles")
-            _ready = True
+        if _identifier is None:
+            _identifier = LanguageIdentifier.from_model_file(MODEL_FILE, norm_probs=True)
+        return _identifier
 
 
 def normalize_declared(declared: str | None) -> str | None:
@@ -38,16 +41,13 @@ def normalize_declared(declared: str | None) -> str | None:
 
 
 def detect_language(text: str | None, declared: str | None = None) -> str | None:
-    """ISO 639-1 code of the text (zh-cn/zh-tw kept), falling back to the declared language."""
+    """ISO 639-1 code of the text, falling back to the declared language when unsure."""
     fallback = normalize_declared(declared)
-    if not text or len(_LETTERS.findall(text[:5000])) < MIN_LETTERS:
+    sample = (text or "")[:SAMPLE_CHARS]
+    if len(_LETTERS.findall(sample)) < MIN_LETTERS:
         return fallback
-    _ensure_profiles()
-    try:
-        best = detect_langs(text[:5000])[0]
-    except LangDetectException as exc:
-        logger.debug("language not detected: %s", exc)
-        return fallback
-    if best.prob < MIN_PROBABILITY:
-        return fallback or best.lang
-    return str(best.lang)
+    language, probability = _model().classify(sample)
+    if probability < MIN_PROBABILITY:
+        logger.debug("language unsure (%s at %.2f); declared %s", language, probability, declared)
+        return fallback or str(language)
+    return str(language)

@@ -35,6 +35,9 @@ def build_settings(options: CrawlOptions, log_level: str = "INFO") -> dict[str, 
         "RANDOMIZE_DOWNLOAD_DELAY": True,
         "CONCURRENT_REQUESTS": options.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrent_per_domain,
+        # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output; our
+        # callbacks yield one item (or a feed's requests), so 100 tasks per page was pure overhead.
+        "CONCURRENT_ITEMS": 8,
         "DOWNLOAD_TIMEOUT": options.timeout_seconds,
         "DNS_TIMEOUT": min(options.timeout_seconds, 20),
         "RETRY_ENABLED": options.retries > 0,
