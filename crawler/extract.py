@@ -122,3 +122,9 @@ def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
         attributed_publisher=attribution.publisher if attribution else None,
         original_url=attribution.original_url if attribution else None,
     )
+
+
+def warm_up() -> bool:
+    """Load trafilatura and the language model in a fresh worker before the first page arrives."""
+    sample = "<html><body><article><p>" + "Warm-up text for the extraction worker. " * 8
+    return extract_article(sample + "</p></article></body></html>", "http://warm.up/") is not None

@@ -17,15 +17,23 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from scrapy.exceptions import IgnoreRequest
+from scrapy.exceptions import IgnoreRequest, NotConfigured
+from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.error import DNSLookupError
+from twisted.internet.interfaces import IResolverSimple
 from twisted.internet.threads import deferToThread
+from zope.interface import implementer
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from typing_extensions import Self
 
     from scrapy import Request
     from scrapy.crawler import Crawler
+    from twisted.internet.base import ReactorBase
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -148,13 +156,18 @@ class _TTLCache:
         self._resolve = resolve
         self._entries: dict[str, tuple[float, list[str]]] = {}
 
-    def __call__(self, host: str) -> list[str]:
-        now = time.monotonic()
+    def cached(self, host: str) -> list[str] | None:
         hit = self._entries.get(host)
-        if hit and now - hit[0] < self.ttl:
+        if hit and time.monotonic() - hit[0] < self.ttl:
             return hit[1]
+        return None
+
+    def __call__(self, host: str) -> list[str]:
+        hit = self.cached(host)
+        if hit is not None:
+            return hit
         addresses = self._resolve(host)
-        self._entries[host] = (now, addresses)
+        self._entries[host] = (time.monotonic(), addresses)
         return addresses
 
 
@@ -167,15 +180,13 @@ class AddressGuardMiddleware:
     (list of CIDRs / host names), ``NEWSMON_GUARD_DNS_TTL`` (seconds, default 60).
     """
 
-    def __init__(self, crawler: Crawler, policy: AddressPolicy, resolve: Resolver) -> None:
+    def __init__(self, crawler: Crawler, policy: AddressPolicy, resolve: _TTLCache) -> None:
         self.crawler = crawler
         self.policy = policy
         self.resolve = resolve
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
-        from scrapy.exceptions import NotConfigured
-
         settings = crawler.settings
         if not settings.getbool("NEWSMON_GUARD_ENABLED", True):
             raise NotConfigured("address guard disabled by NEWSMON_GUARD_ENABLED")
@@ -185,12 +196,30 @@ class AddressGuardMiddleware:
 
     async def process_request(self, request: Request) -> None:
         try:
-            await maybe_deferred_to_future(
-                deferToThread(check_url, request.url, self.policy, self.resolve)
-            )
+            if self._answer_known(request.url):
+                check_url(request.url, self.policy, self.resolve)
+            else:  # a DNS lookup blocks: do it off the reactor thread
+                await maybe_deferred_to_future(
+                    deferToThread(check_url, request.url, self.policy, self.resolve)
+                )
         except AddressRefused as refused:
             self._record(refused, request)
             raise
+
+    def _answer_known(self, url: str) -> bool:
+        """True when checking needs no DNS: a bad scheme, an address literal, a cached host."""
+        try:
+            parts = urlsplit(url)
+            host = (parts.hostname or "").rstrip(".")
+        except ValueError:
+            return True
+        if parts.scheme.lower() not in ALLOWED_SCHEMES or not host or host in self.policy.hosts:
+            return True
+        try:
+            ipaddress.ip_address(host.split("%", 1)[0])
+            return True
+        except ValueError:
+            return self.resolve.cached(host) is not None
 
     def _record(self, refused: AddressRefused, request: Request) -> None:
         stats: Any = self.crawler.stats
@@ -204,3 +233,41 @@ class AddressGuardMiddleware:
             refused.detail,
             f", redirected from {redirected_from[0]}" if redirected_from else "",
         )
+
+
+@implementer(IResolverSimple)
+class GuardedResolver(CachingThreadedResolver):
+    """Scrapy's DNS resolver, re-checking the address it connects to (defeats DNS rebinding).
+
+    The middleware checks before download; a hostile DNS server could answer differently when
+    the connection is made, so the address actually used must pass the same policy.
+    """
+
+    policy: AddressPolicy = AddressPolicy()
+    enabled: bool = True
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, reactor: ReactorBase) -> Self:
+        resolver = super().from_crawler(crawler, reactor)
+        settings = crawler.settings
+        resolver.enabled = settings.getbool("NEWSMON_GUARD_ENABLED", True)
+        resolver.policy = AddressPolicy.from_allow_list(settings.getlist("NEWSMON_ALLOW_PRIVATE_NETWORKS"))
+        return resolver
+
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
+        resolved = super().getHostByName(name, timeout)
+        if self.enabled:
+            resolved.addCallback(self.checked, name)
+        return resolved
+
+    def checked(self, address: str, name: str) -> str:
+        """The address, if the policy allows connecting to it; else a DNS lookup error."""
+        if name.lower().rstrip(".") in self.policy.hosts:
+            return address
+        ip = ipaddress.ip_address(address)
+        problem = address_problem(ip)
+        if problem and not self.policy.allows_address(ip):
+            logger.warning("address guard refused connecting to %s at %s: %s", name, address, problem)
+            raise DNSLookupError(f"{name} resolved to {address} ({problem}); refused by the address guard")
+        return address
+

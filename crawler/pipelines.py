@@ -12,7 +12,7 @@ from typing import Any
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
-from crawler.extract import extract_article
+from crawler.extract import extract_article, warm_up
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +37,12 @@ class ExtractionPipeline:
                 self.workers, mp_context=multiprocessing.get_context("spawn")
             )
         return self._pool
+
+    def open_spider(self) -> None:
+        """Start every worker now, so their imports overlap the feed polls, not the first pages."""
+        pool = self._executor()
+        for _ in range(self.workers):
+            pool.submit(warm_up)
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         stats = self.crawler.stats

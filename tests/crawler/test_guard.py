@@ -144,3 +144,32 @@ def test_middleware_refuses_loopback_and_redirects_in_a_crawl() -> None:
     # Scrapy itself never follows a redirect to a non-http(s) scheme: the 302 is all we get.
     assert "file:///etc/passwd" not in {hit["url"] for hit in allowed["fetched"]}
 
+
+
+def test_resolver_refuses_at_connect_time_even_without_the_middleware() -> None:
+    """The connection-time check stands alone: what the name resolves to when connecting counts."""
+    ok = lambda handler: (200, {"Content-Type": "text/html"}, b"<html>ok</html>")  # noqa: E731
+    with serve({"/ok": ok}) as base:
+        port = base.rsplit(":", 1)[1]
+        urls = [f"http://localhost:{port}/ok", f"{base}/ok"]
+        settings = {**GUARDED, "DOWNLOADER_MIDDLEWARES": {},
+                    "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver"}
+        refused = crawl_in_child(urls, settings)
+        allowed = crawl_in_child(urls, {**settings, "NEWSMON_ALLOW_PRIVATE_NETWORKS": ["127.0.0.0/8"]})
+    assert refused["fetched"] == []
+    assert {e["error"] for e in refused["errors"]} == {"CannotResolveHostError"}
+    assert "address guard refused connecting to localhost at 127.0.0.1: loopback" in refused["log"]
+    assert sorted(hit["url"] for hit in allowed["fetched"]) == sorted(urls)
+
+
+def test_resolver_policy_check() -> None:
+    from crawler.guard import GuardedResolver
+
+    resolver = GuardedResolver.__new__(GuardedResolver)
+    resolver.policy = AddressPolicy.from_allow_list(["intranet.local"])
+    assert resolver.checked("93.184.215.14", "news.example") == "93.184.215.14"
+    assert resolver.checked("10.1.1.1", "intranet.local") == "10.1.1.1"
+    from twisted.internet.error import DNSLookupError
+
+    with pytest.raises(DNSLookupError, match="link-local"):
+        resolver.checked("169.254.169.254", "rebind.example")
