@@ -76,3 +76,31 @@ def test_short_text_falls_back_to_declared_language() -> None:
     assert detect_language("", None) is None
     assert normalize_declared("en_GB") == "en"
     assert normalize_declared("not a language tag!") is None
+
+
+def test_legacy_encodings_through_a_real_crawl() -> None:
+    """A KOI8-R feed lists a windows-1251 page (header charset), a KOI8-R page (meta charset) and
+    an undeclared Shift-JIS page; all are decoded, extracted and given the right language."""
+    from monitor.demo.server import NewsSite, Route
+    from tests.crawler.probe import crawl_sources
+
+    with NewsSite() as site:
+        site.add("/ru/1251", Route(body=page("Кремль о войсках", RUSSIAN, None).encode("windows-1251"),
+                                   content_type="text/html; charset=windows-1251"))
+        site.add("/ru/koi8", Route(body=page("Кремль о войсках", RUSSIAN[::-1], "koi8-r").encode("koi8-r"),
+                                   content_type="text/html"))
+        site.add("/ja/sjis", Route(body=page("ロシア大統領府の声明", JAPANESE, None).encode("shift_jis"),
+                                   content_type="text/html"))
+        items = "".join(
+            f"<item><title>{t}</title><link>{site.url(p)}</link></item>"
+            for t, p in (("Кремль: войска", "/ru/1251"), ("Кремль: гарантии", "/ru/koi8"), ("Заявление из Токио", "/ja/sjis"))
+        )
+        feed = f'<?xml version="1.0" encoding="koi8-r"?><rss version="2.0"><channel><title>Лента</title>{items}</channel></rss>'
+        site.add("/feed.xml", Route(body=feed.encode("koi8-r"), content_type="application/rss+xml"))
+        result = crawl_sources([{"name": "legacy", "url": site.url("/feed.xml")}])
+    articles = {a["url"].rsplit("/", 2)[-2] + "/" + a["url"].rsplit("/", 1)[-1]: a for a in result["articles"]}
+    assert set(articles) == {"ru/1251", "ru/koi8", "ja/sjis"}
+    assert RUSSIAN[1] in articles["ru/1251"]["text"] and articles["ru/1251"]["language"] == "ru"
+    assert RUSSIAN[2] in articles["ru/koi8"]["text"] and articles["ru/koi8"]["language"] == "ru"
+    assert JAPANESE[0] in articles["ja/sjis"]["text"] and articles["ja/sjis"]["language"] == "ja"
+    assert result["polls"][0]["bozo_error"] is None
