@@ -338,6 +338,30 @@ def sources(ctx: typer.Context) -> None:
 
 
 @app.command()
+def stories(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Stories seen on or after YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Stories: the original (title, site), the sites its copies appeared on, first/last seen."""
+    state = _state(ctx)
+    since_dt = _parse_date(since, "--since")
+    now = dt.datetime.now(dt.timezone.utc)
+    with state.factory()() as session:
+        rows = store.stories_since(session, since_dt)
+    table = Table(title="stories")
+    for column in ("story", "original", "site", "also on", "first seen", "last seen"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id), row.title or "", row.original_domain or "",
+            ", ".join(row.copy_domains), _ago(row.first_seen_at, now), _ago(row.last_seen_at, now),
+        )
+    console.print(table)
+
+
+@app.command()
 def demo(
     ctx: typer.Context,
     keep: Annotated[
@@ -392,6 +416,29 @@ def demo(
 
 
 GLOBAL_OPTIONS = ("--config", "--database-url", "--log-level")
+
+
+rules_app = typer.Typer(help="Inspect the topic's rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("explain")
+def rules_explain(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Sentence(s) to analyse, as in an article.")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Article date YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Print each claim found with its rule, cue and actor spans, or why a sentence has none."""
+    from monitor.rules import topic_ruleset
+    from monitor.rules.explain import explain, render
+
+    config = _state(ctx).config
+    ruleset = topic_ruleset(config.topic.rules, config.topic_path)
+    parsed = _parse_date(date, "--date")
+    article_date = parsed.date() if parsed else dt.date.today()
+    typer.echo(render(explain(text, article_date, ruleset)))
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:
