@@ -25,6 +25,7 @@ from prometheus_client import (
     generate_latest,
 )
 from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 
 logger = logging.getLogger(__name__)
 
@@ -48,20 +49,32 @@ class Metrics:
         self.registry = registry or CollectorRegistry()
         r = self.registry
         self.cycles = Counter(
-            "newsmon_cycles", "Crawl cycles run, by outcome (ok, failed, timeout).", ["outcome"], registry=r
+            "newsmon_cycles",
+            "Crawl cycles run, by outcome (ok, failed, timeout).",
+            ["outcome"],
+            registry=r,
         )
         self.items_fetched = Counter("newsmon_items_fetched", "Article pages fetched.", registry=r)
-        self.relevant = Counter("newsmon_articles_relevant", "Fetched articles found relevant.", registry=r)
-        self.duplicates = Counter("newsmon_duplicates", "Articles folded as duplicates.", registry=r)
+        self.relevant = Counter(
+            "newsmon_articles_relevant", "Fetched articles found relevant.", registry=r
+        )
+        self.duplicates = Counter(
+            "newsmon_duplicates", "Articles folded as duplicates.", registry=r
+        )
         self.claims = Counter("newsmon_claims", "Claims extracted.", registry=r)
         self.events = Counter("newsmon_events", "Ledger events raised.", registry=r)
         self.alerts_sent = Counter("newsmon_alerts_sent", "Alerts delivered.", registry=r)
-        self.alerts_failed = Counter("newsmon_alerts_failed", "Alert delivery attempts that failed.", registry=r)
+        self.alerts_failed = Counter(
+            "newsmon_alerts_failed", "Alert delivery attempts that failed.", registry=r
+        )
         self.source_failures = Counter(
             "newsmon_source_failures", "Failed polls per source.", ["source"], registry=r
         )
         self.cycle_duration = Histogram(
-            "newsmon_cycle_duration_seconds", "Wall time of one crawl cycle.", buckets=CYCLE_BUCKETS, registry=r
+            "newsmon_cycle_duration_seconds",
+            "Wall time of one crawl cycle.",
+            buckets=CYCLE_BUCKETS,
+            registry=r,
         )
         self.last_success = Gauge(
             "newsmon_last_successful_cycle_timestamp_seconds",
@@ -130,7 +143,10 @@ class HealthState:
         alive = role == "standby" or (role == "leader" and _safe(self.scheduler_running))
         age = None if last is None else round(now - last, 3)
         # Before the first good cycle, the age counts from start-up so a fresh daemon is healthy.
-        stale = role == "leader" and (now - (last if last is not None else self.started_at)) > self.max_cycle_age
+        stale = (
+            role == "leader"
+            and (now - (last if last is not None else self.started_at)) > self.max_cycle_age
+        )
         healthy = alive and db_ok and not stale
         body = {
             "status": "ok" if healthy else "unhealthy",
@@ -168,7 +184,13 @@ class HealthServer:
         handler = _make_handler(self)
         self._httpd = ThreadingHTTPServer((host, port), handler)
         self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="newsmon-health", daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, name="newsmon-health", daemon=True
+        )
+
+    @property
+    def host(self) -> str:
+        return str(self._httpd.server_address[0])
 
     @property
     def port(self) -> int:
@@ -187,7 +209,7 @@ class HealthServer:
 
 def _make_handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+        def do_GET(self) -> None:
             path = self.path.split("?", 1)[0]
             if path == "/healthz":
                 healthy, body = server.state.report()
@@ -200,7 +222,9 @@ def _make_handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
                     feed = server.atom_feed()
                 except Exception:
                     logger.exception("building the Atom feed of events failed")
-                    self._send(HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"feed unavailable\n")
+                    self._send(
+                        HTTPStatus.INTERNAL_SERVER_ERROR, "text/plain", b"feed unavailable\n"
+                    )
                     return
                 self._send(HTTPStatus.OK, ATOM_CONTENT_TYPE, feed)
             else:
@@ -214,7 +238,7 @@ def _make_handler(server: HealthServer) -> type[BaseHTTPRequestHandler]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+        def log_message(self, format: str, *args: Any) -> None:
             logger.debug("health request: " + format, *args)
 
     return Handler
@@ -231,7 +255,7 @@ def database_check(engine: Engine, timeout: float = 3.0) -> Callable[[], bool]:
                 with engine.connect() as conn:
                     conn.execute(text("SELECT 1"))
                 result.append(True)
-            except Exception as exc:
+            except SQLAlchemyError as exc:
                 logger.warning("database health probe failed: %s", exc)
 
         worker = threading.Thread(target=probe, daemon=True)

@@ -21,7 +21,6 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
-
 logger = logging.getLogger(__name__)
 
 LOCK_NAME = "newsmon.scheduler"
@@ -77,7 +76,9 @@ class PostgresAdvisoryLock:
             try:
                 conn = self._engine.connect()
             except SQLAlchemyError as exc:
-                logger.warning("cannot reach the database for the scheduler lock: %s", _first_line(exc))
+                logger.warning(
+                    "cannot reach the database for the scheduler lock: %s", _first_line(exc)
+                )
                 return False
             try:
                 # Autocommit: a session-level lock must not sit inside a transaction that stays open.
@@ -147,7 +148,11 @@ class SqliteFileLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         # No soft-lock fallback: a soft lock outlives a killed process and would block takeover.
         self._lock = filelock.FileLock(
-            self.path, timeout=0, thread_local=False, fallback_to_soft=False, preserve_lock_file=True
+            self.path,
+            timeout=0,
+            thread_local=False,
+            fallback_to_soft=False,
+            preserve_lock_file=True,
         )
         self._inode: tuple[int, int] | None = None
 
@@ -212,9 +217,7 @@ def wait_for_leadership(
             logger.info("took the scheduler lock (%s): this process schedules", lock.description)
             return True
         if not announced:
-            logger.info(
-                "another newsmon scheduler holds the %s; standing by", lock.description
-            )
+            logger.info("another newsmon scheduler holds the %s; standing by", lock.description)
             announced = True
         stop.wait(retry_every)
     return False
@@ -235,7 +238,9 @@ class LockWatch(threading.Thread):
     def run(self) -> None:
         while not self._stop_event.wait(self._check_every):
             if not self._lock.is_held():
-                logger.error("the scheduler lock (%s) was lost: stopping scheduling", self._lock.description)
+                logger.error(
+                    "the scheduler lock (%s) was lost: stopping scheduling", self._lock.description
+                )
                 self._on_lost()
                 return
 
