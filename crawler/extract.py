@@ -1,0 +1,114 @@
+"""Article HTML -> main text and metadata with trafilatura (no hand-written extractor).
+
+Runs in worker processes (see ``crawler.pipelines``), so it takes and returns plain data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import logging
+from dataclasses import dataclass, field
+from urllib.parse import urljoin
+
+import trafilatura
+from dateutil import parser as date_parser
+from lxml import html as lxml_html
+
+logger = logging.getLogger(__name__)
+
+_PUBLISHED_META = (
+    "article:published_time",
+    "og:published_time",
+    "datePublished",
+    "pubdate",
+    "publish-date",
+    "dc.date.issued",
+    "date",
+)
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
+
+
+@dataclass
+class ExtractedArticle:
+    """What extraction yields for one page; the crawler's hand-off item to monitor/."""
+
+    url: str
+    text: str
+    title: str | None = None
+    authors: list[str] = field(default_factory=list)
+    published: dt.datetime | None = None
+    updated: dt.datetime | None = None
+    canonical_url: str | None = None
+    site_name: str | None = None
+    language: str | None = None
+    attributed_publisher: str | None = None
+    original_url: str | None = None
+
+    @property
+    def text_sha256(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+
+def _parse_date(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = date_parser.parse(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc)
+
+
+def _meta_values(tree: lxml_html.HtmlElement) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for meta in tree.iterfind(".//meta"):
+        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
+        content = meta.get("content")
+        if key and content and key not in values:
+            values[key] = content.strip()
+    return values
+
+
+def _canonical(tree: lxml_html.HtmlElement, meta: dict[str, str]) -> str | None:
+    for link in tree.iterfind(".//link"):
+        if "canonical" in (link.get("rel") or "").lower().split() and link.get("href"):
+            return link.get("href").strip()
+    return meta.get("og:url")
+
+
+def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
+    """Extract one page; returns None (with a debug log) when the page holds no article text."""
+    try:
+        tree = lxml_html.fromstring(page)
+    except (ValueError, lxml_html.etree.ParserError) as exc:
+        logger.debug("unparseable HTML at %s: %s", url, exc)
+        return None
+    doc = trafilatura.bare_extraction(
+        tree, url=url, with_metadata=True, favor_precision=True, include_tables=False
+    )
+    if doc is None or not (doc.text or "").strip():
+        logger.debug("no main text found at %s", url)
+        return None
+    meta = _meta_values(tree)
+    canonical = _canonical(tree, meta)
+    if canonical:
+        canonical = urljoin(url, canonical)
+    published = next(
+        (d for d in (_parse_date(meta.get(k)) for k in _PUBLISHED_META) if d), None
+    ) or _parse_date(doc.date)
+    updated = next((d for d in (_parse_date(meta.get(k)) for k in _MODIFIED_META) if d), None)
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    return ExtractedArticle(
+        url=url,
+        text=doc.text.strip(),
+        title=doc.title,
+        authors=authors,
+        published=published,
+        updated=updated,
+        canonical_url=canonical,
+        site_name=doc.sitename or meta.get("og:site_name"),
+        language=doc.language or (tree.get("lang") or "").split("-")[0].lower() or None,
+    )

@@ -1,0 +1,64 @@
+"""Item pipeline: extraction in worker processes so trafilatura never stalls Scrapy's reactor."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+from scrapy.crawler import Crawler
+from scrapy.exceptions import DropItem
+
+from crawler.extract import extract_article
+
+logger = logging.getLogger(__name__)
+
+
+class ExtractionPipeline:
+    """Runs ``extract_article`` in a process pool and hands the result to the spider's sink."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS") or os.cpu_count() or 1
+        self.workers = max(1, workers)
+        self._pool: ProcessPoolExecutor | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> ExtractionPipeline:
+        return cls(crawler)
+
+    def _executor(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            # spawn: forking a process that runs a reactor and holds DB connections is unsafe.
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=multiprocessing.get_context("spawn")
+            )
+        return self._pool
+
+    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        stats = self.crawler.stats
+        future = self._executor().submit(extract_article, item["body"], item["url"])
+        article = await asyncio.wrap_future(future)
+        spider = self.crawler.spider
+        if article is None:
+            stats.inc_value("newsmon/extract_empty")
+            spider.sink.record_fetch_failure(item["source"], item["url"], "no article text found")
+            raise DropItem(f"no article text at {item['url']}")
+        stats.inc_value("newsmon/extracted")
+        spider.sink.save_article(
+            article,
+            source=item["source"],
+            url_normalized=item["url_normalized"],
+            entry_updated=item.get("entry_updated"),
+            entry_published=item.get("entry_published"),
+        )
+        stats.inc_value("newsmon/stored")
+        return {"url": item["url"], "title": article.title}
+
+    def close_spider(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown(wait=True, cancel_futures=True)
+            self._pool = None

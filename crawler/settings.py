@@ -1,0 +1,48 @@
+"""Scrapy settings for a long-running, polite crawler, built from the topic's CrawlOptions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.sources import CrawlOptions
+
+RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+
+
+def user_agent(options: CrawlOptions) -> str:
+    if options.contact:
+        return f"{options.user_agent} contact: {options.contact}"
+    return options.user_agent
+
+
+def build_settings(options: CrawlOptions, log_level: str = "INFO") -> dict[str, Any]:
+    """Everything Scrapy needs; nothing read from a project settings module."""
+    return {
+        "BOT_NAME": "newsmon",
+        "USER_AGENT": user_agent(options),
+        "ROBOTSTXT_OBEY": options.obey_robots_txt,
+        "AUTOTHROTTLE_ENABLED": options.autothrottle,
+        "AUTOTHROTTLE_START_DELAY": max(options.download_delay, 0.5),
+        "AUTOTHROTTLE_TARGET_CONCURRENCY": float(options.concurrent_per_domain),
+        "DOWNLOAD_DELAY": options.download_delay,
+        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "CONCURRENT_REQUESTS": options.concurrent_requests,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrent_per_domain,
+        "DOWNLOAD_TIMEOUT": options.timeout_seconds,
+        "DNS_TIMEOUT": min(options.timeout_seconds, 20),
+        "RETRY_ENABLED": options.retries > 0,
+        "RETRY_TIMES": options.retries,
+        "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "DOWNLOAD_MAXSIZE": max(options.max_page_bytes, options.max_feed_bytes),
+        "DOWNLOAD_WARNSIZE": min(options.max_page_bytes, options.max_feed_bytes) // 2,
+        "HTTPCACHE_ENABLED": False,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,
+        "REDIRECT_MAX_TIMES": 5,
+        "LOG_LEVEL": log_level,
+        "LOG_ENABLED": False,
+        "ITEM_PIPELINES": {"crawler.pipelines.ExtractionPipeline": 300},
+        "NEWSMON_EXTRACT_WORKERS": options.extract_workers,
+        "NEWSMON_MAX_PAGE_BYTES": options.max_page_bytes,
+        "NEWSMON_MAX_FEED_BYTES": options.max_feed_bytes,
+    }

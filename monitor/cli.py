@@ -1,0 +1,399 @@
+"""The one CLI, ``newsmon``: builds the configuration once and hands it down."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import shutil
+import sys
+import tempfile
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor import db, store
+from monitor.config import AppConfig, Settings, load_config
+from monitor.errors import NewsmonError
+from monitor.pipeline import AnalysisContext, analyse_pending
+
+logger = logging.getLogger("newsmon")
+console = Console(stderr=False)
+err_console = Console(stderr=True)
+
+app = typer.Typer(
+    name="newsmon",
+    help="Watch the news on one topic, fold syndicated copies, track stated positions, alert.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@dataclass
+class State:
+    """Global options; the configuration and engine are built on first use, once."""
+
+    config_path: Path | None = None
+    database_url: str | None = None
+    log_level: str | None = None
+    _config: AppConfig | None = None
+    _engine: Engine | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def config(self) -> AppConfig:
+        if self._config is None:
+            settings = Settings()
+            overrides: dict[str, Any] = {}
+            if self.database_url:
+                overrides["database_url"] = self.database_url
+            if self.log_level:
+                overrides["log_level"] = self.log_level.upper()
+            if self.config_path:
+                overrides["config"] = self.config_path
+            elif settings.config is None and (settings.data_dir / "topic.yaml").exists():
+                overrides["config"] = settings.data_dir / "topic.yaml"
+            if overrides:
+                settings = settings.model_copy(update=overrides)
+            self._config = load_config(settings)
+        return self._config
+
+    @property
+    def engine(self) -> Engine:
+        if self._engine is None:
+            self._engine = db.make_engine(self.config.settings.database_url)
+        return self._engine
+
+    def factory(self, *, check: bool = True) -> sessionmaker[Session]:
+        if check:
+            db.check_schema(self.engine)
+        return db.session_factory(self.engine)
+
+
+def _state(ctx: typer.Context) -> State:
+    return ctx.ensure_object(State)
+
+
+def setup_logging(level: str) -> None:
+    """Handlers are configured here, in the entry point, and nowhere else."""
+    root = logging.getLogger()
+    root.handlers.clear()
+    if sys.stderr.isatty():
+        from rich.logging import RichHandler
+
+        handler: logging.Handler = RichHandler(console=err_console, show_path=False)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+    else:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root.addHandler(handler)
+    root.setLevel(level)
+    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlelis", "filelock"):
+        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Topic YAML (env NEWSMON_CONFIG).")
+    ] = None,
+    database_url: Annotated[
+        str | None,
+        typer.Option("--database-url", help="SQLAlchemy URL (env NEWSMON_DATABASE_URL)."),
+    ] = None,
+    log_level: Annotated[
+        str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING (env NEWSMON_LOG_LEVEL).")
+    ] = None,
+) -> None:
+    state = _state(ctx)
+    state.config_path, state.database_url, state.log_level = config, database_url, log_level
+
+
+def _summary_line(counters: Counter[str]) -> str:
+    return (
+        f"sources polled {counters['sources_polled']} "
+        f"(not modified {counters['not_modified']}, failed {counters['sources_failed']}), "
+        f"new entries {counters['new_entries']}, fetched {counters['fetched']}, "
+        f"stored {counters['stored']}, relevant {counters['relevant']}, "
+        f"failed {counters['fetch_failed'] + counters['sources_failed']}"
+    )
+
+
+@app.command()
+def init(ctx: typer.Context) -> None:
+    """Create or upgrade the database (Alembic `upgrade head`) and write a starter topic config."""
+    state = _state(ctx)
+    cfg = state.config
+    setup_logging(cfg.settings.log_level)
+    db.upgrade(state.engine)
+    where = state.engine.url.render_as_string(hide_password=True)
+    console.print(f"database ready at {where} (revision {db.current_revision(state.engine)})")
+    starter = cfg.settings.data_dir / "topic.yaml"
+    if state.config_path is None and cfg.settings.config is None and not starter.exists():
+        starter.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cfg.topic_path, starter)
+        console.print(f"starter topic config written to {starter}: edit it to change sources")
+    else:
+        console.print(f"topic config: {cfg.topic_path}")
+
+
+def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[str]:
+    """Poll every enabled source once (or fetch the given URLs), store, analyse; return counters."""
+    from crawler.run import run_crawl
+
+    cfg = state.config
+    factory = state.factory()
+    sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
+    with factory.begin() as session:
+        store.sync_sources(session, cfg.topic.sources)
+        run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
+    status = console.status("crawling…") if console.is_terminal else None
+    sink = store.StoreSink(
+        factory,
+        on_progress=(
+            lambda c: status.update(
+                f"crawling: {c['polled']}/{len(sources)} sources polled, "
+                f"{c['stored']} articles stored, {c['fetch_failed']} failed"
+            )
+        )
+        if status
+        else None,
+    )
+    error: str | None = None
+    counters: Counter[str] = Counter()
+    scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
+    try:
+        if status:
+            status.start()
+        try:
+            stats = run_crawl(
+                sources, sink, cfg.topic.crawl, log_level=scrapy_level,
+                article_urls=article_urls or [],
+            )
+        finally:
+            if status:
+                status.stop()
+        counters.update({k: v for k, v in vars(stats).items()})
+        counters["stored"] = sink.counters["stored"]
+        counters.update(analyse_pending(factory, AnalysisContext.build(cfg)))
+    except Exception as exc:
+        error = f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        with factory.begin() as session:
+            store.finish_run(session, run_id, dict(counters), error)
+    return counters
+
+
+@app.command()
+def crawl(
+    ctx: typer.Context,
+    once: Annotated[bool, typer.Option("--once", help="Poll every source once, then exit.")] = False,
+) -> None:
+    """Poll every source once, fetch new articles, analyse them, and print a summary."""
+    if not once:
+        raise typer.BadParameter("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
+    state = _state(ctx)
+    setup_logging(state.config.settings.log_level)
+    counters = crawl_once(state)
+    console.print(_summary_line(counters), highlight=False)
+
+
+@app.command()
+def ingest(
+    ctx: typer.Context,
+    paths_or_urls: Annotated[list[str], typer.Argument(help="Saved HTML files or http(s) URLs.")],
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="URL for a file without a canonical link (one file only)."),
+    ] = None,
+) -> None:
+    """Analyse saved HTML files or URLs as if crawled (a file's URL: its canonical link, or --url)."""
+    from crawler.extract import extract_article
+
+    state = _state(ctx)
+    setup_logging(state.config.settings.log_level)
+    urls = [p for p in paths_or_urls if p.startswith(("http://", "https://"))]
+    files = [Path(p) for p in paths_or_urls if p not in urls]
+    if url and len(files) != 1:
+        raise typer.BadParameter("--url names the URL of exactly one file")
+    factory = state.factory()
+    stored = 0
+    for path in files:
+        try:
+            page = path.read_bytes()
+        except OSError as exc:
+            raise typer.BadParameter(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        extracted = extract_article(page, url or path.resolve().as_uri())
+        if extracted is None:
+            err_console.print(f"{path}: no article text found; skipped")
+            continue
+        page_url = url or extracted.canonical_url
+        if not page_url or not page_url.startswith(("http://", "https://")):
+            raise typer.BadParameter(f"{path}: has no canonical link; give its URL with --url")
+        extracted.url = page_url
+        with factory.begin() as session:
+            store.save_article(session, extracted, source=None)
+        stored += 1
+    counters: Counter[str] = Counter(stored=stored)
+    if urls:
+        counters.update(crawl_once(state, article_urls=urls))
+    else:
+        counters.update(analyse_pending(factory, AnalysisContext.build(state.config)))
+    console.print(
+        f"ingested {counters['stored']} article(s), relevant {counters['relevant']}, "
+        f"failed {counters['fetch_failed']}",
+        highlight=False,
+    )
+
+
+def _parse_date(value: str | None, option: str) -> dt.datetime | None:
+    if value is None:
+        return None
+    try:
+        day = dt.date.fromisoformat(value)
+    except ValueError:
+        raise typer.BadParameter(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from None
+    return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
+
+
+def _iso(value: dt.datetime | dt.date | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def article_record(article: Any) -> dict[str, Any]:
+    """One export line (the stable interface in SPEC.md)."""
+    return {
+        "id": article.id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source.name if article.source else None,
+        "title": article.title,
+        "published": _iso(article.published),
+        "language": article.language,
+        "relevant": article.relevant,
+        "text": article.text,
+        "story_id": article.story_id,
+        "duplicate_of": article.duplicate_of,
+        "claims": [],
+        "events": [],
+    }
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[str, typer.Option("--format", help="Only jsonl.")] = "jsonl",
+    since: Annotated[
+        str | None, typer.Option("--since", help="Articles fetched on or after YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Write one JSON object per article to stdout (id, url, ..., claims, events)."""
+    if format != "jsonl":
+        raise typer.BadParameter(f"unknown format {format!r}; the only format is jsonl")
+    state = _state(ctx)
+    since_dt = _parse_date(since, "--since")
+    with state.factory()() as session:
+        for article in store.articles_for_export(session, since_dt):
+            sys.stdout.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+
+
+def _ago(value: dt.datetime | None, now: dt.datetime) -> str:
+    if value is None:
+        return "never"
+    seconds = int((now - value).total_seconds())
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds // size}{unit} ago"
+    return f"{seconds}s ago"
+
+
+@app.command()
+def sources(ctx: typer.Context) -> None:
+    """Source health: last success, last error, failures in a row, items in 24 h."""
+    state = _state(ctx)
+    now = dt.datetime.now(dt.timezone.utc)
+    with state.factory()() as session:
+        rows = store.source_health(session, now)
+    table = Table(title="sources")
+    for column in ("name", "kind", "last success", "last error", "failures", "items 24h"):
+        table.add_column(column)
+    for row in rows:
+        error = f"{row.last_error} ({_ago(row.last_error_at, now)})" if row.last_error else ""
+        table.add_row(
+            row.name, row.kind, _ago(row.last_success_at, now), error,
+            str(row.consecutive_failures), str(row.items_24h),
+        )
+    console.print(table)
+
+
+@app.command()
+def demo(
+    ctx: typer.Context,
+    keep: Annotated[
+        Path | None, typer.Option("--keep", help="Keep the demo database in this directory.")
+    ] = None,
+) -> None:
+    """Serve bundled sample pages on 127.0.0.1 and run one full cycle against a temporary database."""
+    from monitor.demo.server import DEMO_FEEDS, demo_site
+
+    state = _state(ctx)
+    setup_logging(state.log_level or "WARNING")
+    workdir = Path(keep or tempfile.mkdtemp(prefix="newsmon-demo-"))
+    workdir.mkdir(parents=True, exist_ok=True)
+    with demo_site() as site:
+        topic = workdir / "demo-topic.yaml"
+        base = state.config_path or Settings().config
+        import yaml
+
+        from monitor.config import DEFAULT_TOPIC
+
+        data = yaml.safe_load(Path(base or DEFAULT_TOPIC).read_text(encoding="utf-8"))
+        data["sources"] = [
+            {"name": title, "url": site.url(path)} for path, (title, _) in DEMO_FEEDS.items()
+        ]
+        data["crawl"] = {
+            "allow_private_networks": ["127.0.0.1/32"], "autothrottle": False,
+            "download_delay": 0, "timeout_seconds": 10, "retries": 0,
+        }
+        if isinstance(data.get("rules"), str):
+            data["rules"] = str((Path(base or DEFAULT_TOPIC).parent / data["rules"]).resolve())
+        topic.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+        state.config_path = topic
+        state.database_url = f"sqlite:///{workdir / 'demo.sqlite3'}"
+        db.upgrade(state.engine)
+        console.print(f"demo site on {site.url('/')}, database {state.database_url}")
+        counters = crawl_once(state)
+    console.print(_summary_line(counters), highlight=False)
+    with state.factory()() as session:
+        from sqlalchemy import select
+
+        from monitor.models import Article
+
+        table = Table(title="articles")
+        for column in ("id", "site", "title", "relevant"):
+            table.add_column(column)
+        for article in session.scalars(select(Article).order_by(Article.id)):
+            table.add_row(
+                str(article.id), article.domain or "", article.title or "", str(article.relevant)
+            )
+        console.print(table)
+    console.print(f"explore it: newsmon --database-url {state.database_url} export")
+
+
+def main() -> None:
+    """Console-script entry: our own errors print as one clear message, exit 2."""
+    try:
+        app()
+    except NewsmonError as exc:
+        err_console.print(f"newsmon: error: {exc}", highlight=False, markup=False)
+        raise SystemExit(2) from None

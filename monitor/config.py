@@ -1,0 +1,215 @@
+"""One typed settings object, layered: defaults -> topic YAML -> environment -> CLI options.
+
+Built once in the entry point and passed down; leaf modules never read the environment.
+Secrets (Slack) come from the environment only and are ``SecretStr`` so they never print.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from platformdirs import user_data_dir
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from crawler.sources import CrawlOptions, SourceSpec
+from monitor.errors import ConfigError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_TOPIC = Path(__file__).parent / "topics" / "default.yaml"
+
+
+def default_data_dir() -> Path:
+    return Path(user_data_dir("newsmon", appauthor=False))
+
+
+def default_database_url() -> str:
+    return f"sqlite:///{default_data_dir() / 'newsmon.sqlite3'}"
+
+
+class Settings(BaseSettings):
+    """Process settings from the environment (``NEWSMON_*``, ``SLACK_*``)."""
+
+    model_config = SettingsConfigDict(env_prefix="NEWSMON_", extra="ignore")
+
+    database_url: str = Field(default_factory=default_database_url)
+    config: Path | None = None
+    log_level: str = "INFO"
+    data_dir: Path = Field(default_factory=default_data_dir)
+    slack_bot_token: SecretStr | None = Field(default=None, validation_alias="SLACK_BOT_TOKEN")
+    slack_channel: str | None = Field(default=None, validation_alias="SLACK_CHANNEL")
+    slack_webhook_url: SecretStr | None = Field(default=None, validation_alias="SLACK_WEBHOOK_URL")
+    slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        value = value.upper()
+        if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+            raise ValueError(f"unknown log level {value!r}")
+        return value
+
+
+class RelevanceQuery(BaseModel):
+    """Boolean keyword query: any of ``any``, every group of ``all``, none of ``none``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    any: list[str] = Field(default_factory=list)
+    all: list[str | list[str]] = Field(default_factory=list)
+    none: list[str] = Field(default_factory=list)
+
+
+class Route(BaseModel):
+    """Send events matching every given field to ``channel``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    channel: str
+    event_types: list[str] = Field(default_factory=list)
+    issues: list[str] = Field(default_factory=list)
+    sides: list[str] = Field(default_factory=list)
+
+
+class AlertOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    routes: list[Route] = Field(default_factory=list)
+    templates: dict[str, str] = Field(default_factory=dict)
+    max_tries: int = Field(default=8, ge=1)
+    shift_min_confidence: float = Field(default=0.75, ge=0, le=1)
+
+
+class DigestOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    time: dt.time = dt.time(7, 0)
+    timezone: str = "UTC"
+    directory: Path | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r}") from exc
+        return value
+
+
+class RetentionOptions(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    irrelevant_text_days: int = Field(default=30, ge=1)
+
+
+class TopicConfig(BaseModel):
+    """The topic YAML: what to watch, how to judge it, where to tell."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    description: str = ""
+    sources: list[SourceSpec] = Field(default_factory=list)
+    relevance: RelevanceQuery = Field(default_factory=RelevanceQuery)
+    rules: dict[str, Any] | str | None = None
+    crawl: CrawlOptions = Field(default_factory=CrawlOptions)
+    alerts: AlertOptions = Field(default_factory=AlertOptions)
+    digest: DigestOptions = Field(default_factory=DigestOptions)
+    retention: RetentionOptions = Field(default_factory=RetentionOptions)
+
+    @field_validator("sources")
+    @classmethod
+    def _unique_names(cls, sources: list[SourceSpec]) -> list[SourceSpec]:
+        seen: set[str] = set()
+        for source in sources:
+            if source.name in seen:
+                raise ValueError(f"two sources are named {source.name!r}")
+            seen.add(source.name)
+        return sources
+
+
+class AppConfig(BaseModel):
+    """Everything a command needs: process settings plus the topic, with the topic's path."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: Settings
+    topic: TopicConfig
+    topic_path: Path
+
+    @property
+    def digest_dir(self) -> Path:
+        return self.topic.digest.directory or self.settings.data_dir / "digests"
+
+
+def _node_at(node: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
+    """Walk a composed YAML node tree along a pydantic error location."""
+    for part in loc:
+        if isinstance(node, yaml.MappingNode):
+            match = next((v for k, v in node.value if k.value == part), None)
+            if match is None:
+                key = next((k for k, _ in node.value if k.value == part), None)
+                return key or node
+            node = match
+        elif isinstance(node, yaml.SequenceNode) and isinstance(part, int):
+            if part >= len(node.value):
+                return node
+            node = node.value[part]
+        else:
+            return node
+    return node
+
+
+def _field_path(loc: tuple[int | str, ...]) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+def load_topic(path: Path) -> TopicConfig:
+    """Parse and validate a topic YAML; errors name the file, line and field."""
+    try:
+        raw_text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read topic config: {exc.strerror or exc}") from exc
+    try:
+        root = yaml.compose(raw_text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(raw_text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}" if mark else str(path)
+        raise ConfigError(f"{where}: not valid YAML: {getattr(exc, 'problem', exc)}") from exc
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path}:1: a topic config must be a mapping with at least 'name'")
+    try:
+        return TopicConfig.model_validate(data)
+    except ValidationError as exc:
+        lines = []
+        for err in exc.errors():
+            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            node = _node_at(root, loc)
+            line = node.start_mark.line + 1 if node is not None else 1
+            lines.append(f"{path}:{line}: field '{_field_path(loc)}': {err['msg']}")
+        raise ConfigError("invalid topic config\n" + "\n".join(lines)) from None
+
+
+def load_config(settings: Settings | None = None, config_path: Path | None = None) -> AppConfig:
+    """Build the layered configuration once, in an entry point."""
+    try:
+        settings = settings or Settings()
+    except ValidationError as exc:
+        details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+        raise ConfigError(f"invalid environment settings: {details}") from None
+    path = config_path or settings.config or DEFAULT_TOPIC
+    return AppConfig(settings=settings, topic=load_topic(Path(path)), topic_path=Path(path))

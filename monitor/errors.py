@@ -1,0 +1,27 @@
+"""A shallow exception hierarchy; third-party errors are translated where they enter our code."""
+
+from __future__ import annotations
+
+
+class NewsmonError(Exception):
+    """Base of every error newsmon raises on purpose; the CLI prints these without a traceback."""
+
+
+class ConfigError(NewsmonError):
+    """A settings value or topic YAML is invalid; the message names the file, line and field."""
+
+
+class SchemaOutOfDate(NewsmonError):
+    """The database schema is not at the code's Alembic head."""
+
+
+class StoreError(NewsmonError):
+    """A database operation failed in a way the caller should report, not crash on."""
+
+
+class FetchError(NewsmonError):
+    """A URL could not be fetched (refused by the guard, HTTP error, timeout, over the size cap)."""
+
+
+class AlertDeliveryError(NewsmonError):
+    """A sink could not deliver an alert; the outbox keeps it for a retry."""
