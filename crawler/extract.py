@@ -26,6 +26,8 @@ _PUBLISHED_META = (
     "dc.date.issued",
     "date",
 )
+# Shorter "main text" is navigation or a teaser that trafilatura fell back to, not an article.
+MIN_ARTICLE_CHARS = 120
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
 
 
@@ -89,8 +91,8 @@ def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, favor_precision=True, include_tables=False
     )
-    if doc is None or not (doc.text or "").strip():
-        logger.debug("no main text found at %s", url)
+    if doc is None or len((doc.text or "").strip()) < MIN_ARTICLE_CHARS:
+        logger.debug("no article text found at %s", url)
         return None
     meta = _meta_values(tree)
     canonical = _canonical(tree, meta)

@@ -36,6 +36,10 @@ class ParsedFeed:
     bozo_error: str | None
 
 
+# A feed served as text/html or with a mislabelled charset parsed fine: not worth a health warning.
+_BENIGN = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
+
+
 class UnsafeFeed(ValueError):
     """The document declares XML entities; it is refused, not parsed."""
 
@@ -65,13 +69,11 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
     """Parse feed bytes as far as they go; never raises on malformed input except entity tricks."""
     if _ENTITY_DECLARATION in body[:65536].upper():
         raise UnsafeFeed(f"{url}: the feed declares XML entities; refused (entity-expansion guard)")
-    headers = {"content-location": url}
-    if content_type:
-        headers["content-type"] = content_type
+    headers = {"content-location": url, "content-type": content_type or "application/xml"}
     parsed = feedparser.parse(body, response_headers=headers, sanitize_html=True)
     bozo = None
-    if parsed.get("bozo"):
-        exc = parsed.get("bozo_exception")
+    exc = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(exc, _BENIGN):
         bozo = f"{type(exc).__name__}: {exc}" if exc else "malformed feed"
     entries = []
     for entry in parsed.get("entries", []):
@@ -83,7 +85,8 @@ def parse_feed(body: bytes, url: str, content_type: str | None = None) -> Parsed
                 link=link,
                 title=entry.get("title"),
                 published=_to_datetime(entry.get("published_parsed")),
-                updated=_to_datetime(entry.get("updated_parsed")),
+                # dict.get: feedparser's own .get maps a missing updated to published.
+                updated=_to_datetime(dict.get(entry, "updated_parsed")),
                 guid=entry.get("id"),
             )
         )

@@ -49,6 +49,9 @@ def run_crawl(
     settings = build_settings(options, log_level)
     settings.update(extra_settings or {})
     process = CrawlerProcess(settings, install_root_handler=False)
+    # Scrapy's logging set-up resets its loggers; the caller's handlers stay, at our level.
+    for name in ("scrapy", "twisted", "py.warnings"):
+        logging.getLogger(name).setLevel(log_level)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler, sources=sources, sink=sink, options=options, article_urls=article_urls or []

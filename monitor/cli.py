@@ -205,7 +205,7 @@ def crawl(
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
     counters = crawl_once(state)
-    console.print(_summary_line(counters), highlight=False)
+    typer.echo(_summary_line(counters))
 
 
 @app.command()
@@ -235,7 +235,7 @@ def ingest(
             raise typer.BadParameter(f"{path}: cannot read: {exc.strerror or exc}") from exc
         extracted = extract_article(page, url or path.resolve().as_uri())
         if extracted is None:
-            err_console.print(f"{path}: no article text found; skipped")
+            typer.echo(f"{path}: no article text found; skipped", err=True)
             continue
         page_url = url or extracted.canonical_url
         if not page_url or not page_url.startswith(("http://", "https://")):
@@ -249,10 +249,9 @@ def ingest(
         counters.update(crawl_once(state, article_urls=urls))
     else:
         counters.update(analyse_pending(factory, AnalysisContext.build(state.config)))
-    console.print(
+    typer.echo(
         f"ingested {counters['stored']} article(s), relevant {counters['relevant']}, "
-        f"failed {counters['fetch_failed']}",
-        highlight=False,
+        f"failed {counters['fetch_failed']}"
     )
 
 
@@ -373,7 +372,7 @@ def demo(
         db.upgrade(state.engine)
         console.print(f"demo site on {site.url('/')}, database {state.database_url}")
         counters = crawl_once(state)
-    console.print(_summary_line(counters), highlight=False)
+    typer.echo(_summary_line(counters))
     with state.factory()() as session:
         from sqlalchemy import select
 
@@ -395,5 +394,5 @@ def main() -> None:
     try:
         app()
     except NewsmonError as exc:
-        err_console.print(f"newsmon: error: {exc}", highlight=False, markup=False)
+        typer.echo(f"newsmon: error: {exc}", err=True)
         raise SystemExit(2) from None

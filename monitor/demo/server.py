@@ -9,6 +9,7 @@ import email.utils
 import hashlib
 import html
 import logging
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -33,6 +34,17 @@ class Route:
     delay: float = 0.0
     conditional: bool = True  # answer If-None-Match / If-Modified-Since with 304
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up early (timeouts, size caps) is expected here, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            logger.debug("site: client %s went away: %s", client_address, exc)
+            return
+        super().handle_error(request, client_address)
 
 
 @dataclass
@@ -63,7 +75,7 @@ class NewsSite:
             def do_HEAD(self) -> None:  # noqa: N802
                 site._serve(self, head=True)
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._server = _QuietServer(("127.0.0.1", port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

@@ -1,0 +1,128 @@
+"""Shared fixtures: databases (SQLite and real PostgreSQL), the local news site, the CLI runner."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor import db
+from monitor.demo.server import NewsSite
+from tests.site import MAX_PAGE_BYTES, build_test_site
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+
+
+def postgres_admin_url() -> str:
+    return os.environ.get("NEWSMON_TEST_POSTGRES_URL", DEFAULT_PG_URL)
+
+
+def _postgres_reason() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    try:
+        engine = create_engine(postgres_admin_url(), connect_args={"connect_timeout": 3})
+        with engine.connect() as conn:
+            conn.execute(text("select 1"))
+        engine.dispose()
+        return None
+    except Exception as exc:  # any failure to connect means: no PostgreSQL here
+        return f"PostgreSQL not reachable at {postgres_admin_url()}: {type(exc).__name__}"
+
+
+_PG_REASON = _postgres_reason()
+
+
+def require_postgres() -> None:
+    if _PG_REASON is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true needs PostgreSQL: {_PG_REASON}")
+        pytest.skip(_PG_REASON)
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    require_postgres()
+    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
+    name = f"newsmon_test_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database URL, once for SQLite and once for PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'newsmon.sqlite3'}"
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    """An engine on a database migrated to head."""
+    eng = db.make_engine(database_url)
+    db.upgrade(eng)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def factory(engine: Engine) -> sessionmaker[Session]:
+    return db.session_factory(engine)
+
+
+@pytest.fixture
+def news_site() -> Iterator[NewsSite]:
+    with build_test_site() as site:
+        yield site
+
+
+def write_topic(path: Path, site: NewsSite, feeds: dict[str, str], **extra: Any) -> Path:
+    """A topic YAML whose sources are ``feeds`` (name -> path) on the local site."""
+    data: dict[str, Any] = yaml.safe_load(
+        (REPO / "monitor" / "topics" / "default.yaml").read_text(encoding="utf-8")
+    )
+    data["sources"] = [{"name": name, "url": site.url(p)} for name, p in feeds.items()]
+    data["crawl"] = {
+        "allow_private_networks": ["127.0.0.1/32"],
+        "autothrottle": False,
+        "download_delay": 0,
+        "timeout_seconds": 2,
+        "retries": 1,
+        "max_page_bytes": MAX_PAGE_BYTES,
+        "extract_workers": 1,
+    }
+    if isinstance(data.get("rules"), str):
+        data["rules"] = str((REPO / "monitor" / "topics" / data["rules"]).resolve())
+    data.update(extra)
+    path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def run_newsmon(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+    """Run the real CLI in a child process (Scrapy's reactor runs once per process)."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    full_env.update(env or {})
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO,
+    )
