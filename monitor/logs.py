@@ -12,9 +12,12 @@ import sys
 from collections.abc import Iterable
 from typing import IO
 
+from pydantic import SecretStr
 from pythonjsonlogger.json import JsonFormatter
 from rich.console import Console
 from rich.logging import RichHandler
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 REDACTED = "[REDACTED]"
 
@@ -62,6 +65,23 @@ class SecretRedactingFilter(logging.Filter):
             if key not in _RECORD_FIELDS and isinstance(value, str):
                 setattr(record, key, self.redact(value))
         return True
+
+
+def secrets_of(settings: object) -> list[str]:
+    """Every secret value in a settings object: ``SecretStr`` fields and the database password."""
+    found = []
+    for value in vars(settings).values():
+        if isinstance(value, SecretStr):
+            found.append(value.get_secret_value())
+    url = getattr(settings, "database_url", None)
+    if url:
+        try:
+            password = make_url(url).password
+        except ArgumentError:
+            password = None
+        if password:
+            found.append(str(password))
+    return found
 
 
 def configure_logging(
