@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import db, store
 from monitor.config import AppConfig, Settings, load_config
-from monitor.errors import NewsmonError
+from monitor.errors import InputError, NewsmonError
 from monitor.pipeline import AnalysisContext, analyse_pending
 
 logger = logging.getLogger("newsmon")
@@ -96,7 +96,7 @@ def setup_logging(level: str) -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root.addHandler(handler)
     root.setLevel(level)
-    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlelis", "filelock"):
+    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock", "alembic"):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
 
 
@@ -111,8 +111,7 @@ def main_options(
         typer.Option("--database-url", help="SQLAlchemy URL (env NEWSMON_DATABASE_URL)."),
     ] = None,
     log_level: Annotated[
-        str | None,
-        typer.Option("--log-level", help="DEBUG, INFO, WARNING (env NEWSMON_LOG_LEVEL)."),
+        str | None, typer.Option("--log-level", help="DEBUG, INFO, WARNING (env NEWSMON_LOG_LEVEL).")
     ] = None,
 ) -> None:
     state = _state(ctx)
@@ -147,20 +146,13 @@ def init(ctx: typer.Context) -> None:
         console.print(f"topic config: {cfg.topic_path}")
 
 
-def crawl_once(
-    state: State, article_urls: list[str] | None = None, only_sources: list[str] | None = None
-) -> Counter[str]:
-    """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
+def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[str]:
+    """Poll every enabled source once (or fetch the given URLs), store, analyse; return counters."""
     from crawler.run import run_crawl
 
     cfg = state.config
     factory = state.factory()
     sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
-    if only_sources is not None:
-        unknown = sorted(set(only_sources) - {s.name for s in sources})
-        if unknown:
-            raise typer.BadParameter(f"no enabled source named {', '.join(map(repr, unknown))}")
-        sources = [s for s in sources if s.name in only_sources]
     with factory.begin() as session:
         store.sync_sources(session, cfg.topic.sources)
         run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
@@ -184,10 +176,7 @@ def crawl_once(
             status.start()
         try:
             stats = run_crawl(
-                sources,
-                sink,
-                cfg.topic.crawl,
-                log_level=scrapy_level,
+                sources, sink, cfg.topic.crawl, log_level=scrapy_level,
                 article_urls=article_urls or [],
             )
         finally:
@@ -208,46 +197,15 @@ def crawl_once(
 @app.command()
 def crawl(
     ctx: typer.Context,
-    once: Annotated[
-        bool, typer.Option("--once", help="Poll every source once, then exit.")
-    ] = False,
-    source: Annotated[
-        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
-    ] = None,
+    once: Annotated[bool, typer.Option("--once", help="Poll every source once, then exit.")] = False,
 ) -> None:
     """Poll every source once, fetch new articles, analyse them, and print a summary."""
     if not once:
-        raise typer.BadParameter("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
+        raise InputError("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
-    counters = crawl_once(state, only_sources=source or None)
+    counters = crawl_once(state)
     typer.echo(_summary_line(counters))
-
-
-@app.command()
-def run(
-    ctx: typer.Context,
-    health_port: Annotated[
-        int | None,
-        typer.Option("--health-port", help="Serve /healthz and /metrics on 127.0.0.1:PORT."),
-    ] = None,
-    cycle_timeout: Annotated[
-        float,
-        typer.Option(
-            "--cycle-timeout", min=1, help="Seconds before a crawl cycle's worker is stopped."
-        ),
-    ] = 900.0,
-) -> None:
-    """Run the daemon: poll, analyse, alert and digest until SIGTERM (one active per database)."""
-    from monitor.logs import configure_logging, secrets_of
-    from monitor.scheduler import Daemon, DaemonOptions
-
-    state = _state(ctx)
-    cfg = state.config
-    configure_logging(cfg.settings.log_level, secrets=secrets_of(cfg.settings))
-    db.check_schema(state.engine)
-    options = DaemonOptions(health_port=health_port, cycle_timeout=cycle_timeout)
-    raise typer.Exit(Daemon(cfg, state.engine, options).run())
 
 
 @app.command()
@@ -267,25 +225,27 @@ def ingest(
     urls = [p for p in paths_or_urls if p.startswith(("http://", "https://"))]
     files = [Path(p) for p in paths_or_urls if p not in urls]
     if url and len(files) != 1:
-        raise typer.BadParameter("--url names the URL of exactly one file")
+        raise InputError("--url names the URL of exactly one file")
     factory = state.factory()
-    stored = 0
-    for path in files:
+    extracted_pages = []
+    for path in files:  # every file is checked before anything is stored
         try:
             page = path.read_bytes()
         except OSError as exc:
-            raise typer.BadParameter(f"{path}: cannot read: {exc.strerror or exc}") from exc
+            raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
         extracted = extract_article(page, url or path.resolve().as_uri())
         if extracted is None:
             typer.echo(f"{path}: no article text found; skipped", err=True)
             continue
         page_url = url or extracted.canonical_url
         if not page_url or not page_url.startswith(("http://", "https://")):
-            raise typer.BadParameter(f"{path}: has no canonical link; give its URL with --url")
+            raise InputError(f"{path}: has no canonical link; give its URL with --url")
         extracted.url = page_url
+        extracted_pages.append(extracted)
+    for extracted in extracted_pages:
         with factory.begin() as session:
             store.save_article(session, extracted, source=None)
-        stored += 1
+    stored = len(extracted_pages)
     counters: Counter[str] = Counter(stored=stored)
     if urls:
         counters.update(crawl_once(state, article_urls=urls))
@@ -303,7 +263,7 @@ def _parse_date(value: str | None, option: str) -> dt.datetime | None:
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        raise typer.BadParameter(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from None
+        raise InputError(f"{option} takes a date as YYYY-MM-DD, not {value!r}") from None
     return dt.datetime.combine(day, dt.time(), tzinfo=dt.timezone.utc)
 
 
@@ -340,7 +300,7 @@ def export(
 ) -> None:
     """Write one JSON object per article to stdout (id, url, ..., claims, events)."""
     if format != "jsonl":
-        raise typer.BadParameter(f"unknown format {format!r}; the only format is jsonl")
+        raise InputError(f"unknown format {format!r}; the only format is jsonl")
     state = _state(ctx)
     since_dt = _parse_date(since, "--since")
     with state.factory()() as session:
@@ -371,12 +331,8 @@ def sources(ctx: typer.Context) -> None:
     for row in rows:
         error = f"{row.last_error} ({_ago(row.last_error_at, now)})" if row.last_error else ""
         table.add_row(
-            row.name,
-            row.kind,
-            _ago(row.last_success_at, now),
-            error,
-            str(row.consecutive_failures),
-            str(row.items_24h),
+            row.name, row.kind, _ago(row.last_success_at, now), error,
+            str(row.consecutive_failures), str(row.items_24h),
         )
     console.print(table)
 
@@ -407,11 +363,8 @@ def demo(
             {"name": title, "url": site.url(path)} for path, (title, _) in DEMO_FEEDS.items()
         ]
         data["crawl"] = {
-            "allow_private_networks": ["127.0.0.1/32"],
-            "autothrottle": False,
-            "download_delay": 0,
-            "timeout_seconds": 10,
-            "retries": 0,
+            "allow_private_networks": ["127.0.0.1/32"], "autothrottle": False,
+            "download_delay": 0, "timeout_seconds": 10, "retries": 0,
         }
         if isinstance(data.get("rules"), str):
             data["rules"] = str((Path(base or DEFAULT_TOPIC).parent / data["rules"]).resolve())
@@ -438,10 +391,36 @@ def demo(
     console.print(f"explore it: newsmon --database-url {state.database_url} export")
 
 
+GLOBAL_OPTIONS = ("--config", "--database-url", "--log-level")
+
+
+def hoist_global_options(argv: list[str]) -> list[str]:
+    """Let global options stand after the command too (`newsmon crawl --once --config t.yaml`)."""
+    front: list[str] = []
+    rest: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "--":
+            rest.extend(argv[i:])
+            break
+        name = arg.split("=", 1)[0]
+        if name in GLOBAL_OPTIONS:
+            if "=" in arg:
+                front.append(arg)
+            else:
+                front.extend(argv[i : i + 2])
+                i += 1
+        else:
+            rest.append(arg)
+        i += 1
+    return front + rest
+
+
 def main() -> None:
     """Console-script entry: our own errors print as one clear message, exit 2."""
     try:
-        app()
+        app(args=hoist_global_options(sys.argv[1:]), prog_name="newsmon")
     except NewsmonError as exc:
         typer.echo(f"newsmon: error: {exc}", err=True)
         raise SystemExit(2) from None

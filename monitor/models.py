@@ -158,9 +158,7 @@ class Claim(Base):
     __tablename__ = "claims"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    article_id: Mapped[int] = mapped_column(
-        ForeignKey("articles.id", ondelete="CASCADE"), index=True
-    )
+    article_id: Mapped[int] = mapped_column(ForeignKey("articles.id", ondelete="CASCADE"), index=True)
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
     side: Mapped[str] = mapped_column(String(40))
     actor: Mapped[str] = mapped_column(String(200))
@@ -201,9 +199,7 @@ class Event(Base):
 
     __tablename__ = "events"
     __table_args__ = (
-        UniqueConstraint(
-            "story_id", "side", "issue", "stance", "type", name="uq_events_story_change"
-        ),
+        UniqueConstraint("story_id", "side", "issue", "stance", "type", name="uq_events_story_change"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -239,9 +235,7 @@ class Alert(Base):
     kind: Mapped[str] = mapped_column(String(20), default="event")  # event | thread | digest
     channel: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(
-        String(20), default="pending"
-    )  # pending|sending|sent|failed
+    status: Mapped[str] = mapped_column(String(20), default="pending")  # pending|sending|sent|failed
     tries: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -46,10 +46,8 @@ class RelevanceFilter:
     def __init__(self, query: RelevanceQuery) -> None:
         self.any = _compile(query.any)
         self.all = [
-            (
-                group if isinstance(group, str) else " | ".join(group),
-                _compile([group] if isinstance(group, str) else list(group)),
-            )
+            (group if isinstance(group, str) else " | ".join(group),
+             _compile([group] if isinstance(group, str) else list(group)))
             for group in query.all
         ]
         self.none = _compile(query.none)

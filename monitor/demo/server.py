@@ -172,7 +172,7 @@ def rss(title: str, site: NewsSite, items: list[FeedItem]) -> bytes:
             "<item>"
             f"<title>{html.escape(item.title)}</title>"
             f"<link>{html.escape(site.url(item.path))}</link>"
-            f'<guid isPermaLink="false">{html.escape(item.guid or item.path)}</guid>'
+            f"<guid isPermaLink=\"false\">{html.escape(item.guid or item.path)}</guid>"
             f"<pubDate>{item.published}</pubDate>"
             + (f"<atom:updated>{item.updated}</atom:updated>" if item.updated else "")
             + "</item>"
