@@ -11,6 +11,10 @@ class ConfigError(NewsmonError):
     """A settings value or topic YAML is invalid; the message names the file, line and field."""
 
 
+class InputError(NewsmonError):
+    """A command-line argument or input file is unusable; the message says which and why."""
+
+
 class SchemaOutOfDate(NewsmonError):
     """The database schema is not at the code's Alembic head."""
 

@@ -46,7 +46,10 @@ def test_crawl_stores_articles_then_gets_304s(
     assert "run `newsmon init`" in refused.stderr
 
     assert run_newsmon("init", env=env).returncode == 0
-    first = run_newsmon("crawl", "--once", env=env)
+    # The spelling: the topic given after the command.
+    topic = env.pop("NEWSMON_CONFIG")
+    first = run_newsmon("crawl", "--once", "--config", topic, env=env)
+    env["NEWSMON_CONFIG"] = topic
     assert first.returncode == 0, first.stderr
     assert "sources polled 3 (not modified 0, failed 0), new entries 4, fetched 4, stored 4, relevant 3" in first.stdout
 
