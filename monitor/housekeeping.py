@@ -91,13 +91,10 @@ def overdue_sources(
 ) -> list[str]:
     """Configured sources never polled or not polled within their interval (seconds)."""
     now = now or utcnow()
-    polled = dict(
-        session.execute(
-            select(Source.name, Source.last_polled_at).where(Source.name.in_(intervals))
-        )
-        .tuples()
-        .all()
-    )
+    rows = session.execute(
+        select(Source.name, Source.last_polled_at).where(Source.name.in_(intervals))
+    ).all()
+    polled = {name: last for name, last in rows}
     due = []
     for name, seconds in intervals.items():
         last = polled.get(name)

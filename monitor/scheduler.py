@@ -307,11 +307,11 @@ class Daemon:
             housekeeping.abandon_unfinished_runs(session)
         with self.factory() as session:
             overdue = housekeeping.overdue_sources(session, self.enabled_sources())
-        self.scheduler = self._build_scheduler()
+        self.scheduler = self.build_scheduler()
         self.scheduler.start(paused=True)
         _ACTIVE = self
         try:
-            self._schedule_jobs(self.scheduler)
+            self.schedule_jobs(self.scheduler)
             self.cycles.start()
             self.cycles.mark_due(overdue)
             self.scheduler.resume()
@@ -343,7 +343,7 @@ class Daemon:
 
     # Scheduling
 
-    def _build_scheduler(self) -> BackgroundScheduler:
+    def build_scheduler(self) -> BackgroundScheduler:
         return BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=self.engine, tablename=JOB_TABLE),
@@ -354,7 +354,7 @@ class Daemon:
             timezone=dt.UTC,
         )
 
-    def _schedule_jobs(self, scheduler: BackgroundScheduler) -> None:
+    def schedule_jobs(self, scheduler: BackgroundScheduler) -> None:
         """Make the job store match the configuration, keeping the run times of unchanged jobs."""
         now = dt.datetime.now(dt.UTC)
         sources = self.enabled_sources()
