@@ -7,6 +7,7 @@ import html
 import random
 import threading
 from http.server import BaseHTTPRequestHandler
+from typing import Self
 
 from monitor.demo.server import FeedItem, NewsSite, Route, rss
 
@@ -36,10 +37,14 @@ def article_page(n: int, feed: str) -> tuple[str, bytes]:
     actor, issue, place = rng.choice(ACTORS), rng.choice(ISSUES), rng.choice(PLACES)
     title = f"{actor} speaks on {issue} in {place} (report {feed}-{n})"
     paragraphs = [
-        f"{place} — {actor} said on day {n} of the consultations that Russia's position on "
-        f"{issue} remained a central question for any settlement of the war in Ukraine.",
-        f"Speaking to reporters in {place}, {actor} added that the Kremlin expected written "
-        f"answers from Washington and its allies before meeting number {n + 1} could be held.",
+        (
+            f"{place} — {actor} said on day {n} of the consultations that Russia's position on "
+            f"{issue} remained a central question for any settlement of the war in Ukraine."
+        ),
+        (
+            f"Speaking to reporters in {place}, {actor} added that the Kremlin expected written "
+            f"answers from Washington and its allies before meeting number {n + 1} could be held."
+        ),
         *rng.sample(FILLER, 4),
         f"This is report {n} in the {feed} series, filed from {place} by the wire desk.",
     ]
@@ -74,7 +79,7 @@ class GrowingSite:
             "/robots.txt", Route(body=b"User-agent: *\nAllow: /\n", content_type="text/plain")
         )
 
-    def __enter__(self) -> GrowingSite:
+    def __enter__(self) -> Self:
         self.site.start()
         return self
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor import housekeeping
 from monitor.models import Article, Run, Source
 
-NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.timezone.utc)
+NOW = dt.datetime(2026, 6, 1, 12, 0, tzinfo=dt.UTC)
 
 
 def add_article(
