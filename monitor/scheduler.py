@@ -45,9 +45,8 @@ logger = logging.getLogger(__name__)
 
 JOB_TABLE = "apscheduler_jobs"
 POLL_PREFIX = "poll:"
-# Functions other stages provide; looked up when the daemon starts leading, skipped if missing.
-ALERT_DISPATCHER = "monitor.outbox:dispatch_pending"
-DIGEST_SENDER = "monitor.digest:send_scheduled_digest"
+# The alert and digest stages (monitor/daemon_jobs.py); without them those jobs are not scheduled.
+ALERT_JOBS = "monitor.daemon_jobs:AlertJobs"
 
 # The daemon leading in this process. Persistent jobs are stored as references to module-level
 # functions (APScheduler pickles them), so those functions reach the daemon through this.
@@ -260,8 +259,9 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         self._lost = threading.Event()
-        self._dispatcher: Callable[..., Any] | None = None
-        self._digest_sender: Callable[..., Any] | None = None
+        # Built before taking the lock, so a bad Slack setting fails at start, not mid-run.
+        jobs_class = resolve(ALERT_JOBS)
+        self.alert_jobs: Any = jobs_class(config, self.factory) if jobs_class else None
 
     def enabled_sources(self) -> dict[str, float]:
         """Source name -> polling interval in seconds."""
@@ -328,8 +328,11 @@ class Daemon:
             self.health.set_role("stopping")
             self.metrics.leader.set(0)
             watch.stop()
-            self.scheduler.shutdown(wait=False)
+            # Running jobs (a dispatch pass mid-send) finish, so the outbox is left consistent.
+            stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True})
+            stopper.start()
             self.cycles.stop()
+            stopper.join(timeout=self.options.worker_stop_grace)
             self.cycles.join(timeout=self.options.worker_stop_grace + 5)
             _ACTIVE = None
             if self._lost.is_set():
@@ -393,10 +396,9 @@ class Daemon:
             first_run=now + dt.timedelta(minutes=1),
             misfire_grace_time=int(retention_every),
         )
-        self._digest_sender = resolve(DIGEST_SENDER)
         digest = self.config.topic.digest
         daily = LocalDailyTrigger(digest.time, digest.timezone)
-        if self._digest_sender is not None:
+        if self.alert_jobs is not None:
             self._keep_or_replace(
                 scheduler,
                 "digest",
@@ -408,8 +410,7 @@ class Daemon:
             )
         elif scheduler.get_job("digest") is not None:
             scheduler.remove_job("digest")
-        self._dispatcher = resolve(ALERT_DISPATCHER)
-        if self._dispatcher is not None:
+        if self.alert_jobs is not None:
             scheduler.add_job(
                 dispatch_job,
                 IntervalTrigger(seconds=self.options.dispatch_every, timezone=dt.UTC),
@@ -492,18 +493,17 @@ class Daemon:
         )
 
     def dispatch_alerts(self) -> None:
-        if self._dispatcher is None:
+        if self.alert_jobs is None:
             return
-        result = self._dispatcher(self.factory, self.config)
-        sent = int(getattr(result, "sent", 0) or 0)
-        failed = int(getattr(result, "failed", 0) or 0)
-        if sent:
-            self.metrics.alerts_sent.inc(sent)
-        if failed:
-            self.metrics.alerts_failed.inc(failed)
+        result = self.alert_jobs.dispatch()
+        if result.sent:
+            self.metrics.alerts_sent.inc(result.sent)
+        if result.failed or result.retried:
+            self.metrics.alerts_failed.inc(result.failed + result.retried)
 
     def send_digest(self) -> None:
-        if self._digest_sender is None:
+        """The digest of the local day the trigger fired in."""
+        if self.alert_jobs is None:
             return
         day = dt.datetime.now(ZoneInfo(self.config.topic.digest.timezone)).date()
-        self._digest_sender(self.factory, self.config, day)
+        self.alert_jobs.digest(day)

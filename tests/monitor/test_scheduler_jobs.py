@@ -15,12 +15,17 @@ from monitor.scheduler import Daemon, DaemonOptions
 from monitor.triggers import LocalDailyTrigger
 from tests.conftest import REPO
 
-DIGESTS: list[tuple[object, dt.date]] = []
+DIGESTS: list[dt.date] = []
 
 
-def record_digest(factory: object, config: object, day: dt.date) -> None:
-    """A digest sender standing in for monitor.digest until that module exists on this branch."""
-    DIGESTS.append((config, day))
+class RecordingJobs:
+    """Stands in for monitor.daemon_jobs.AlertJobs: records the days the digest job asks for."""
+
+    def __init__(self, config: object, factory: object) -> None:
+        self.config = config
+
+    def digest(self, day: dt.date) -> None:
+        DIGESTS.append(day)
 
 
 def make_daemon(tmp_path: Path, engine: Engine, sources: dict[str, float], **digest: str) -> Daemon:
@@ -73,7 +78,7 @@ def test_digest_job_is_stored_with_its_local_trigger_and_sends_the_local_day(
     tmp_path: Path, engine: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(
-        scheduler_module, "DIGEST_SENDER", "tests.monitor.test_scheduler_jobs:record_digest"
+        scheduler_module, "ALERT_JOBS", "tests.monitor.test_scheduler_jobs:RecordingJobs"
     )
     daemon = make_daemon(tmp_path, engine, {"tass": 15}, time="07:30", timezone="Europe/Berlin")
     jobs = scheduled(daemon)
@@ -91,7 +96,8 @@ def test_digest_job_is_stored_with_its_local_trigger_and_sends_the_local_day(
     DIGESTS.clear()
     daemon.send_digest()
     assert len(DIGESTS) == 1
-    assert DIGESTS[0][1] == dt.datetime.now(digest.trigger.timezone).date()
+    assert DIGESTS == [dt.datetime.now(digest.trigger.timezone).date()]
+    assert "dispatch" in jobs and jobs["dispatch"].trigger.interval == dt.timedelta(seconds=5)
 
 
 def test_missing_stages_are_reported_not_faked(
@@ -100,9 +106,7 @@ def test_missing_stages_are_reported_not_faked(
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(scheduler_module, "DIGEST_SENDER", "monitor.no_such_module:send")
-    monkeypatch.setattr(scheduler_module, "ALERT_DISPATCHER", "monitor.no_such_module:dispatch")
+    monkeypatch.setattr(scheduler_module, "ALERT_JOBS", "monitor.no_such_module:AlertJobs")
     jobs = scheduled(make_daemon(tmp_path, engine, {"tass": 15}))
     assert "digest" not in jobs and "dispatch" not in jobs
-    assert "monitor.no_such_module:send is not available" in caplog.text
-    assert "monitor.no_such_module:dispatch is not available" in caplog.text
+    assert "monitor.no_such_module:AlertJobs is not available" in caplog.text
