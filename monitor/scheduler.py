@@ -47,6 +47,7 @@ JOB_TABLE = "apscheduler_jobs"
 POLL_PREFIX = "poll:"
 # The alert and digest stages (monitor/daemon_jobs.py); without them those jobs are not scheduled.
 ALERT_JOBS = "monitor.daemon_jobs:AlertJobs"
+EVENTS_FEED = "monitor.atom:events_feed"  # (session, title=...) -> Atom XML bytes
 
 # The daemon leading in this process. Persistent jobs are stored as references to module-level
 # functions (APScheduler pickles them), so those functions reach the daemon through this.
@@ -280,7 +281,9 @@ class Daemon:
             signal.signal(sig, self.request_stop)
         server = None
         if self.options.health_port is not None:
-            server = HealthServer(self.health, self.metrics, self.options.health_port).start()
+            server = HealthServer(
+                self.health, self.metrics, self.options.health_port, atom_feed=self._atom_feed()
+            ).start()
         try:
             while not self._stop.is_set():
                 self.health.set_role("standby")
@@ -338,6 +341,19 @@ class Daemon:
             if self._lost.is_set():
                 self.lock.release()
                 logger.warning("lost the scheduler lock: back to standby")
+
+    def _atom_feed(self) -> Callable[[], bytes] | None:
+        """``/events.atom`` from the events feed builder, when that stage is present."""
+        build = resolve(EVENTS_FEED)
+        if build is None:
+            return None
+        title = f"newsmon: {self.config.topic.name}"
+
+        def feed() -> bytes:
+            with self.factory() as session:
+                return bytes(build(session, title=title))
+
+        return feed
 
     def _on_lock_lost(self) -> None:
         self._lost.set()
