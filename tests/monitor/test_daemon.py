@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from monitor.models import Alert, Article, Event
 from tests.growing_site import GrowingSite
@@ -174,3 +174,34 @@ def test_kill_9_mid_cycle_then_restart_matches_an_unkilled_run(
         assert restarted.stop() == 0
     assert snapshot(killed_url) == snapshot(reference_url)
     assert "abandoned crawl run" in restarted.log()
+
+
+@pytest.mark.postgres
+def test_a_daemon_whose_lock_session_dies_stops_scheduling_then_leads_again(
+    tmp_path: Path, postgres_url: str, daemons: list[DaemonProcess]
+) -> None:
+    with GrowingSite(["wire"]) as site:
+        env, _ = prepare(tmp_path, postgres_url, site, ["wire"], interval=1)
+        daemon = DaemonProcess(env, tmp_path / "daemon.log")
+        daemons.append(daemon)
+        wait_for(lambda: daemon.role() == "leader", 60, "the daemon to lead")
+        engine = engine_for(postgres_url)
+        with engine.connect() as conn:
+            terminated = conn.execute(
+                text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory'"
+                    " AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+                )
+            ).all()
+        assert len(terminated) == 1, "exactly one advisory lock session expected"
+        wait_for(
+            lambda: "scheduler lock" in daemon.log() and "was lost" in daemon.log(), 20, "loss"
+        )
+        wait_for(
+            lambda: (
+                daemon.log().count("took the scheduler lock") >= 2 and daemon.role() == "leader"
+            ),
+            30,
+            "the daemon to take the lock again",
+        )
+        assert daemon.stop() == 0
