@@ -132,6 +132,8 @@ class HealthState:
 
     def set_role(self, role: str) -> None:
         with self._mutex:
+            if role == "leader" and self.role != "leader":
+                self.started_at = self.clock()  # a standby that takes over gets a fresh grace
             self.role = role
 
     def report(self) -> tuple[bool, dict[str, Any]]:

@@ -67,6 +67,7 @@ class PostgresAdvisoryLock:
         self._conn: Connection | None = None
         self._key: int | None = None
         self._mutex = threading.Lock()
+        self._unreachable = False
 
     def try_acquire(self) -> bool:
         """Take the lock if free; False if another session holds it or the server is unreachable."""
@@ -76,10 +77,12 @@ class PostgresAdvisoryLock:
             try:
                 conn = self._engine.connect()
             except SQLAlchemyError as exc:
-                logger.warning(
-                    "cannot reach the database for the scheduler lock: %s", _first_line(exc)
-                )
+                # Said once per outage: the standby loop retries every second.
+                log = logger.debug if self._unreachable else logger.warning
+                log("cannot reach the database for the scheduler lock: %s", _first_line(exc))
+                self._unreachable = True
                 return False
+            self._unreachable = False
             try:
                 # Autocommit: a session-level lock must not sit inside a transaction that stays open.
                 conn = conn.execution_options(isolation_level="AUTOCOMMIT")

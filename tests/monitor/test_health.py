@@ -228,3 +228,15 @@ def test_database_check_against_real_databases(tmp_path: Path) -> None:
 
 def test_server_binds_loopback_only(server: HealthServer) -> None:
     assert server.host == "127.0.0.1"
+
+
+def test_a_standby_that_takes_over_gets_a_fresh_grace_period(
+    server: HealthServer, state: HealthState, clock: Clock
+) -> None:
+    state.scheduler_running = lambda: True
+    state.set_role("standby")
+    clock.now += 5_000  # hours as a standby
+    state.set_role("leader")
+    assert healthz(server)[0] == 200
+    clock.now += 601
+    assert healthz(server)[0] == 503

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import queue
 import signal
+import socket
 import subprocess
 import sys
 import textwrap
@@ -262,3 +263,15 @@ def test_lock_watch_calls_back_once_on_loss(tmp_path: Path) -> None:
 def test_lock_for_rejects_what_cannot_be_locked(url: str, message: str) -> None:
     with pytest.raises(ValueError, match=message):
         lock_for(url)
+
+
+def test_unreachable_postgres_is_reported_once_per_outage(caplog: pytest.LogCaptureFixture) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    lock = PostgresAdvisoryLock(f"postgresql://postgres@127.0.0.1:{port}/test")
+    caplog.set_level("DEBUG", logger="monitor.lock")
+    assert not lock.try_acquire() and not lock.try_acquire() and not lock.try_acquire()
+    warnings = [r for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1 and "cannot reach the database" in warnings[0].getMessage()
+    assert not lock.is_held()
