@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import signal
 import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 
 from monitor.models import Alert, Article, Event
 from tests.growing_site import GrowingSite
@@ -134,12 +137,48 @@ def snapshot(url: str) -> dict[str, object]:
     return {"articles": articles, "events": events, "alerts": alerts}
 
 
+def unsent_alerts(url: str) -> int:
+    engine = engine_for(url)
+    with engine.connect() as conn:
+        count = conn.execute(
+            select(func.count()).select_from(Alert).where(Alert.status.in_(["pending", "sending"]))
+        ).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
 def run_until_stored(env: dict[str, str], log: Path, url: str, expected: int) -> DaemonProcess:
     daemon = DaemonProcess(env, log)
     engine = engine_for(url)
     wait_for(lambda: article_count(engine) >= expected, 120, f"{expected} stored articles")
     wait_for(lambda: open_runs(engine) == 0, 60, "the cycle to finish")
+    wait_for(lambda: unsent_alerts(url) == 0, 60, "the outbox to drain")
     return daemon
+
+
+@contextlib.contextmanager
+def slack_server(env: dict[str, str]) -> Iterator[Any]:
+    """The fake Slack server, where the alert stage is merged (else alerts stay in the DB)."""
+    try:
+        from tests.fake_slack import VALID_TOKEN, FakeSlack
+    except ImportError:
+        yield None
+        return
+    with FakeSlack() as slack:
+        env.update(
+            SLACK_BOT_TOKEN=VALID_TOKEN, SLACK_CHANNEL="#newsmon", SLACK_API_URL=slack.api_url
+        )
+        yield slack
+
+
+def slack_messages(slack: Any) -> list[str]:
+    """What the channel received, without timestamps: each message's text and blocks."""
+    if slack is None:
+        return []
+    return sorted(
+        json.dumps({"text": m.get("text"), "blocks": m.get("blocks")}, sort_keys=True)
+        for m in slack.all_messages()
+    )
 
 
 def test_kill_9_mid_cycle_then_restart_matches_an_unkilled_run(
@@ -150,29 +189,34 @@ def test_kill_9_mid_cycle_then_restart_matches_an_unkilled_run(
         reference_url = f"sqlite:///{tmp_path / 'reference.sqlite3'}"
         (tmp_path / "ref").mkdir()
         env, _ = prepare(tmp_path / "ref", reference_url, site, ["wire"], interval=1)
-        reference = run_until_stored(env, tmp_path / "reference.log", reference_url, items)
-        daemons.append(reference)
-        assert reference.stop() == 0
+        with slack_server(env) as slack:
+            reference = run_until_stored(env, tmp_path / "reference.log", reference_url, items)
+            daemons.append(reference)
+            assert reference.stop() == 0
+            reference_messages = slack_messages(slack)
 
         killed_url = f"sqlite:///{tmp_path / 'killed.sqlite3'}"
         (tmp_path / "killed").mkdir()
         env, marker = prepare(tmp_path / "killed", killed_url, site, ["wire"], interval=1)
-        victim = DaemonProcess(env, tmp_path / "victim.log")
-        daemons.append(victim)
-        engine = engine_for(killed_url)
-        wait_for(lambda: 2 <= article_count(engine), 90, "a cycle half done")
-        victim.kill()
-        stored_at_kill = article_count(engine)
-        assert stored_at_kill < items, "the cycle finished before the kill; slow the pages down"
-        wait_for(lambda: worker_pids(marker) == [], 10, "the orphaned worker to die")
-        time.sleep(1.5)
-        assert article_count(engine) <= stored_at_kill + 2, "a worker kept crawling after the kill"
+        with slack_server(env) as slack:
+            victim = DaemonProcess(env, tmp_path / "victim.log")
+            daemons.append(victim)
+            engine = engine_for(killed_url)
+            wait_for(lambda: 2 <= article_count(engine), 90, "a cycle half done")
+            victim.kill()
+            stored_at_kill = article_count(engine)
+            assert stored_at_kill < items, "the cycle finished before the kill; slow the pages"
+            wait_for(lambda: worker_pids(marker) == [], 10, "the orphaned worker to die")
+            time.sleep(1.5)
+            assert article_count(engine) <= stored_at_kill + 2, "a worker crawled on after the kill"
 
-        restarted = run_until_stored(env, tmp_path / "restarted.log", killed_url, items)
-        daemons.append(restarted)
-        time.sleep(3)  # a few more cycles: nothing may be stored twice
-        assert restarted.stop() == 0
+            restarted = run_until_stored(env, tmp_path / "restarted.log", killed_url, items)
+            daemons.append(restarted)
+            time.sleep(3)  # a few more cycles: nothing may be stored or sent twice
+            assert restarted.stop() == 0
+            killed_messages = slack_messages(slack)
     assert snapshot(killed_url) == snapshot(reference_url)
+    assert killed_messages == reference_messages
     assert "abandoned crawl run" in restarted.log()
 
 
