@@ -2,24 +2,20 @@
 
 APScheduler 3 keeps the schedule (poll each source, dispatch alerts, digest, retention) in a
 persistent SQLAlchemy job store in the newsmon database. Poll jobs only mark their source due;
-a cycle runner thread starts one worker process (``monitor.worker``) for all due sources at a
-time, kills it after the cycle timeout, and records the cycle in the metrics. See
-deploy/README.md for why each cycle is a process of its own.
+``monitor.cycles`` crawls the due sources in a worker process. See deploy/README.md for why
+each cycle is a process of its own.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import signal
-import subprocess
 import sys
 import threading
-import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -34,12 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import housekeeping
 from monitor.config import AppConfig
+from monitor.cycles import CycleLimits, CycleResult, CycleRunner
 from monitor.db import session_factory
 from monitor.health import HealthServer, HealthState, Metrics, database_check
 from monitor.lock import LockWatch, SchedulerLock, lock_for, wait_for_leadership
-from monitor.models import utcnow
 from monitor.triggers import LocalDailyTrigger
-from monitor.worker import RESULT_PREFIX
 
 logger = logging.getLogger(__name__)
 
@@ -67,137 +62,6 @@ class DaemonOptions:
     lock_check: float = 2.0
     batch_window: float = 0.5
     digest_grace_hours: float = 6.0
-
-
-@dataclass
-class CycleResult:
-    """One crawl cycle as the daemon saw it."""
-
-    sources: list[str]
-    outcome: str  # ok | failed | timeout | stopped
-    duration: float
-    started_at: dt.datetime
-    returncode: int | None
-    counters: dict[str, int] = field(default_factory=dict)
-
-
-class CycleRunner(threading.Thread):
-    """Runs one worker process at a time for every source marked due, with a timeout."""
-
-    def __init__(
-        self,
-        command: Callable[[list[str]], list[str]],
-        env: dict[str, str],
-        options: DaemonOptions,
-        on_done: Callable[[CycleResult], None],
-    ) -> None:
-        super().__init__(name="newsmon-cycles", daemon=True)
-        self._command = command
-        self._env = env
-        self._options = options
-        self._on_done = on_done
-        self._due: set[str] = set()
-        self._mutex = threading.Lock()
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._proc: subprocess.Popen[str] | None = None
-
-    def mark_due(self, names: list[str]) -> None:
-        if not names:
-            return
-        with self._mutex:
-            self._due.update(names)
-        self._wake.set()
-
-    def run(self) -> None:
-        while not self._stopping.is_set():
-            self._wake.wait(timeout=1.0)
-            if self._stopping.is_set():
-                break
-            with self._mutex:
-                pending = bool(self._due)
-            if not pending:
-                self._wake.clear()
-                continue
-            # Sources falling due together (start-up, equal intervals) share one worker.
-            self._stopping.wait(self._options.batch_window)
-            with self._mutex:
-                names, self._due = sorted(self._due), set()
-                self._wake.clear()
-            if names and not self._stopping.is_set():
-                result = self._run_cycle(names)
-                try:
-                    self._on_done(result)
-                except Exception:  # accounting must never stop the cycles
-                    logger.exception("recording the cycle failed")
-
-    def _run_cycle(self, names: list[str]) -> CycleResult:
-        started_at, t0 = utcnow(), time.monotonic()
-        logger.info("crawl cycle starting for %d source(s): %s", len(names), ", ".join(names))
-        with self._mutex:
-            if self._stopping.is_set():
-                return CycleResult(names, "stopped", 0.0, started_at, None)
-            self._proc = subprocess.Popen(
-                self._command(names), env=self._env, stdout=subprocess.PIPE, stderr=None, text=True
-            )
-            proc = self._proc
-        outcome = "ok"
-        try:
-            stdout, _ = proc.communicate(timeout=self._options.cycle_timeout)
-        except subprocess.TimeoutExpired:
-            logger.error(
-                "crawl cycle exceeded %.0fs: stopping the worker", self._options.cycle_timeout
-            )
-            self._terminate(proc)
-            proc.communicate()  # drain and close the pipe
-            stdout, outcome = "", "timeout"
-        with self._mutex:
-            self._proc = None
-        if outcome == "ok" and proc.returncode != 0:
-            outcome = "stopped" if self._stopping.is_set() else "failed"
-        counters = _parse_result(stdout)
-        duration = time.monotonic() - t0
-        logger.info(
-            "crawl cycle %s in %.1fs (worker exit %s): %s",
-            outcome,
-            duration,
-            proc.returncode,
-            json.dumps(counters, sort_keys=True),
-        )
-        return CycleResult(names, outcome, duration, started_at, proc.returncode, counters)
-
-    def _terminate(self, proc: subprocess.Popen[str]) -> None:
-        """SIGTERM lets Scrapy close cleanly; SIGKILL after the grace period if it will not."""
-        if proc.poll() is not None:
-            return
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=self._options.worker_stop_grace)
-        except subprocess.TimeoutExpired:
-            logger.warning("crawl worker %d ignored SIGTERM: killing it", proc.pid)
-            proc.kill()
-            proc.wait()
-
-    def stop(self) -> None:
-        """Stop taking cycles and end a running worker (used on shutdown and on lock loss)."""
-        self._stopping.set()
-        self._wake.set()
-        with self._mutex:
-            proc = self._proc
-        if proc is not None:
-            logger.info("stopping the running crawl worker %d", proc.pid)
-            self._terminate(proc)
-
-
-def _parse_result(stdout: str) -> dict[str, int]:
-    for line in reversed((stdout or "").splitlines()):
-        if line.startswith(RESULT_PREFIX):
-            try:
-                data = json.loads(line[len(RESULT_PREFIX) :])
-            except json.JSONDecodeError:
-                break
-            return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
-    return {}
 
 
 # Job functions: module level, so the persistent job store can name them.
@@ -303,8 +167,11 @@ class Daemon:
         global _ACTIVE
         self._lost.clear()
         watch = LockWatch(self.lock, self._on_lock_lost, self.options.lock_check)
+        limits = CycleLimits(
+            self.options.cycle_timeout, self.options.worker_stop_grace, self.options.batch_window
+        )
         self.cycles = CycleRunner(
-            self._worker_command, self._worker_env(), self.options, self._cycle_done
+            self._worker_command, self._worker_env(), limits, self._cycle_done
         )
         with self.factory.begin() as session:
             housekeeping.abandon_unfinished_runs(session)

@@ -11,8 +11,8 @@ from pathlib import Path
 from sqlalchemy import select
 
 from monitor import db
+from monitor.cycles import parse_result
 from monitor.models import Source
-from monitor.scheduler import _parse_result
 from monitor.worker import RESULT_PREFIX
 from tests.growing_site import GrowingSite
 from tests.monitor.daemon_harness import REPO, daemon_env, newsmon, write_topic
@@ -49,7 +49,7 @@ def test_worker_crawls_only_the_sources_it_is_given(tmp_path: Path) -> None:
     line = next(row for row in result.stdout.splitlines() if row.startswith(RESULT_PREFIX))
     counters = json.loads(line[len(RESULT_PREFIX) :])
     assert counters["sources_polled"] == 1 and counters["stored"] == 2
-    assert _parse_result(result.stdout) == counters
+    assert parse_result(result.stdout) == counters
     engine = db.make_engine(url)
     with db.session_factory(engine)() as session:
         polled = {s.name: s.last_polled_at for s in session.scalars(select(Source))}
@@ -80,5 +80,5 @@ def test_unknown_source_is_refused_by_crawl(tmp_path: Path) -> None:
 
 
 def test_a_garbled_result_line_yields_no_counters() -> None:
-    assert _parse_result(f"noise\n{RESULT_PREFIX}{{not json\n") == {}
-    assert _parse_result("") == {}
+    assert parse_result(f"noise\n{RESULT_PREFIX}{{not json\n") == {}
+    assert parse_result("") == {}
