@@ -22,8 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from tests.growing_site import GrowingSite  # noqa: E402
-from tests.monitor.daemon_harness import (  # noqa: E402
+from tests.growing_site import GrowingSite
+from tests.monitor.daemon_harness import (
     DaemonProcess,
     daemon_env,
     engine_for,
@@ -91,7 +91,9 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
         urls = stored_urls(engine)
     outcomes = CYCLE_LINE.findall(log)
     durations = [float(d) for o, d in outcomes]
-    errors = [line for line in log.splitlines() if '"level": "ERROR"' in line or "Traceback" in line]
+    errors = [
+        line for line in log.splitlines() if '"level": "ERROR"' in line or "Traceback" in line
+    ]
     rss_base = curve.get(BASELINE_CYCLE)
     return {
         "benchmark": "soak",
