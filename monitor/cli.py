@@ -146,13 +146,20 @@ def init(ctx: typer.Context) -> None:
         console.print(f"topic config: {cfg.topic_path}")
 
 
-def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[str]:
-    """Poll every enabled source once (or fetch the given URLs), store, analyse; return counters."""
+def crawl_once(
+    state: State, article_urls: list[str] | None = None, only_sources: list[str] | None = None
+) -> Counter[str]:
+    """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
 
     cfg = state.config
     factory = state.factory()
     sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
+    if only_sources is not None:
+        unknown = sorted(set(only_sources) - {s.name for s in sources})
+        if unknown:
+            raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
+        sources = [s for s in sources if s.name in only_sources]
     with factory.begin() as session:
         store.sync_sources(session, cfg.topic.sources)
         run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
@@ -198,14 +205,41 @@ def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[s
 def crawl(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Poll every source once, then exit.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
 ) -> None:
     """Poll every source once, fetch new articles, analyse them, and print a summary."""
     if not once:
         raise InputError("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
-    counters = crawl_once(state)
+    counters = crawl_once(state, only_sources=source or None)
     typer.echo(_summary_line(counters))
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    health_port: Annotated[
+        int | None,
+        typer.Option("--health-port", help="Serve /healthz and /metrics on 127.0.0.1:PORT."),
+    ] = None,
+    cycle_timeout: Annotated[
+        float,
+        typer.Option("--cycle-timeout", min=1, help="Seconds before a crawl cycle's worker is stopped."),
+    ] = 900.0,
+) -> None:
+    """Run the daemon: poll, analyse, alert and digest until SIGTERM (one active per database)."""
+    from monitor.logs import configure_logging, secrets_of
+    from monitor.scheduler import Daemon, DaemonOptions
+
+    state = _state(ctx)
+    cfg = state.config
+    configure_logging(cfg.settings.log_level, secrets=secrets_of(cfg.settings))
+    db.check_schema(state.engine)
+    options = DaemonOptions(health_port=health_port, cycle_timeout=cycle_timeout)
+    raise typer.Exit(Daemon(cfg, state.engine, options).run())
 
 
 @app.command()
