@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crawler.extract import ExtractedArticle
 from crawler.sink import FeedState, PollResult
@@ -17,7 +17,7 @@ from crawler.sources import SourceSpec
 from crawler.urls import domain_of, normalize_url
 from monitor.dedup.fingerprint import text_hash as dedup_text_hash
 from monitor.dedup.normalize import normalized_text
-from monitor.models import Article, Run, Source, Story, utcnow
+from monitor.models import Article, Event, Run, Source, Story, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -155,11 +155,29 @@ def finish_run(session: Session, run_id: int, counters: dict[str, int], error: s
     run.error = error
 
 
-def articles_for_export(session: Session, since: dt.datetime | None) -> Iterator[Article]:
-    query = select(Article).order_by(Article.id)
-    if since is not None:
-        query = query.where(Article.fetched_at >= since)
-    yield from session.scalars(query.execution_options(yield_per=500))
+def articles_for_export(
+    session: Session, since: dt.datetime | None, batch: int = 500
+) -> Iterator[tuple[Article, list[Event]]]:
+    """Articles (claims loaded) with the events their claims raised, in id order, in batches."""
+    last_id = 0
+    while True:
+        query = (
+            select(Article).options(selectinload(Article.claims), selectinload(Article.source))
+            .where(Article.id > last_id).order_by(Article.id).limit(batch)
+        )
+        if since is not None:
+            query = query.where(Article.fetched_at >= since)
+        articles = list(session.scalars(query))
+        if not articles:
+            return
+        events: dict[int, list[Event]] = {}
+        for event in session.scalars(
+            select(Event).where(Event.article_id.in_([a.id for a in articles])).order_by(Event.id)
+        ):
+            events.setdefault(event.article_id or 0, []).append(event)
+        for article in articles:
+            yield article, events.get(article.id, [])
+        last_id = articles[-1].id
 
 
 @dataclass(frozen=True)

@@ -75,7 +75,7 @@ def test_ingest_url_uses_the_crawler(database_url: str, news_site: NewsSite, tmp
 def test_demo_runs_a_full_cycle_offline(tmp_path: Path) -> None:
     result = run_newsmon("demo", "--keep", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
-    assert "sources polled 3 (not modified 0, failed 0), new entries 4, fetched 4, stored 4, relevant 3" in result.stdout
+    assert "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4" in result.stdout
     assert (tmp_path / "demo" / "demo.sqlite3").exists()
 
 
