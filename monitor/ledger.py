@@ -11,7 +11,8 @@ Rules (SPEC "Position ledger and events"):
 * a POSSIBLE_SHIFT does not move the position, so one misread sentence cannot cause a later
   "shift back";
 * claims older than the latest known position are LATE: recorded, never an event;
-* one story states a stance on an issue once: its copies and repeats are DUPLICATE;
+* one story states a stance on an issue once: its copies and repeats are DUPLICATE, and so is
+  a story's second, contradicting stance (no story can shift a position back and forth);
 * ``other`` is not one issue: a claim there is new only when unlike every earlier ``other`` claim.
 """
 
@@ -192,6 +193,10 @@ def decide(
         and new_class in ("firm", "soft")
         and (stance_class(reference.stance) != new_class)
     ):
+        if story_id is not None and any(e.story_id == story_id for e in established):
+            return make(Kind.DUPLICATE, reference,
+                        f"story {story_id} already stated {reference.stance} on this issue; "
+                        "a story contradicting itself raises nothing")
         pending = {
             e.story_id
             for e in relevant

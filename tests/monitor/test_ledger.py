@@ -142,6 +142,15 @@ def test_two_independent_weak_stories_agreeing_make_a_shift() -> None:
     assert second.kind is Kind.SHIFT and "2 independent stories" in second.reason
 
 
+def test_a_story_contradicting_itself_cannot_shift_back_and_forth() -> None:
+    history = [entry("foreign_troops", "rejects", D(2025, 3, 6), Kind.BASELINE)]
+    first = decide(history, claim("foreign_troops", "accepts", D(2025, 9, 1), 0.9), story_id=11)
+    assert first.kind is Kind.SHIFT and first.entry is not None
+    history.append(first.entry)
+    second = decide(history, claim("foreign_troops", "rejects", D(2025, 9, 1), 0.9), story_id=11)
+    assert second.kind is Kind.DUPLICATE and second.entry is None and not second.raises_event
+
+
 def test_caller_reported_corroboration_counts() -> None:
     history = [entry("territory", "demands", D(2024, 6, 14), Kind.BASELINE)]
     decision = decide(
