@@ -338,6 +338,30 @@ def sources(ctx: typer.Context) -> None:
 
 
 @app.command()
+def stories(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Stories seen on or after YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Stories: the original (title, site), the sites its copies appeared on, first/last seen."""
+    state = _state(ctx)
+    since_dt = _parse_date(since, "--since")
+    now = dt.datetime.now(dt.timezone.utc)
+    with state.factory()() as session:
+        rows = store.stories_since(session, since_dt)
+    table = Table(title="stories")
+    for column in ("story", "original", "site", "also on", "first seen", "last seen"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id), row.title or "", row.original_domain or "",
+            ", ".join(row.copy_domains), _ago(row.first_seen_at, now), _ago(row.last_seen_at, now),
+        )
+    console.print(table)
+
+
+@app.command()
 def demo(
     ctx: typer.Context,
     keep: Annotated[
