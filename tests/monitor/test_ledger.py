@@ -310,3 +310,32 @@ def test_stance_classes(stance: str, expected: str) -> None:
     from monitor.ledger import stance_class
 
     assert stance_class(stance) == expected
+
+
+def test_rows_map_onto_the_positions_and_events_tables() -> None:
+    from monitor.models import Event, Position
+
+    history = [entry("foreign_troops", "rejects", D(2025, 3, 6), Kind.BASELINE)]
+    decision = decide(
+        history,
+        claim("foreign_troops", "accepts", D(2025, 9, 1), 0.9),
+        story_id=4,
+        url="https://news.example/x",
+        claim_id=17,
+    )
+    assert decision.entry is not None
+    position_columns = {c.name for c in Position.__table__.columns} - {"id", "created_at"}
+    assert set(decision.entry.row()) == position_columns
+    event = decision.event_row(article_id=3)
+    assert event is not None
+    assert set(event) == {c.name for c in Event.__table__.columns} - {"id", "created_at"}
+    assert (event["type"], event["previous_stance"], event["previous_date"]) == (
+        "SHIFT",
+        "rejects",
+        D(2025, 3, 6),
+    )
+    assert (event["claim_id"], event["article_id"], event["story_id"]) == (17, 3, 4)
+    reiteration = decide(
+        [*history, decision.entry], claim("foreign_troops", "accepts", D(2025, 9, 2)), story_id=5
+    )
+    assert reiteration.event_row() is None
