@@ -84,7 +84,9 @@ def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
         following = chunk[match.end()]
         if following in '“"':
             following = chunk[match.end() + 1 : match.end() + 2] or "x"
-        space = max(chunk.rfind(" ", cursor, match.start()), chunk.rfind("\n", cursor, match.start()))
+        space = max(
+            chunk.rfind(" ", cursor, match.start()), chunk.rfind("\n", cursor, match.start())
+        )
         token = chunk[max(space + 1, cursor) : match.start()].strip('”"»')
         if not token:
             return None
