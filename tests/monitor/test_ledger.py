@@ -339,3 +339,21 @@ def test_rows_map_onto_the_positions_and_events_tables() -> None:
         [*history, decision.entry], claim("foreign_troops", "accepts", D(2025, 9, 2)), story_id=5
     )
     assert reiteration.event_row() is None
+
+
+def test_summary_ignores_possible_shifts_and_restarts_after_a_shift() -> None:
+    history = [
+        entry("territory", "demands", D(2024, 6, 14), Kind.BASELINE),
+        entry("territory", "rejects", D(2025, 5, 1), Kind.REITERATION, story=1),
+        entry("territory", "open_to", D(2025, 6, 1), Kind.POSSIBLE_SHIFT, story=2),
+    ]
+    summary = summarise(history)
+    assert summary is not None
+    assert (summary.stance, summary.since, summary.times_stated) == (
+        "rejects", D(2024, 6, 14), 2)
+    history.append(entry("territory", "open_to", D(2025, 7, 1), Kind.SHIFT, story=3))
+    summary = summarise(history)
+    assert summary is not None
+    assert (summary.stance, summary.since, summary.last_stated, summary.times_stated) == (
+        "open_to", D(2025, 7, 1), D(2025, 7, 1), 1)
+    assert summarise([]) is None
