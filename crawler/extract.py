@@ -15,6 +15,9 @@ import trafilatura
 from dateutil import parser as date_parser
 from lxml import html as lxml_html
 
+from crawler.attribution import clean_text, detect_attribution
+from crawler.language import detect_language
+
 logger = logging.getLogger(__name__)
 
 _PUBLISHED_META = (
@@ -103,14 +106,25 @@ def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
     ) or _parse_date(doc.date)
     updated = next((d for d in (_parse_date(meta.get(k)) for k in _MODIFIED_META) if d), None)
     authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
+    attribution = detect_attribution(doc.text, tree, url)
+    text = clean_text(doc.text, attribution).strip()
+    declared = tree.get("lang") or meta.get("content-language") or doc.language
     return ExtractedArticle(
         url=url,
-        text=doc.text.strip(),
+        text=text,
         title=doc.title,
         authors=authors,
         published=published,
         updated=updated,
         canonical_url=canonical,
         site_name=doc.sitename or meta.get("og:site_name"),
-        language=doc.language or (tree.get("lang") or "").split("-")[0].lower() or None,
+        language=detect_language(text, declared),
+        attributed_publisher=attribution.publisher if attribution else None,
+        original_url=attribution.original_url if attribution else None,
     )
+
+
+def warm_up() -> bool:
+    """Load trafilatura and the language model in a fresh worker before the first page arrives."""
+    sample = "<html><body><article><p>" + "Warm-up text for the extraction worker. " * 8
+    return extract_article(sample + "</p></article></body></html>", "http://warm.up/") is not None

@@ -7,6 +7,12 @@ from typing import Any
 from crawler.sources import CrawlOptions
 
 RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
+DOWNLOADER_MIDDLEWARES = {
+    # Before robots.txt (100), so a refused host is not even asked for its robots.txt.
+    "crawler.guard.AddressGuardMiddleware": 50,
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.politeness.BackoffRetryMiddleware": 550,
+}
 
 
 def user_agent(options: CrawlOptions) -> str:
@@ -24,17 +30,28 @@ def build_settings(options: CrawlOptions, log_level: str = "INFO") -> dict[str, 
         "AUTOTHROTTLE_ENABLED": options.autothrottle,
         "AUTOTHROTTLE_START_DELAY": max(options.download_delay, 0.5),
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(options.concurrent_per_domain),
+        "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "DOWNLOAD_DELAY": options.download_delay,
         "RANDOMIZE_DOWNLOAD_DELAY": True,
         "CONCURRENT_REQUESTS": options.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrent_per_domain,
+        # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output; our
+        # callbacks yield one item (or a feed's requests), so 100 tasks per page was pure overhead.
+        "CONCURRENT_ITEMS": 8,
         "DOWNLOAD_TIMEOUT": options.timeout_seconds,
         "DNS_TIMEOUT": min(options.timeout_seconds, 20),
+        "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver",
         "RETRY_ENABLED": options.retries > 0,
         "RETRY_TIMES": options.retries,
         "RETRY_HTTP_CODES": RETRY_HTTP_CODES,
+        "NEWSMON_RETRY_AFTER_MAX": options.retry_after_max_seconds,
+        "NEWSMON_RETRY_BACKOFF_BASE": options.retry_backoff_seconds,
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        "NEWSMON_ALLOW_PRIVATE_NETWORKS": list(options.allow_private_networks),
         "DOWNLOAD_MAXSIZE": max(options.max_page_bytes, options.max_feed_bytes),
         "DOWNLOAD_WARNSIZE": min(options.max_page_bytes, options.max_feed_bytes) // 2,
+        # HttpCompressionMiddleware applies the size caps to the decompressed body too.
+        "COMPRESSION_ENABLED": True,
         "HTTPCACHE_ENABLED": False,
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,

@@ -7,6 +7,9 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
+from crawler.guard import AddressPolicy
+from crawler.listing import validate_selector
+
 SourceKind = Literal["feed", "gnews", "sitemap", "listing"]
 
 
@@ -34,6 +37,11 @@ class SourceSpec(BaseModel):
                 raise ValueError(f"not a valid regular expression: {exc}") from exc
         return value
 
+    @field_validator("link_selector")
+    @classmethod
+    def _valid_selector(cls, value: str | None) -> str | None:
+        return validate_selector(value) if value is not None else None
+
     @model_validator(mode="after")
     def _listing_needs_selector(self) -> SourceSpec:
         if self.kind == "listing" and not self.link_selector:
@@ -55,7 +63,15 @@ class CrawlOptions(BaseModel):
     concurrent_per_domain: int = Field(default=2, ge=1)
     timeout_seconds: float = Field(default=30.0, gt=0)
     retries: int = Field(default=2, ge=0)
+    retry_backoff_seconds: float = Field(default=1.0, ge=0)  # doubled on each retry
+    retry_after_max_seconds: float = Field(default=120.0, ge=0)  # longer waits: give up this cycle
     max_page_bytes: int = Field(default=5_000_000, gt=0)
     max_feed_bytes: int = Field(default=10_000_000, gt=0)
-    allow_private_networks: list[str] = Field(default_factory=list)
+    allow_private_networks: list[str] = Field(default_factory=list)  # CIDRs or host names
+
+    @field_validator("allow_private_networks")
+    @classmethod
+    def _valid_allow_list(cls, value: list[str]) -> list[str]:
+        AddressPolicy.from_allow_list(value)  # raises ValueError naming the bad entry
+        return value
     extract_workers: int = Field(default=0, ge=0)  # 0: one per core

@@ -146,13 +146,20 @@ def init(ctx: typer.Context) -> None:
         console.print(f"topic config: {cfg.topic_path}")
 
 
-def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[str]:
-    """Poll every enabled source once (or fetch the given URLs), store, analyse; return counters."""
+def crawl_once(
+    state: State, article_urls: list[str] | None = None, only_sources: list[str] | None = None
+) -> Counter[str]:
+    """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
 
     cfg = state.config
     factory = state.factory()
     sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
+    if only_sources is not None:
+        unknown = sorted(set(only_sources) - {s.name for s in sources})
+        if unknown:
+            raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
+        sources = [s for s in sources if s.name in only_sources]
     with factory.begin() as session:
         store.sync_sources(session, cfg.topic.sources)
         run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
@@ -198,14 +205,41 @@ def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[s
 def crawl(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Poll every source once, then exit.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
 ) -> None:
     """Poll every source once, fetch new articles, analyse them, and print a summary."""
     if not once:
         raise InputError("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
-    counters = crawl_once(state)
+    counters = crawl_once(state, only_sources=source or None)
     typer.echo(_summary_line(counters))
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    health_port: Annotated[
+        int | None,
+        typer.Option("--health-port", help="Serve /healthz and /metrics on 127.0.0.1:PORT."),
+    ] = None,
+    cycle_timeout: Annotated[
+        float,
+        typer.Option("--cycle-timeout", min=1, help="Seconds before a crawl cycle's worker is stopped."),
+    ] = 900.0,
+) -> None:
+    """Run the daemon: poll, analyse, alert and digest until SIGTERM (one active per database)."""
+    from monitor.logs import configure_logging, secrets_of
+    from monitor.scheduler import Daemon, DaemonOptions
+
+    state = _state(ctx)
+    cfg = state.config
+    configure_logging(cfg.settings.log_level, secrets=secrets_of(cfg.settings))
+    db.check_schema(state.engine)
+    options = DaemonOptions(health_port=health_port, cycle_timeout=cycle_timeout)
+    raise typer.Exit(Daemon(cfg, state.engine, options).run())
 
 
 @app.command()
@@ -338,6 +372,30 @@ def sources(ctx: typer.Context) -> None:
 
 
 @app.command()
+def stories(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Stories seen on or after YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Stories: the original (title, site), the sites its copies appeared on, first/last seen."""
+    state = _state(ctx)
+    since_dt = _parse_date(since, "--since")
+    now = dt.datetime.now(dt.timezone.utc)
+    with state.factory()() as session:
+        rows = store.stories_since(session, since_dt)
+    table = Table(title="stories")
+    for column in ("story", "original", "site", "also on", "first seen", "last seen"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id), row.title or "", row.original_domain or "",
+            ", ".join(row.copy_domains), _ago(row.first_seen_at, now), _ago(row.last_seen_at, now),
+        )
+    console.print(table)
+
+
+@app.command()
 def demo(
     ctx: typer.Context,
     keep: Annotated[
@@ -392,6 +450,29 @@ def demo(
 
 
 GLOBAL_OPTIONS = ("--config", "--database-url", "--log-level")
+
+
+rules_app = typer.Typer(help="Inspect the topic's rules.", no_args_is_help=True)
+app.add_typer(rules_app, name="rules")
+
+
+@rules_app.command("explain")
+def rules_explain(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="Sentence(s) to analyse, as in an article.")],
+    date: Annotated[
+        str | None, typer.Option("--date", help="Article date YYYY-MM-DD (default: today).")
+    ] = None,
+) -> None:
+    """Print each claim found with its rule, cue and actor spans, or why a sentence has none."""
+    from monitor.rules import topic_ruleset
+    from monitor.rules.explain import explain, render
+
+    config = _state(ctx).config
+    ruleset = topic_ruleset(config.topic.rules, config.topic_path)
+    parsed = _parse_date(date, "--date")
+    article_date = parsed.date() if parsed else dt.date.today()
+    typer.echo(render(explain(text, article_date, ruleset)))
 
 
 # -- alerts, digest, feed ------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
@@ -16,13 +15,16 @@ from crawler.extract import ExtractedArticle
 from crawler.sink import FeedState, PollResult
 from crawler.sources import SourceSpec
 from crawler.urls import domain_of, normalize_url
-from monitor.models import Article, Run, Source, utcnow
+from monitor.dedup.fingerprint import text_hash as dedup_text_hash
+from monitor.dedup.normalize import normalized_text
+from monitor.models import Article, Run, Source, Story, utcnow
 
 logger = logging.getLogger(__name__)
 
 
 def text_hash(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+    """Hash of the normalised text: equal for exact copies, unchanged by chrome-only edits."""
+    return dedup_text_hash(normalized_text(text))
 
 
 def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> dict[str, Source]:
@@ -254,3 +256,52 @@ class StoreSink:
     def record_fetch_failure(self, source: str | None, url: str, reason: str) -> None:
         self._progress("fetch_failed")
         logger.info("source %s: %s not stored: %s", source, url, reason)
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """One story for listings: its original and the domains its copies appeared on."""
+
+    id: int
+    title: str | None
+    original_url: str | None
+    original_domain: str | None
+    copy_domains: list[str]
+    first_seen_at: dt.datetime
+    last_seen_at: dt.datetime
+
+
+def stories_since(
+    session: Session, since: dt.datetime | None = None, limit: int = 500
+) -> list[StoryRow]:
+    """Stories seen on or after ``since``, most recently seen first."""
+    query = select(Story).order_by(Story.last_seen_at.desc(), Story.id.desc()).limit(limit)
+    if since is not None:
+        query = query.where(Story.last_seen_at >= since)
+    stories = list(session.scalars(query))
+    members: dict[int, list[tuple[int, str | None]]] = {s.id: [] for s in stories}
+    originals: dict[int, str | None] = {}
+    if stories:
+        rows = session.execute(
+            select(Article.story_id, Article.id, Article.url)
+            .where(Article.story_id.in_(list(members)))
+            .order_by(Article.id)
+        )
+        for story_id, article_id, url in rows:
+            members[story_id].append((article_id, domain_of(url)))
+            originals[article_id] = url
+    out = []
+    for story in stories:
+        original_url = originals.get(story.original_id) if story.original_id else None
+        original_domain = domain_of(original_url)
+        copies = sorted(
+            {d for aid, d in members[story.id] if aid != story.original_id and d}
+            - ({original_domain} if original_domain else set())
+        )
+        out.append(
+            StoryRow(
+                story.id, story.title, original_url, original_domain, copies,
+                story.first_seen_at, story.last_seen_at,
+            )
+        )
+    return out

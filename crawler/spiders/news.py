@@ -4,19 +4,29 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import AsyncIterator, Iterable
 from typing import Any
+from urllib.parse import urlsplit
 
 import scrapy
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
-from crawler.feeds import FeedEntry, UnsafeFeed, parse_feed
+from crawler.feeds import FeedEntry, UnsafeFeed
+from crawler.gnews import decode_link, is_aggregator_url, publisher_url_from_page
+from crawler.indexes import UnusableIndex, read_index
+from crawler.listing import ListingSelectorError
 from crawler.sink import CrawlSink, PollResult
+from crawler.sitemaps import SitemapError
 from crawler.sources import CrawlOptions, SourceSpec
 from crawler.urls import normalize_url
 
 logger = logging.getLogger(__name__)
+
+MAX_SITEMAP_CHILDREN = 10  # newest children of a sitemap index followed per poll
+MAX_SITEMAP_DEPTH = 2  # an index of indexes, no deeper
+_INDEX_REFUSALS = (UnsafeFeed, SitemapError, UnusableIndex, ListingSelectorError)
 
 
 def describe_failure(failure: Failure) -> str:
@@ -42,6 +52,7 @@ class NewsSpider(scrapy.Spider):
     ) -> None:
         super().__init__(**kwargs)
         self.sources = {s.name: s for s in sources}
+        self._only = {s.name: re.compile(s.only_urls) for s in sources if s.only_urls}
         self.article_urls = list(article_urls)
         self.sink = sink
         self.options = options
@@ -99,19 +110,22 @@ class NewsSpider(scrapy.Spider):
             )
             return
         try:
-            entries, bozo = self._entries(source, response)
-        except UnsafeFeed as exc:
+            index = read_index(source, response, self.options.max_feed_bytes)
+        except _INDEX_REFUSALS as exc:
             logger.warning("source %s refused: %s", source.name, exc)
             stats.inc_value("newsmon/sources_failed")
             self.sink.record_poll(
                 PollResult(source=source.name, ok=False, status=response.status, error=str(exc))
             )
             return
-        if bozo:
+        if index.bozo_error:
             stats.inc_value("newsmon/bozo_feeds")
-            logger.info("source %s is malformed, used as far as it parsed: %s", source.name, bozo)
+            logger.info(
+                "source %s is malformed, used as far as it parsed: %s", source.name, index.bozo_error
+            )
+        yield from self._sitemap_children(source, index.children, depth=1)
         new = 0
-        for entry in entries:
+        for entry in index.entries:
             request = self._article_request(source, entry)
             if request is not None:
                 new += 1
@@ -122,30 +136,136 @@ class NewsSpider(scrapy.Spider):
                 source=source.name,
                 ok=True,
                 status=response.status,
-                entries=len(entries),
+                entries=len(index.entries) + len(index.children),
                 new_entries=new,
-                bozo_error=bozo,
+                bozo_error=index.bozo_error,
                 **validators,
             )
         )
 
-    def _entries(self, source: SourceSpec, response: Response) -> tuple[list[FeedEntry], str | None]:
-        """Entries of a source's index document; feed kinds go through feedparser."""
-        if source.kind in ("feed", "gnews"):
-            parsed = parse_feed(response.body, response.url, _header(response, b"Content-Type"))
-            return parsed.entries, parsed.bozo_error
-        raise UnsafeFeed(f"source kind {source.kind!r} is not supported by this crawler build")
+    def _sitemap_children(
+        self, source: SourceSpec, children: list[str], depth: int
+    ) -> Iterable[scrapy.Request]:
+        if depth > MAX_SITEMAP_DEPTH:
+            if children:
+                logger.info("source %s: sitemap nesting deeper than %d ignored", source.name, depth)
+            return
+        for url in children[:MAX_SITEMAP_CHILDREN]:
+            yield scrapy.Request(
+                url,
+                headers=self._headers_for(source, url),
+                callback=self.parse_sitemap_child,
+                errback=self.article_failed,
+                meta={
+                    "source": source.name,
+                    "sitemap_depth": depth,
+                    "url_normalized": normalize_url(url),
+                    "download_maxsize": self.options.max_feed_bytes,
+                },
+            )
+
+    def parse_sitemap_child(self, response: Response) -> Iterable[scrapy.Request]:
+        """A child of a sitemap index: its entries count towards the parent source."""
+        source = self.sources[response.meta["source"]]
+        try:
+            index = read_index(source, response, self.options.max_feed_bytes)
+        except _INDEX_REFUSALS as exc:
+            logger.warning("source %s: child sitemap %s refused: %s", source.name, response.url, exc)
+            self.sink.record_fetch_failure(source.name, response.url, str(exc))
+            return
+        yield from self._sitemap_children(source, index.children, response.meta["sitemap_depth"] + 1)
+        new = 0
+        for entry in index.entries:
+            request = self._article_request(source, entry)
+            if request is not None:
+                new += 1
+                yield request
+        self.crawler.stats.inc_value("newsmon/new_entries", new)
+
+    def _headers_for(self, source: SourceSpec | None, url: str) -> dict[str, str]:
+        """A source's own headers go to its own host only (never leak credentials elsewhere)."""
+        if source is None or not source.headers:
+            return {}
+        same_host = urlsplit(url).netloc.lower() == urlsplit(str(source.url)).netloc.lower()
+        return dict(source.headers) if same_host else {}
+
+    def _wanted(self, source: SourceSpec, url: str) -> bool:
+        only = self._only.get(source.name)
+        if only is not None and not only.search(url):
+            self.crawler.stats.inc_value("newsmon/skipped_only_urls")
+            logger.debug("source %s: %s does not match only_urls", source.name, url)
+            return False
+        return True
 
     def _article_request(self, source: SourceSpec, entry: FeedEntry) -> scrapy.Request | None:
-        if not entry.link.startswith(("http://", "https://")):
+        link = entry.link
+        if source.kind == "gnews":
+            decoded = decode_link(link, str(source.url))
+            if decoded is None and link.startswith(("http://", "https://")):
+                return self._resolve_request(source, entry)
+            link = decoded or ""
+        if not link.startswith(("http://", "https://")) or not self._wanted(source, link):
             return None
-        key = normalize_url(entry.link)
+        key = normalize_url(link)
         if key in self._scheduled:
             return None
         if not self.sink.should_fetch(key, entry.updated or entry.published):
             return None
         self._scheduled.add(key)
-        return self._page_request(entry.link, source.name, key, entry.updated, entry.published)
+        return self._page_request(link, source.name, key, entry.updated, entry.published)
+
+    def _resolve_request(self, source: SourceSpec, entry: FeedEntry) -> scrapy.Request | None:
+        """An aggregator link that hides its target: follow it (redirects, landing page)."""
+        key = normalize_url(entry.link)
+        if key in self._scheduled:
+            return None
+        self._scheduled.add(key)
+        self.crawler.stats.inc_value("newsmon/gnews_followed")
+        return scrapy.Request(
+            entry.link,
+            callback=self.parse_gnews_landing,
+            errback=self.article_failed,
+            meta={
+                "source": source.name,
+                "url_normalized": key,
+                "entry_updated": entry.updated,
+                "entry_published": entry.published,
+                "entry_title": entry.title,
+                "download_maxsize": self.options.max_page_bytes,
+            },
+        )
+
+    def parse_gnews_landing(self, response: Response) -> Iterable[Any]:
+        """Where an aggregator link led: the publisher's page itself, or a page naming it."""
+        meta = response.meta
+        source = self.sources[meta["source"]]
+        feed_url = str(source.url)
+        if not is_aggregator_url(response.url, feed_url):
+            key = normalize_url(response.url)
+            if not self._wanted(source, response.url) or key in self._scheduled:
+                return
+            self._scheduled.add(key)
+            if not self.sink.should_fetch(key, meta.get("entry_updated") or meta.get("entry_published")):
+                return
+            meta["url_normalized"] = key
+            yield from self.parse_article(response)
+            return
+        target = publisher_url_from_page(response, feed_url) if isinstance(response, TextResponse) else None
+        if target is None:
+            reason = "aggregator link did not lead to a publisher page"
+            logger.warning("source %s: %s: %s", source.name, response.url, reason)
+            self.sink.record_fetch_failure(source.name, response.url, reason)
+            return
+        entry = FeedEntry(
+            link=target,
+            title=meta.get("entry_title"),
+            published=meta.get("entry_published"),
+            updated=meta.get("entry_updated"),
+            guid=None,
+        )
+        request = self._article_request(source, entry)
+        if request is not None:
+            yield request
 
     def _page_request(
         self,
@@ -155,8 +275,10 @@ class NewsSpider(scrapy.Spider):
         updated: dt.datetime | None,
         published: dt.datetime | None,
     ) -> scrapy.Request:
+        spec = self.sources.get(source) if source else None
         return scrapy.Request(
             url,
+            headers=self._headers_for(spec, url),
             callback=self.parse_article,
             errback=self.article_failed,
             meta={

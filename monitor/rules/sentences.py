@@ -1,0 +1,169 @@
+"""Sentence and paragraph spans: pysbd (rule-based, handles "Mr.", "U.S.-led", "V. Putin")."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import lru_cache
+
+import pysbd
+
+logger = logging.getLogger(__name__)
+
+_PARAGRAPH = re.compile(r"[^\n]+")
+_CLOSE_QUOTES = "”»"
+_QUOTE = re.compile(r"“[^”]*”?|«[^»]*»?|\"[^\"]*\"?")
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A piece of the text by character offsets (``text[start:end]``)."""
+
+    start: int
+    end: int
+
+
+@lru_cache(maxsize=1)
+def _segmenter() -> pysbd.Segmenter:
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
+
+
+def paragraphs(text: str) -> Iterator[Span]:
+    """Non-empty lines: extracted article text keeps one paragraph per line."""
+    for match in _PARAGRAPH.finditer(text):
+        if match.group(0).strip():
+            yield Span(match.start(), match.end())
+
+
+@lru_cache(maxsize=1)
+def _abbreviations() -> frozenset[str]:
+    from pysbd.lang.english import English
+
+    return frozenset(a.lower() for a in English.Abbreviation.ABBREVIATIONS)
+
+
+@lru_cache(maxsize=1)
+def _prepositive() -> frozenset[str]:
+    from pysbd.lang.english import English
+
+    return frozenset(a.lower() for a in English.Abbreviation.PREPOSITIVE_ABBREVIATIONS)
+
+
+_BOUNDARY = re.compile(r"(?<=[^\s.!?])([.!?]+)([”\"»]?)\s+(?=\S)")
+_LAST_WORD = re.compile(r"(\S+)$")
+_UNSAFE = re.compile(r"[()\[\]‘]")
+_CLOSERS = '”"»'
+
+
+def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
+    """Split a paragraph whose every boundary is unambiguous; None sends it to pysbd.
+
+    Unambiguous: each ". " follows a word of three or more letters/digits that is not one of
+    pysbd's abbreviations and precedes a capital (or an opening quote and a capital); a boundary
+    inside a quotation is no boundary (as pysbd does); balanced quotes only, no brackets. pysbd
+    decides everything else ("Mr.", "U.S.-led", "Vladimir V. Putin", '.” He said').
+    """
+    stripped = len(chunk.rstrip())
+    boundaries = [m for m in _BOUNDARY.finditer(chunk) if m.end() < stripped]
+    if not boundaries:
+        return [(0, stripped)]  # one sentence: nothing to decide
+    if _UNSAFE.search(chunk):
+        return None
+    quotes = [m.span() for m in _QUOTE.finditer(chunk)]
+    if any(chunk[end - 1] not in _CLOSERS or end - start < 2 for start, end in quotes):
+        return None  # an unclosed quotation
+    pieces: list[tuple[int, int]] = []
+    cursor = 0
+    for match in boundaries:
+        position = match.start(1)
+        if any(start < position < end for start, end in quotes):
+            if match.group(2):
+                return None  # '.” Next' right at a quotation's end: pysbd's call
+            continue
+        following = chunk[match.end()]
+        if following in '“"':
+            following = chunk[match.end() + 1 : match.end() + 2] or "x"
+        word = _LAST_WORD.search(chunk, cursor, match.start())
+        if word is None:
+            return None
+        token = word.group(1).strip('”"»')
+        if following.islower() and not match.group(2):
+            continue  # "U.S. officials": no sentence starts in lower case
+        if not (following.isupper() or following.isdigit()):
+            return None
+        if (len(token) == 1 and token.isupper()) or token.lower() in _prepositive():
+            continue  # "Vladimir V. Putin", "Mr. Lavrov"
+        if len(token) < 3 or not token.isalnum() or token.lower() in _abbreviations():
+            return None
+        pieces.append((cursor, match.end(2) if match.group(2) else match.end(1)))
+        cursor = match.end()
+    pieces.append((cursor, stripped))
+    return pieces
+
+
+def sentences(text: str, paragraph: Span) -> list[Span]:
+    """Sentences of one paragraph, as spans of the whole text (stripped of outer whitespace)."""
+    chunk = text[paragraph.start : paragraph.end]
+    plain = _plain_split(chunk)
+    if plain is not None:
+        spans = []
+        for start, end in plain:
+            piece = chunk[start:end]
+            lead = len(piece) - len(piece.lstrip())
+            if piece.strip():
+                spans.append(
+                    Span(
+                        paragraph.start + start + lead,
+                        paragraph.start + start + len(piece.rstrip()),
+                    )
+                )
+        return spans
+    return pysbd_sentences(text, paragraph)
+
+
+def pysbd_sentences(text: str, paragraph: Span) -> list[Span]:
+    """Sentences of one paragraph by pysbd alone (the authority for every ambiguous case)."""
+    chunk = text[paragraph.start : paragraph.end]
+    spans: list[Span] = []
+    cursor = 0
+    for piece in _segmenter().segment(chunk):
+        stripped = piece.strip()
+        if not stripped:
+            continue
+        found = chunk.find(stripped, cursor)
+        if found < 0:  # pysbd never rewrites text with clean=False; keep going if it ever does
+            logger.debug("sentence not found in its paragraph: %r", stripped[:60])
+            continue
+        spans.append(Span(paragraph.start + found, paragraph.start + found + len(stripped)))
+        cursor = found + len(stripped)
+    return _join_split_quotes(text, spans)
+
+
+def _join_split_quotes(text: str, spans: list[Span]) -> list[Span]:
+    """Re-join a sentence pysbd cut off right after a closing quote (“...!” he said)."""
+    joined: list[Span] = []
+    for span in spans:
+        piece = text[span.start : span.end]
+        if (
+            joined
+            and piece[:1].islower()
+            and text[joined[-1].end - 1 : joined[-1].end] in (_CLOSE_QUOTES + '"')
+        ):
+            joined[-1] = Span(joined[-1].start, span.end)
+            continue
+        joined.append(span)
+    return joined
+
+
+def quote_spans(text: str, paragraph: Span, min_words: int = 5) -> list[Span]:
+    """Direct quotations in a paragraph (curly or straight); shorter ones are scare quotes.
+
+    A quotation may span several sentences; an unclosed one runs to the paragraph's end.
+    """
+    return [
+        Span(match.start(), match.end())
+        for match in _QUOTE.finditer(text, paragraph.start, paragraph.end)
+        if len(match.group(0).split()) >= min_words
+    ]

@@ -1,0 +1,207 @@
+"""Crawl benchmark: newsmon end to end against the floor set by downloading and by extracting.
+
+A local site serves 2,000 article pages behind 20 feeds. In one run it measures
+(a) a bare Scrapy spider that only downloads the 2,000 pages,
+(b) raw ``trafilatura.extract`` over the same pages on every core (a process pool), and
+(c) ``newsmon crawl --once`` end to end (politeness delays off; fresh SQLite database),
+and prints ONE JSON line: pages/s for each and ``ratio = c / min(a, b)`` (target >= 0.8).
+
+    python -m tests.benchmarks.crawl [--pages 2000] [--feeds 20]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import trafilatura
+import yaml
+
+from monitor.demo.server import FeedItem, NewsSite, Route, rss
+
+ROOT = Path(__file__).resolve().parents[2]
+CONCURRENCY = 32
+
+SUBJECTS = ["The Kremlin", "Dmitry Peskov", "Sergei Lavrov", "The city council", "The central bank",
+            "Officials in Kyiv", "A coalition of European governments", "The regional health authority",
+            "Maria Zakharova", "The port operator", "Farmers' unions", "The transport ministry"]
+VERBS = ["said on Tuesday that", "warned that", "told reporters that", "insisted that",
+         "acknowledged in a statement that", "argued in an interview that", "repeated that"]
+CLAIMS = ["any settlement would need written guarantees on the alliance's future borders",
+          "the new timetable for the bridge repairs would hold despite the storms",
+          "troops from NATO countries could not be stationed in Ukraine",
+          "interest rates would stay unchanged until inflation eased",
+          "talks in Istanbul had produced no agreement on the size of the army",
+          "grain exports through the southern ports had recovered to pre-war levels",
+          "membership of the European Union was a sovereign decision for Ukraine",
+          "hospital waiting lists had fallen for a third consecutive month",
+          "sanctions relief must come before any ceasefire",
+          "the ferry service would resume once the harbour wall was rebuilt"]
+TAILS = ["Critics dismissed the remarks as a restatement of old positions.",
+         "The statement came hours before a scheduled meeting of foreign ministers.",
+         "Analysts said the wording differed only slightly from earlier comments.",
+         "Residents said they had heard similar promises before.",
+         "No date has been set for the next round of discussions.",
+         "The figures will be reviewed again at the end of the quarter."]
+
+
+def article_html(rng: random.Random, n: int) -> bytes:
+    """A news page with navigation, share buttons and teasers around ~8 paragraphs of text."""
+    title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS).split(' that')[0]} on story {n}"
+    paragraphs = []
+    for _ in range(rng.randint(6, 10)):
+        sentences = [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAIMS)}."
+                     for _ in range(rng.randint(2, 4))]
+        sentences.append(rng.choice(TAILS))
+        paragraphs.append("<p>" + " ".join(sentences) + "</p>")
+    teasers = "".join(f'<li><a href="/news/{rng.randint(1, 99999)}.html">{rng.choice(SUBJECTS)} story</a></li>'
+                      for _ in range(8))
+    nav = "".join(f'<li><a href="/section/{s}/">{s.title()}</a></li>'
+                  for s in ("world", "politics", "business", "science", "sport", "culture", "opinion"))
+    return textwrap.dedent(f"""\
+        <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
+        <meta property="og:site_name" content="Bench Gazette">
+        <meta property="article:published_time" content="2025-09-{1 + n % 28:02d}T08:00:00+00:00">
+        <link rel="canonical" href="/news/{n}.html"></head>
+        <body><header><nav><ul>{nav}</ul></nav></header>
+        <main><article><h1>{title}</h1><p class="byline">By Staff Reporter</p>
+        <div class="share"><a href="#">Share on Facebook</a><a href="#">Share on Twitter</a></div>
+        <div class="entry-content">{''.join(paragraphs)}</div></article>
+        <aside><h3>Most read</h3><ul>{teasers}</ul></aside></main>
+        <footer><p>Copyright 2025 Bench Gazette</p></footer></body></html>
+        """).encode()
+
+
+def build_site(pages: int, feeds: int) -> tuple[NewsSite, dict[str, bytes], dict[str, str]]:
+    rng = random.Random(20250904)
+    site = NewsSite()
+    bodies = {f"/news/{n}.html": article_html(rng, n) for n in range(pages)}
+    for path, body in bodies.items():
+        site.add(path, Route(body=body, conditional=False))
+    site.add("/robots.txt", Route(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
+    feed_paths: dict[str, str] = {}
+    paths = list(bodies)
+    for f in range(feeds):
+        items = [FeedItem(f"story {p}", p, "Thu, 04 Sep 2025 09:00:00 GMT") for p in paths[f::feeds]]
+        feed_paths[f"feed-{f}"] = f"/feeds/{f}.xml"
+        site.add(f"/feeds/{f}.xml", Route(body=rss(f"feed {f}", site, items),
+                                          content_type="application/rss+xml"))
+    return site, bodies, feed_paths
+
+
+BARE_SPIDER = """
+import json, sys, time
+import scrapy
+from scrapy.crawler import CrawlerProcess
+
+urls = json.load(sys.stdin)
+
+class Bare(scrapy.Spider):
+    name = "bare"
+    async def start(self):
+        for url in urls:
+            yield scrapy.Request(url, callback=self.parse)
+    def parse(self, response):
+        pass
+
+settings = {"CONCURRENT_REQUESTS": %(c)d, "CONCURRENT_REQUESTS_PER_DOMAIN": %(c)d, "LOG_LEVEL": "ERROR",
+            "ROBOTSTXT_OBEY": False, "TELNETCONSOLE_ENABLED": False, "COOKIES_ENABLED": False}
+process = CrawlerProcess(settings)
+crawler = process.create_crawler(Bare)
+process.crawl(crawler)
+process.start()
+print(json.dumps({"downloaded": crawler.stats.get_value("response_received_count", 0)}))
+"""
+
+
+def timed_child(
+    args: list[str], stdin: str | None = None, env: dict[str, str] | None = None
+) -> tuple[float, str]:
+    """Wall time of a child process, from spawn to exit (imports and start-up included)."""
+    start = time.perf_counter()
+    done = subprocess.run(args, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    elapsed = time.perf_counter() - start
+    if done.returncode != 0:
+        raise RuntimeError(f"{args[:3]} failed:\n{done.stderr[-3000:]}")
+    return elapsed, done.stdout
+
+
+def figures(pages: int, elapsed: float) -> dict[str, float]:
+    return {"seconds": round(elapsed, 2), "pages_per_s": round(pages / elapsed, 1)}
+
+
+def bench_bare_scrapy(site: NewsSite, paths: list[str]) -> dict[str, Any]:
+    urls = [site.url(p) for p in paths]
+    elapsed, out = timed_child([sys.executable, "-c", BARE_SPIDER % {"c": CONCURRENCY}], json.dumps(urls))
+    downloaded = json.loads(out.strip().splitlines()[-1])["downloaded"]
+    assert downloaded == len(urls), f"bare spider downloaded {downloaded} of {len(urls)}"
+    return figures(len(urls), elapsed)
+
+
+def _extract(job: tuple[str, str]) -> int:
+    text = trafilatura.extract(job[0], url=job[1])
+    return len(text or "")
+
+
+def bench_raw_trafilatura(site: NewsSite, bodies: dict[str, bytes], workers: int) -> dict[str, Any]:
+    jobs = [(body.decode("utf-8"), site.url(path)) for path, body in bodies.items()]
+    start = time.perf_counter()
+    with ProcessPoolExecutor(workers) as pool:
+        lengths = list(pool.map(_extract, jobs, chunksize=16))
+    elapsed = time.perf_counter() - start
+    assert all(lengths), "trafilatura found no text in some benchmark page"
+    return {**figures(len(jobs), elapsed), "workers": workers}
+
+
+def bench_newsmon(site: NewsSite, feeds: dict[str, str], tmp: Path, pages: int) -> dict[str, Any]:
+    topic = yaml.safe_load((ROOT / "monitor" / "topics" / "default.yaml").read_text(encoding="utf-8"))
+    topic["sources"] = [{"name": name, "url": site.url(path)} for name, path in feeds.items()]
+    if isinstance(topic.get("rules"), str):
+        topic["rules"] = str((ROOT / "monitor" / "topics" / topic["rules"]).resolve())
+    topic["crawl"] = {
+        "allow_private_networks": ["127.0.0.1/32"], "autothrottle": False, "download_delay": 0,
+        "concurrent_requests": CONCURRENCY, "concurrent_per_domain": CONCURRENCY,
+    }
+    config = tmp / "topic.yaml"
+    config.write_text(yaml.safe_dump(topic, sort_keys=False, allow_unicode=True), encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    env.update(NEWSMON_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}", NEWSMON_CONFIG=str(config))
+    timed_child([sys.executable, "-m", "monitor", "init"], env=env)
+    elapsed, out = timed_child([sys.executable, "-m", "monitor", "crawl", "--once"], env=env)
+    summary = out.strip().splitlines()[-1]
+    assert f"stored {pages}" in summary, f"newsmon did not store every page: {summary}"
+    return {**figures(pages, elapsed), "summary": summary}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=2000)
+    parser.add_argument("--feeds", type=int, default=20)
+    args = parser.parse_args()
+    workers = os.cpu_count() or 1
+    site, bodies, feeds = build_site(args.pages, args.feeds)
+    with site, tempfile.TemporaryDirectory() as tmp:
+        bare = bench_bare_scrapy(site, list(bodies))
+        raw = bench_raw_trafilatura(site, bodies, workers)
+        newsmon = bench_newsmon(site, feeds, Path(tmp), args.pages)
+    floor = min(bare["pages_per_s"], raw["pages_per_s"])
+    print(json.dumps({
+        "benchmark": "crawl", "pages": args.pages, "feeds": args.feeds, "cores": workers,
+        "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews all three
+        "a_bare_scrapy": bare, "b_raw_trafilatura": raw, "c_newsmon_crawl_once": newsmon,
+        "ratio_c_to_floor": round(newsmon["pages_per_s"] / floor, 3), "target": 0.8,
+    }))
+
+
+if __name__ == "__main__":
+    main()
