@@ -25,7 +25,7 @@ from monitor.errors import InputError, NewsmonError
 from monitor.pipeline import AnalysisContext, analyse_pending
 
 logger = logging.getLogger("newsmon")
-console = Console(stderr=False)
+console = Console(soft_wrap=True)  # piped output is not hard-wrapped
 err_console = Console(stderr=True)
 
 app = typer.Typer(
@@ -641,6 +641,48 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             rest.append(arg)
         i += 1
     return front + rest
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@app.command()
+def positions(
+    ctx: typer.Context,
+    history: Annotated[
+        str | None, typer.Option("--history", help="Every recorded stance on this ISSUE instead.")
+    ] = None,
+    side: Annotated[str | None, typer.Option("--side", help="Only this side (e.g. russia).")] = None,
+) -> None:
+    """The current position table (issue, stance, since, last stated, times stated, last evidence)."""
+    from monitor import positions as ledger_store
+
+    state = _state(ctx)
+    with state.factory()() as session:
+        if history:
+            rows = ledger_store.position_history(session, history, side)
+            if not rows:
+                raise InputError(f"no recorded position on issue {history!r}")
+            table = Table(title=f"history of {history}")
+            for column in ("date", "side", "stance", "kind", "evidence", "source"):
+                table.add_column(column, no_wrap=column not in ("evidence", "source"))
+            for row in rows:
+                table.add_row(
+                    str(row.statement_date), row.side, row.stance, row.kind,
+                    _clip(row.evidence), row.url or "",
+                )
+        else:
+            table = Table(title="current positions")
+            for column in ("side", "issue", "stance", "since", "last stated", "times", "last evidence"):
+                table.add_column(column, no_wrap=column != "last evidence")
+            for summary in ledger_store.current_positions(session, side):
+                table.add_row(
+                    summary.side, summary.issue, summary.stance, str(summary.since),
+                    str(summary.last_stated), str(summary.times_stated),
+                    _clip(summary.last_evidence),
+                )
+    console.print(table)
 
 
 def _show_demo_results(state: State) -> None:

@@ -84,9 +84,7 @@ def process(session: Session, article: Article, ctx: AnalysisContext) -> Outcome
     session.execute(delete(Claim).where(Claim.article_id == article.id))
     day = (article.published or article.fetched_at).date()
     found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
-    ledger = positions.record_claims(
-        session, article, found, shift_confidence=ctx.ruleset.spec.ledger.shift_confidence
-    )
+    ledger = positions.record_claims(session, article, found, ruleset=ctx.ruleset)
     outcome.claims = len(ledger.claims)
     for event in ledger.events:
         outcome.events.append(event.type)

@@ -18,9 +18,10 @@ from monitor.ledger import (
     Decision,
     LedgerEntry,
     Observation,
+    PositionSummary,
     baseline_entries,
     process,
-    stance_class,
+    summarise,
 )
 from monitor.models import Article, Claim, Event, Position
 from monitor.rules import ClaimFound, RuleSet
@@ -53,11 +54,7 @@ def seed_baseline(session: Session, ruleset: RuleSet) -> int:
 
 
 def _position(entry: LedgerEntry) -> Position:
-    return Position(
-        side=entry.side, issue=entry.issue, stance=entry.stance,
-        statement_date=entry.statement_date, evidence=entry.evidence, url=entry.url,
-        claim_id=entry.claim_id, story_id=entry.story_id, origin=entry.origin, kind=entry.kind,
-    )
+    return Position(**entry.row())
 
 
 def history(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[LedgerEntry]]:
@@ -90,7 +87,7 @@ def record_claims(
     article: Article,
     found: Sequence[ClaimFound],
     *,
-    shift_confidence: float,
+    ruleset: RuleSet,
 ) -> LedgerOutcome:
     """Store an article's claims, run them through the ledger, store positions and events."""
     claims = []
@@ -112,7 +109,8 @@ def record_claims(
     decisions = process(
         history(session, {(c.side, c.issue) for c in found}),
         observations,
-        shift_confidence=shift_confidence,
+        shift_confidence=ruleset.spec.ledger.shift_confidence,
+        other_similarity=ruleset.spec.ledger.other_similarity,
     )
     events = []
     for decision in decisions:
@@ -128,71 +126,31 @@ def record_claims(
 
 def _event(session: Session, article: Article, decision: Decision) -> Event | None:
     """One event per (story, side, issue, stance, type): a repeat within the story is dropped."""
-    claim = decision.claim
-    duplicate = session.scalar(
-        select(Event.id).where(
-            Event.story_id == article.story_id, Event.side == claim.side,
-            Event.issue == claim.issue, Event.stance == claim.stance,
-            Event.type == decision.kind.value,
-        )
-    ) if article.story_id is not None else None
-    if duplicate is not None:
+    row = decision.event_row(article_id=article.id)
+    if row is None:
         return None
-    previous = decision.previous
-    event = Event(
-        type=decision.kind.value, side=claim.side, issue=claim.issue, stance=claim.stance,
-        previous_stance=previous.stance if previous else None,
-        previous_date=previous.statement_date if previous else None,
-        previous_evidence=previous.evidence if previous else None,
-        previous_url=previous.url if previous else None,
-        statement_date=claim.statement_date, actor=claim.actor, evidence=claim.evidence,
-        confidence=claim.confidence, claim_id=decision.entry.claim_id if decision.entry else None,
-        article_id=article.id, story_id=article.story_id,
-    )
+    if article.story_id is not None and session.scalar(
+        select(Event.id).where(
+            Event.story_id == article.story_id, Event.side == row["side"],
+            Event.issue == row["issue"], Event.stance == row["stance"], Event.type == row["type"],
+        )
+    ):
+        return None
+    event = Event(**row)
     session.add(event)
     session.flush()
     return event
 
 
-@dataclass(frozen=True)
-class CurrentPosition:
-    side: str
-    issue: str
-    stance: str
-    since: dt.date
-    last_stated: dt.date
-    times_stated: int
-    last_evidence: str
-    last_url: str | None
-
-
-def current_positions(session: Session, side: str | None = None) -> list[CurrentPosition]:
+def current_positions(session: Session, side: str | None = None) -> list[PositionSummary]:
     """Per (side, issue): the standing stance, since when, how often and when last stated."""
     query = select(Position).order_by(Position.side, Position.issue, Position.statement_date, Position.id)
     if side:
         query = query.where(Position.side == side)
-    grouped: dict[tuple[str, str], list[Position]] = {}
+    grouped: dict[tuple[str, str], list[LedgerEntry]] = {}
     for row in session.scalars(query):
-        grouped.setdefault((row.side, row.issue), []).append(row)
-    table = []
-    for (row_side, issue), rows in grouped.items():
-        # A possible shift or a late statement does not move the standing position.
-        standing = [r for r in rows if r.kind not in ("POSSIBLE_SHIFT", "LATE")] or rows
-        current = standing[-1]
-        line = []  # the unbroken run of entries on the current line (firm / soft / neutral)
-        for row in reversed(standing):
-            if stance_class(row.stance) != stance_class(current.stance):
-                break
-            line.append(row)
-        table.append(
-            CurrentPosition(
-                side=row_side, issue=issue, stance=current.stance,
-                since=line[-1].statement_date, last_stated=current.statement_date,
-                times_stated=sum(1 for r in line if r.origin == "article"),
-                last_evidence=current.evidence, last_url=current.url,
-            )
-        )
-    return table
+        grouped.setdefault((row.side, row.issue), []).append(_entry(row))
+    return [s for s in (summarise(entries) for entries in grouped.values()) if s is not None]
 
 
 def position_history(session: Session, issue: str, side: str | None = None) -> list[Position]:
@@ -200,11 +158,3 @@ def position_history(session: Session, issue: str, side: str | None = None) -> l
     if side:
         query = query.where(Position.side == side)
     return list(session.scalars(query.order_by(Position.statement_date, Position.id)))
-
-
-def count_reiterations(session: Session, since: dt.datetime) -> int:
-    return session.scalar(
-        select(func.count()).select_from(Position).where(
-            Position.kind == "REITERATION", Position.created_at >= since
-        )
-    ) or 0

@@ -301,17 +301,20 @@ def stories_since(
     originals: dict[int, str | None] = {}
     if stories:
         rows = session.execute(
-            select(Article.story_id, Article.id, Article.url)
+            select(Article.story_id, Article.id, Article.url, Article.domain)
             .where(Article.story_id.in_(list(members)))
             .order_by(Article.id)
         )
-        for story_id, article_id, url in rows:
-            members[story_id].append((article_id, domain_of(url)))
+        domains: dict[int, str | None] = {}
+        for story_id, article_id, url, domain in rows:
+            # The site a page belongs to: its canonical URL's domain, else where it was fetched.
+            domains[article_id] = domain or domain_of(url)
+            members[story_id].append((article_id, domains[article_id]))
             originals[article_id] = url
     out = []
     for story in stories:
         original_url = originals.get(story.original_id) if story.original_id else None
-        original_domain = domain_of(original_url)
+        original_domain = domains.get(story.original_id) if story.original_id else None
         copies = sorted(
             {d for aid, d in members[story.id] if aid != story.original_id and d}
             - ({original_domain} if original_domain else set())
