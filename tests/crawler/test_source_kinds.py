@@ -364,3 +364,23 @@ def test_feed_items_pointing_inside_the_network_are_refused() -> None:
     assert "address guard refused http://169.254.169.254/latest/meta-data/: link-local" in log
     assert "address guard refused http://127.0.0.2:9/x: loopback" in log
     assert f"redirected from http://localhost:{site.port}/to-metadata" in log
+
+
+def test_gzip_bomb_page_is_refused_by_the_decompression_cap() -> None:
+    """A small compressed body that inflates past max_page_bytes is dropped, not decompressed."""
+    bomb = gzip.compress(b"<html><body><p>" + b"A" * 20_000_000 + b"</p></body></html>")
+    assert len(bomb) < 100_000
+    with site_with_pages() as site:
+        site.add("/bomb.html", Route(body=bomb, headers={"Content-Encoding": "gzip"}))
+        items = [
+            FeedItem("bomb", "/bomb.html", "Thu, 04 Sep 2025 09:00:00 GMT"),
+            FeedItem("fine", "/ledger/news/world/kremlin-repeats", "Thu, 04 Sep 2025 09:00:00 GMT"),
+        ]
+        site.add("/feed.xml", Route(body=rss("f", site, items), content_type="application/rss+xml"))
+        result = crawl_sources(
+            [{"name": "f", "url": site.url("/feed.xml")}], {"max_page_bytes": 1_000_000}
+        )
+    assert set(by_path(result, site)) == {"/ledger/news/world/kremlin-repeats"}
+    (failure,) = result["failures"]
+    assert failure["url"] == site.url("/bomb.html")
+    assert "exceeded DOWNLOAD_MAXSIZE (1000000 B) during decompression" in failure["reason"]
