@@ -146,13 +146,20 @@ def init(ctx: typer.Context) -> None:
         console.print(f"topic config: {cfg.topic_path}")
 
 
-def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[str]:
-    """Poll every enabled source once (or fetch the given URLs), store, analyse; return counters."""
+def crawl_once(
+    state: State, article_urls: list[str] | None = None, only_sources: list[str] | None = None
+) -> Counter[str]:
+    """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
 
     cfg = state.config
     factory = state.factory()
     sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
+    if only_sources is not None:
+        unknown = sorted(set(only_sources) - {s.name for s in sources})
+        if unknown:
+            raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
+        sources = [s for s in sources if s.name in only_sources]
     with factory.begin() as session:
         store.sync_sources(session, cfg.topic.sources)
         run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
@@ -198,14 +205,41 @@ def crawl_once(state: State, article_urls: list[str] | None = None) -> Counter[s
 def crawl(
     ctx: typer.Context,
     once: Annotated[bool, typer.Option("--once", help="Poll every source once, then exit.")] = False,
+    source: Annotated[
+        list[str] | None, typer.Option("--source", help="Only this source (repeatable).")
+    ] = None,
 ) -> None:
     """Poll every source once, fetch new articles, analyse them, and print a summary."""
     if not once:
         raise InputError("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
-    counters = crawl_once(state)
+    counters = crawl_once(state, only_sources=source or None)
     typer.echo(_summary_line(counters))
+
+
+@app.command()
+def run(
+    ctx: typer.Context,
+    health_port: Annotated[
+        int | None,
+        typer.Option("--health-port", help="Serve /healthz and /metrics on 127.0.0.1:PORT."),
+    ] = None,
+    cycle_timeout: Annotated[
+        float,
+        typer.Option("--cycle-timeout", min=1, help="Seconds before a crawl cycle's worker is stopped."),
+    ] = 900.0,
+) -> None:
+    """Run the daemon: poll, analyse, alert and digest until SIGTERM (one active per database)."""
+    from monitor.logs import configure_logging, secrets_of
+    from monitor.scheduler import Daemon, DaemonOptions
+
+    state = _state(ctx)
+    cfg = state.config
+    configure_logging(cfg.settings.log_level, secrets=secrets_of(cfg.settings))
+    db.check_schema(state.engine)
+    options = DaemonOptions(health_port=health_port, cycle_timeout=cycle_timeout)
+    raise typer.Exit(Daemon(cfg, state.engine, options).run())
 
 
 @app.command()
@@ -439,6 +473,145 @@ def rules_explain(
     parsed = _parse_date(date, "--date")
     article_date = parsed.date() if parsed else dt.date.today()
     typer.echo(render(explain(text, article_date, ruleset)))
+
+
+# -- alerts, digest, feed ------------------------------------------------------------------------
+
+alerts_app = typer.Typer(
+    help="The alert outbox: `list` (default), `send` what is pending once, `retry ID`.",
+    invoke_without_command=True,
+)
+app.add_typer(alerts_app, name="alerts")
+
+
+def _dispatcher(state: State) -> Any:
+    from monitor.dispatch import make_dispatcher
+
+    write = lambda text: console.print(text, markup=False, highlight=False, end="")  # noqa: E731
+    return make_dispatcher(state.factory(), state.config, write)
+
+
+@alerts_app.callback()
+def alerts_main(ctx: typer.Context) -> None:
+    if ctx.invoked_subcommand is None:
+        alerts_list(ctx)
+
+
+@alerts_app.command("list")
+def alerts_list(
+    ctx: typer.Context,
+    status: Annotated[str | None, typer.Option(help="Only pending, sending, sent or failed.")] = None,
+    limit: Annotated[int, typer.Option(help="Newest N alerts.")] = 50,
+) -> None:
+    """Alerts in the outbox, newest first, with their errors."""
+    from sqlalchemy import select
+
+    from monitor.models import Alert
+
+    if status is not None and status not in ("pending", "sending", "sent", "failed"):
+        raise InputError(f"--status must be pending, sending, sent or failed, not {status!r}")
+    state = _state(ctx)
+    setup_logging(state.log_level or state.config.settings.log_level)
+    table = Table(title="alerts")
+    for column in ("id", "kind", "status", "tries", "channel", "what", "sent / next try", "error"):
+        table.add_column(column)
+    with state.factory()() as session:
+        query = select(Alert).order_by(Alert.id.desc()).limit(limit)
+        if status:
+            query = query.where(Alert.status == status)
+        for alert in session.scalars(query):
+            view = (alert.payload or {}).get("view") or {}
+            what = " ".join(filter(None, [view.get("event_type"), view.get("side"), view.get("issue"),
+                                          view.get("stance")])) or (alert.payload or {}).get("day", "")
+            when = alert.sent_at if alert.status == "sent" else alert.next_attempt_at
+            table.add_row(str(alert.id), alert.kind + (f"→{alert.parent_id}" if alert.parent_id else ""),
+                          alert.status, str(alert.tries), alert.channel or "(default)", what,
+                          _iso(when) or "", (alert.last_error or "")[:120])
+    console.print(table)
+
+
+@alerts_app.command("send")
+def alerts_send(
+    ctx: typer.Context,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the messages, mark nothing.")] = False,
+) -> None:
+    """Dispatch what is pending once and exit (for cron-style use and scripts)."""
+    state = _state(ctx)
+    setup_logging(state.log_level or state.config.settings.log_level)
+    if dry_run:
+        from sqlalchemy import select
+
+        from monitor.alerts.blocks import AlertTemplates
+        from monitor.dispatch import build_message
+        from monitor.models import Alert
+
+        templates = AlertTemplates(state.config.topic.alerts.templates)
+        with state.factory()() as session:
+            for alert in session.scalars(select(Alert).where(Alert.status == "pending").order_by(Alert.id)):
+                typer.echo(json.dumps({"alert": alert.id, "channel": alert.channel,
+                                       **build_message(alert, templates)}, ensure_ascii=False))
+        return
+    result = _dispatcher(state).dispatch_once()
+    typer.echo(f"alerts sent {result.sent}, retry later {result.retried}, failed {result.failed}, "
+               f"recovered after a crash {result.reconciled}")
+    if result.failed or result.retried:
+        raise typer.Exit(1)
+
+
+@alerts_app.command("retry")
+def alerts_retry(ctx: typer.Context, alert_id: Annotated[int, typer.Argument(help="Alert id.")]) -> None:
+    """Queue a failed alert again with a fresh try budget."""
+    from monitor.dispatch import retry_alert
+
+    state = _state(ctx)
+    try:
+        with state.factory().begin() as session:
+            retry_alert(session, alert_id)
+    except (LookupError, ValueError) as exc:
+        raise InputError(str(exc)) from None
+    typer.echo(f"alert {alert_id} queued again; `newsmon alerts send` delivers it")
+
+
+@app.command()
+def digest(
+    ctx: typer.Context,
+    date: Annotated[str | None, typer.Option("--date", help="Local day YYYY-MM-DD (default today).")] = None,
+    send: Annotated[bool, typer.Option("--send", help="Post the summary to Slack (once per day).")] = False,
+) -> None:
+    """Build the digest of one local day: HTML and Markdown files, and the Slack summary with --send."""
+    from monitor.digest.collect import local_today, produce_digest
+
+    state = _state(ctx)
+    setup_logging(state.log_level or state.config.settings.log_level)
+    config = state.config
+    day = _parse_date(date, "--date").date() if date else local_today(config.topic.digest.timezone)
+    run = produce_digest(state.factory(), config, day, send=send,
+                         dispatcher=_dispatcher(state) if send else None)
+    digest = run.written.digest
+    typer.echo(f"digest {day}: {len(digest.events)} event(s), {len(digest.stories)} stories")
+    typer.echo(f"  {run.written.html_path}\n  {run.written.markdown_path}")
+    if not send:
+        return
+    if run.queued == 0:
+        typer.echo("the Slack summary for this day was already queued or sent; not sending it again")
+    typer.echo(f"Slack summary sent at {_iso(run.sent_at)}" if run.sent_at else
+               f"Slack summary not sent yet ({'; '.join(run.errors) or 'pending'})")
+
+
+@app.command()
+def feed(
+    ctx: typer.Context,
+    out: Annotated[Path, typer.Option("--out", help="Where to write the Atom feed.")] = Path("events.atom"),
+    limit: Annotated[int, typer.Option(help="Newest N events.")] = 100,
+) -> None:
+    """Write an Atom feed of the latest events, for feed readers."""
+    from monitor.atom import events_feed
+
+    state = _state(ctx)
+    with state.factory()() as session:
+        xml = events_feed(session, title=f"newsmon: {state.config.topic.name}", limit=limit)
+    out.write_bytes(xml)
+    typer.echo(f"wrote {out}")
 
 
 def hoist_global_options(argv: list[str]) -> list[str]:

@@ -22,6 +22,8 @@ from tests.site import MAX_PAGE_BYTES, build_test_site
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
+pytest_plugins = ["tests.fake_slack"]  # the fake_slack fixture
+
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
