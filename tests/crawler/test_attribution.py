@@ -71,7 +71,8 @@ def test_meta_original_source_wins_over_own_og_url() -> None:
     text, html = extracted("attribution_meta_original_source.html", url)
     found = detect_attribution(text, html, url)
     assert found == Attribution(
-        "eastwire.example", "https://eastwire.example/2025/11/03/foreign-ministry-conditions-talks",
+        "eastwire.example",
+        "https://eastwire.example/2025/11/03/foreign-ministry-conditions-talks",
         "original-source",
     )
 
@@ -82,7 +83,9 @@ def test_canonical_on_another_domain() -> None:
         "<body><p>Body.</p></body></html>"
     )
     found = detect_attribution("Body.", html, "https://mirror.example/copy/1")
-    assert found == Attribution("origin.example", "https://www.origin.example/a/1.html", "canonical")
+    assert found == Attribution(
+        "origin.example", "https://www.origin.example/a/1.html", "canonical"
+    )
     assert detect_attribution("Body.", html, "https://origin.example/a/1.html") is None
 
 
@@ -128,7 +131,10 @@ def test_residue_cleaner_keeps_prose_that_mentions_sharing() -> None:
 
 def test_plain_article_has_no_attribution() -> None:
     text = "The ministry said on Monday that it would publish its proposals.\nMore talks are due."
-    assert detect_attribution(text, "<html><body><p>x</p></body></html>", "https://a.example/x") is None
+    assert (
+        detect_attribution(text, "<html><body><p>x</p></body></html>", "https://a.example/x")
+        is None
+    )
 
 
 def test_site_of() -> None:
