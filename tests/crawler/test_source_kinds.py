@@ -15,7 +15,7 @@ SITE_DIR = Path(__file__).resolve().parents[1] / "data" / "site"
 DEMO_DIR = Path(__file__).resolve().parents[2] / "monitor" / "demo" / "site"
 
 PAGES = {
-    "/dnyuz/2025/09/04/russia-wants/": SITE_DIR / "attribution_dnyuz_repost.html",
+    "/dnyuz/2025/09/04/russia-wants/": DEMO_DIR / "dnyuz-security-guarantees.html",
     "/courier/world/why-neutrality/": SITE_DIR / "attribution_conversation_repost.html",
     "/ledger/news/world/kremlin-repeats": SITE_DIR / "attribution_wire_reuters.html",
     "/aggregate/story/88231": SITE_DIR / "attribution_meta_original_source.html",

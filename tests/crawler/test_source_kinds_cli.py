@@ -100,7 +100,7 @@ def test_all_source_kinds_are_stored_with_attribution_and_health(tmp_path: Path)
     assert dnyuz.attributed_publisher == "New York Times"
     assert (
         dnyuz.original_url
-        == "https://www.nytimes.com/2025/09/04/world/europe/russia-security-guarantees-ukraine.html"
+        == "https://www.nytimes.com/2025/09/04/world/europe/russia-ukraine-security-guarantees.html"
     )
     assert "appeared first on" not in dnyuz.text and dnyuz.language == "en"
     assert articles["/courier/world/why-neutrality/"].attributed_publisher == "The Conversation"
