@@ -26,7 +26,6 @@ from monitor.pipeline import AnalysisContext, analyse_pending
 
 logger = logging.getLogger("newsmon")
 console = Console(soft_wrap=True)  # piped output is not hard-wrapped
-err_console = Console(stderr=True)
 
 app = typer.Typer(
     name="newsmon",
@@ -83,21 +82,10 @@ def _state(ctx: typer.Context) -> State:
 
 
 def setup_logging(level: str) -> None:
-    """Handlers are configured here, in the entry point, and nowhere else."""
-    root = logging.getLogger()
-    root.handlers.clear()
-    if sys.stderr.isatty():
-        from rich.logging import RichHandler
+    """Handlers are configured in entry points only: JSON lines when not on a terminal."""
+    from monitor.logs import configure_logging, secrets_of
 
-        handler: logging.Handler = RichHandler(console=err_console, show_path=False)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-    else:
-        handler = logging.StreamHandler()
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root.addHandler(handler)
-    root.setLevel(level)
-    for noisy in ("scrapy", "twisted", "trafilatura", "htmldate", "courlan", "filelock", "alembic"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, logging.getLevelName(level)))
+    configure_logging(level, secrets=secrets_of(Settings()))
 
 
 @app.callback()
