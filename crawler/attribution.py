@@ -33,27 +33,39 @@ _PUB = r"(?P<pub>[^\n]+?)"
 _END = r"(?:\.\s+[A-Z].*)?\s*[.!]?\s*$"  # a following sentence ("Read the guidelines.") is not the name
 # Credit lines, tried on whole lines of the extracted text (case-insensitive, anchored).
 _CREDIT_LINES: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("appeared-first", re.compile(rf"^The post (?P<title>.+) appeared first on {_PUB}{_END}", re.I)),
+    (
+        "appeared-first",
+        re.compile(rf"^The post (?P<title>.+) appeared first on {_PUB}{_END}", re.IGNORECASE),
+    ),
     (
         "originally-appeared",
         re.compile(
             r"^\W{0,3}(?:This|The) (?:article|story|post|piece|report|column)"
             r"(?: was)? (?:originally|first) (?:appeared|published|ran|posted)"
             rf"(?: (?:in|on|at|by))? {_PUB}{_END}",
-            re.I,
+            re.IGNORECASE,
         ),
     ),
     (
         "originally-published",
-        re.compile(rf"^\W{{0,3}}(?:Originally|First) (?:published|posted|appeared) (?:by|in|on|at) {_PUB}{_END}", re.I),
+        re.compile(
+            rf"^\W{{0,3}}(?:Originally|First) (?:published|posted|appeared) (?:by|in|on|at) {_PUB}{_END}",
+            re.IGNORECASE,
+        ),
     ),
-    ("republished-from", re.compile(rf"^\W{{0,3}}(?:Republished|Reprinted) (?:with permission )?(?:from|by) {_PUB}{_END}", re.I)),
+    (
+        "republished-from",
+        re.compile(
+            rf"^\W{{0,3}}(?:Republished|Reprinted) (?:with permission )?(?:from|by) {_PUB}{_END}",
+            re.IGNORECASE,
+        ),
+    ),
 )
 # A trailing date or link phrase after the publisher: "Reuters on Sept. 4, 2025", "X (link)".
 _PUB_TAIL = re.compile(
     r"(?:,?\s+(?:on|at)\s+(?:\w+\.?\s+\d{1,2}(?:,\s*\d{4})?|\d{4}-\d{2}-\d{2}|\d{1,2}\s+\w+\s+\d{4})"
     r"|,?\s+(?:and is )?(?:republished|reproduced|reprinted) .*|\s*\(.*\)|\s+under .*)$",
-    re.I,
+    re.IGNORECASE,
 )
 _WIRES = {
     "reuters": ("Reuters", "reuters.com"),
@@ -73,8 +85,14 @@ _SHARE_WORD = r"(?:Share|Shares|Tweet|Pin|Email|E-mail|Print|Save|WhatsApp|Teleg
 _NETWORK = r"(?:Facebook|Twitter|X|LinkedIn|WhatsApp|Telegram|Reddit|Pinterest|Flipboard|Bluesky|Threads|Email|Messenger)"
 _RESIDUE = (
     re.compile(rf"^(?:{_SHARE_WORD}\s*(?:\d[\d.,]*[kKmM]?)?\s*)+$"),
-    re.compile(rf"^(?:(?:Share|Post|Tweet|Send)(?: this)? (?:on|to|via|with) {_NETWORK}\s*)+$", re.I),
-    re.compile(r"^(?:Share|Share this|Share this (?:article|story|post|page)|Click to share.*|Copy link|Link copied)\s*[:!.]?$", re.I),
+    re.compile(
+        rf"^(?:(?:Share|Post|Tweet|Send)(?: this)? (?:on|to|via|with) {_NETWORK}\s*)+$",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"^(?:Share|Share this|Share this (?:article|story|post|page)|Click to share.*|Copy link|Link copied)\s*[:!.]?$",
+        re.IGNORECASE,
+    ),
     re.compile(r"^\d[\d.,]*[kKmM]?\s*(?:SHARES|VIEWS|Shares|Views|Comments?)$"),
     re.compile(r"^(?:SHARES|VIEWS)$"),
 )
@@ -136,7 +154,11 @@ def _link_in_credit(doc: lxml.html.HtmlElement, line: str, page_url: str | None)
             continue
         for anchor in element.iter("a"):
             href = urljoin(page_url or "", (anchor.get("href") or "").strip())
-            if site_of(href) and site_of(href) != site_of(page_url) and urlsplit(href).path not in ("", "/"):
+            if (
+                site_of(href)
+                and site_of(href) != site_of(page_url)
+                and urlsplit(href).path not in ("", "/")
+            ):
                 return href
     return None
 
@@ -162,7 +184,10 @@ def detect_attribution(
             doc, "//meta[@name='original-source' or @name='syndication-source']/@content", url
         )
         for cue, xpath in (
-            ("canonical", "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href"),
+            (
+                "canonical",
+                "//link[contains(concat(' ', normalize-space(@rel), ' '), ' canonical ')]/@href",
+            ),
             ("og:url", "//meta[@property='og:url']/@content"),
         ):
             candidate = _meta(doc, xpath, url)
@@ -177,9 +202,13 @@ def detect_attribution(
         original = link or original_source or (canonical[1] if canonical else None)
         return Attribution(publisher=publisher, original_url=original, cue=cue, line=line)
     if original_source and site_of(original_source) != page_site:
-        return Attribution(publisher=site_of(original_source), original_url=original_source, cue="original-source")
+        return Attribution(
+            publisher=site_of(original_source), original_url=original_source, cue="original-source"
+        )
     if canonical:
-        return Attribution(publisher=site_of(canonical[1]), original_url=canonical[1], cue=canonical[0])
+        return Attribution(
+            publisher=site_of(canonical[1]), original_url=canonical[1], cue=canonical[0]
+        )
     head = [line.strip() for line in text.splitlines() if line.strip()][:3]
     dateline = next((m for line in head if (m := _DATELINE.match(line))), None)
     if dateline:

@@ -63,8 +63,8 @@ def _parse_date(value: str | None) -> dt.datetime | None:
     except (ValueError, OverflowError, TypeError):
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
 
 
 def _meta_values(tree: lxml_html.HtmlElement) -> dict[str, str]:

@@ -33,7 +33,11 @@ def is_aggregator_url(url: str, feed_url: str | None = None) -> bool:
 def _http_url(value: str, feed_url: str | None) -> str | None:
     value = value.strip()
     parts = urlsplit(value)
-    if parts.scheme in ("http", "https") and parts.hostname and not is_aggregator_url(value, feed_url):
+    if (
+        parts.scheme in ("http", "https")
+        and parts.hostname
+        and not is_aggregator_url(value, feed_url)
+    ):
         return value
     return None
 

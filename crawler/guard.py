@@ -27,8 +27,7 @@ from zope.interface import implementer
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
-
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy import Request
     from scrapy.crawler import Crawler
@@ -111,7 +110,9 @@ class AddressPolicy:
         candidates = [address]
         if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
             candidates.append(address.ipv4_mapped)
-        return any(a in net for a in candidates for net in self.networks if a.version == net.version)
+        return any(
+            a in net for a in candidates for net in self.networks if a.version == net.version
+        )
 
 
 def check_url(url: str, policy: AddressPolicy, resolve: Resolver = resolve_host) -> None:
@@ -251,10 +252,12 @@ class GuardedResolver(CachingThreadedResolver):
         resolver = super().from_crawler(crawler, reactor)
         settings = crawler.settings
         resolver.enabled = settings.getbool("NEWSMON_GUARD_ENABLED", True)
-        resolver.policy = AddressPolicy.from_allow_list(settings.getlist("NEWSMON_ALLOW_PRIVATE_NETWORKS"))
+        resolver.policy = AddressPolicy.from_allow_list(
+            settings.getlist("NEWSMON_ALLOW_PRIVATE_NETWORKS")
+        )
         return resolver
 
-    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:  # noqa: N802
+    def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
         resolved = super().getHostByName(name, timeout)
         if self.enabled:
             resolved.addCallback(self.checked, name)
@@ -267,7 +270,10 @@ class GuardedResolver(CachingThreadedResolver):
         ip = ipaddress.ip_address(address)
         problem = address_problem(ip)
         if problem and not self.policy.allows_address(ip):
-            logger.warning("address guard refused connecting to %s at %s: %s", name, address, problem)
-            raise DNSLookupError(f"{name} resolved to {address} ({problem}); refused by the address guard")
+            logger.warning(
+                "address guard refused connecting to %s at %s: %s", name, address, problem
+            )
+            raise DNSLookupError(
+                f"{name} resolved to {address} ({problem}); refused by the address guard"
+            )
         return address
-

@@ -13,7 +13,7 @@ from scrapy.http import Response, TextResponse
 
 from crawler.feeds import FeedEntry, parse_feed
 from crawler.listing import extract_links
-from crawler.sitemaps import DEFAULT_MAX_SIZE, SitemapError, parse_sitemap
+from crawler.sitemaps import DEFAULT_MAX_SIZE, parse_sitemap
 from crawler.sources import SourceSpec
 
 logger = logging.getLogger(__name__)
@@ -66,11 +66,15 @@ def read_listing(response: Response, selector: str) -> IndexPage:
         raise UnusableIndex(f"{response.url}: listing page is not text/HTML")
     links = extract_links(response, selector)
     return IndexPage(
-        entries=[FeedEntry(link=u, title=None, published=None, updated=None, guid=None) for u in links]
+        entries=[
+            FeedEntry(link=u, title=None, published=None, updated=None, guid=None) for u in links
+        ]
     )
 
 
-def read_index(source: SourceSpec, response: Response, max_size: int = DEFAULT_MAX_SIZE) -> IndexPage:
+def read_index(
+    source: SourceSpec, response: Response, max_size: int = DEFAULT_MAX_SIZE
+) -> IndexPage:
     """Dispatch on the source kind; raises UnsafeFeed, SitemapError, UnusableIndex or
     ListingSelectorError for documents that cannot be used at all."""
     if source.kind in ("feed", "gnews"):

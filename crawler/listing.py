@@ -34,7 +34,9 @@ def _select(doc: Selector, selector: str) -> list[Selector]:
         return list(doc.css(query.removeprefix("css:").strip()))
     except (SelectorError, XPathError, ValueError) as exc:
         kind = "XPath" if is_xpath(query) else "CSS"
-        raise ListingSelectorError(f"link selector {selector!r} is not valid {kind}: {exc}") from None
+        raise ListingSelectorError(
+            f"link selector {selector!r} is not valid {kind}: {exc}"
+        ) from None
 
 
 def validate_selector(selector: str) -> str:

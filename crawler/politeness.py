@@ -18,7 +18,7 @@ from twisted.internet import reactor
 from twisted.internet.task import deferLater
 
 if TYPE_CHECKING:
-    from typing_extensions import Self
+    from typing import Self
 
     from scrapy.crawler import Crawler
 
@@ -40,8 +40,8 @@ def retry_after_seconds(value: str | bytes | None, now: dt.datetime | None = Non
     except (TypeError, ValueError, IndexError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.timezone.utc)
-    now = now or dt.datetime.now(dt.timezone.utc)
+        when = when.replace(tzinfo=dt.UTC)
+    now = now or dt.datetime.now(dt.UTC)
     return max(0.0, (when - now).total_seconds())
 
 
@@ -77,7 +77,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
         if asked is not None and asked > self.retry_after_max:
             logger.warning(
                 "%s answered %d with Retry-After %.0fs (over the %.0fs cap): not retried this cycle",
-                request.url, response.status, asked, self.retry_after_max,
+                request.url,
+                response.status,
+                asked,
+                self.retry_after_max,
             )
             self.crawler.stats.inc_value("newsmon/retry_after_too_long")
             return response
@@ -90,7 +93,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await self._wait(delay)
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:  # type: ignore[override]
+    async def process_exception(
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:  # type: ignore[override]
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
             await self._wait(self._backoff(request))

@@ -7,6 +7,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from scrapy.crawler import CrawlerProcess
+from scrapy.utils.log import DEFAULT_LOGGING
 
 from crawler.settings import build_settings
 from crawler.sink import CrawlSink
@@ -48,10 +49,13 @@ def run_crawl(
     """Poll every given source once (and fetch ``article_urls``) and store new articles."""
     settings = build_settings(options, log_level)
     settings.update(extra_settings or {})
-    process = CrawlerProcess(settings, install_root_handler=False)
-    # Scrapy's logging set-up resets its loggers; the caller's handlers stay, at our level.
-    for name in ("scrapy", "twisted", "py.warnings"):
-        logging.getLogger(name).setLevel(log_level)
+    settings["LOG_INSTALL_ROOT_HANDLER"] = False  # the entry point's handlers stay
+    quiet = [logging.getLogger(name) for name in ("scrapy", "twisted", "py.warnings")]
+    # Scrapy applies DEFAULT_LOGGING (scrapy: DEBUG) while it starts and logs its banner.
+    DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = log_level
+    process = CrawlerProcess(settings)
+    for logger_ in quiet:  # Scrapy's logging set-up resets its loggers' levels
+        logger_.setLevel(log_level)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler, sources=sources, sink=sink, options=options, article_urls=article_urls or []

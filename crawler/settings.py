@@ -32,7 +32,7 @@ def build_settings(options: CrawlOptions, log_level: str = "INFO") -> dict[str, 
         "AUTOTHROTTLE_TARGET_CONCURRENCY": float(options.concurrent_per_domain),
         "AUTOTHROTTLE_MAX_DELAY": 60.0,
         "DOWNLOAD_DELAY": options.download_delay,
-        "RANDOMIZE_DOWNLOAD_DELAY": True,
+        "DOWNLOAD_DELAY_JITTER": 0.5,
         "CONCURRENT_REQUESTS": options.concurrent_requests,
         "CONCURRENT_REQUESTS_PER_DOMAIN": options.concurrent_per_domain,
         # Scrapy starts CONCURRENT_ITEMS asyncio tasks for every callback's output; our

@@ -81,8 +81,8 @@ def _date(value: str | None, where: str) -> dt.datetime | None:
         logger.debug("sitemap %s: unparseable date %r", where, value)
         return None
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.timezone.utc)
-    return parsed.astimezone(dt.timezone.utc)
+        parsed = parsed.replace(tzinfo=dt.UTC)
+    return parsed.astimezone(dt.UTC)
 
 
 def _absolute(loc: str | None, base: str) -> str | None:
@@ -120,7 +120,9 @@ def parse_sitemap(body: bytes, url: str, max_size: int = DEFAULT_MAX_SIZE) -> Si
         raise SitemapError(f"{url}: empty or unreadable XML")
     dtd = root.getroottree().docinfo.internalDTD
     if dtd is not None and any(True for _ in dtd.iterentities()):
-        raise SitemapError(f"{url}: declares XML entities (possible entity-expansion attack), refused")
+        raise SitemapError(
+            f"{url}: declares XML entities (possible entity-expansion attack), refused"
+        )
     kind = _local(root.tag)
     if kind == "sitemapindex":
         children = [
@@ -163,4 +165,6 @@ def _url_entry(element: lxml.etree._Element, base: str) -> SitemapEntry | None:
 def _parse_text(data: bytes, base: str) -> Sitemap:
     """A text sitemap: one URL per line (sitemaps.org allows it)."""
     lines = data.decode("utf-8", errors="replace").splitlines()
-    return Sitemap(kind="text", entries=[SitemapEntry(url=u) for line in lines if (u := _absolute(line, base))])
+    return Sitemap(
+        kind="text", entries=[SitemapEntry(url=u) for line in lines if (u := _absolute(line, base))]
+    )

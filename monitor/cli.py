@@ -25,7 +25,7 @@ from monitor.errors import InputError, NewsmonError
 from monitor.pipeline import AnalysisContext, analyse_pending
 
 logger = logging.getLogger("newsmon")
-console = Console(stderr=False)
+console = Console(soft_wrap=True)  # piped output is not hard-wrapped
 err_console = Console(stderr=True)
 
 app = typer.Typer(
@@ -191,7 +191,7 @@ def crawl_once(
                 status.stop()
         counters.update({k: v for k, v in vars(stats).items()})
         counters["stored"] = sink.counters["stored"]
-        counters.update(analyse_pending(factory, AnalysisContext.build(cfg)))
+        counters.update(analyse_pending(factory, AnalysisContext.build(cfg, factory)))
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
@@ -284,7 +284,7 @@ def ingest(
     if urls:
         counters.update(crawl_once(state, article_urls=urls))
     else:
-        counters.update(analyse_pending(factory, AnalysisContext.build(state.config)))
+        counters.update(analyse_pending(factory, AnalysisContext.build(state.config, factory)))
     typer.echo(
         f"ingested {counters['stored']} article(s), relevant {counters['relevant']}, "
         f"failed {counters['fetch_failed']}"
@@ -305,7 +305,7 @@ def _iso(value: dt.datetime | dt.date | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def article_record(article: Any) -> dict[str, Any]:
+def article_record(article: Any, events: list[Any]) -> dict[str, Any]:
     """One export line (the stable interface in SPEC.md)."""
     return {
         "id": article.id,
@@ -319,8 +319,20 @@ def article_record(article: Any) -> dict[str, Any]:
         "text": article.text,
         "story_id": article.story_id,
         "duplicate_of": article.duplicate_of,
-        "claims": [],
-        "events": [],
+        "claims": [
+            {
+                "side": c.side, "actor": c.actor, "issue": c.issue, "stance": c.stance,
+                "evidence": c.evidence, "statement_date": _iso(c.statement_date),
+            }
+            for c in sorted(article.claims, key=lambda c: c.id)
+        ],
+        "events": [
+            {
+                "type": e.type, "side": e.side, "issue": e.issue, "stance": e.stance,
+                "previous_stance": e.previous_stance, "statement_date": _iso(e.statement_date),
+            }
+            for e in events
+        ],
     }
 
 
@@ -338,8 +350,8 @@ def export(
     state = _state(ctx)
     since_dt = _parse_date(since, "--since")
     with state.factory()() as session:
-        for article in store.articles_for_export(session, since_dt):
-            sys.stdout.write(json.dumps(article_record(article), ensure_ascii=False) + "\n")
+        for article, events in store.articles_for_export(session, since_dt):
+            sys.stdout.write(json.dumps(article_record(article, events), ensure_ascii=False) + "\n")
 
 
 def _ago(value: dt.datetime | None, now: dt.datetime) -> str:
@@ -429,24 +441,18 @@ def demo(
         topic.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
         state.config_path = topic
         state.database_url = f"sqlite:///{workdir / 'demo.sqlite3'}"
+        # The demo never posts anywhere: alerts go to this terminal whatever SLACK_* says.
+        state._config = load_config(
+            Settings().model_copy(update={
+                "config": topic, "database_url": state.database_url, "slack_bot_token": None,
+                "slack_channel": None, "slack_webhook_url": None,
+            })
+        )
         db.upgrade(state.engine)
         console.print(f"demo site on {site.url('/')}, database {state.database_url}")
         counters = crawl_once(state)
     typer.echo(_summary_line(counters))
-    with state.factory()() as session:
-        from sqlalchemy import select
-
-        from monitor.models import Article
-
-        table = Table(title="articles")
-        for column in ("id", "site", "title", "relevant"):
-            table.add_column(column)
-        for article in session.scalars(select(Article).order_by(Article.id)):
-            table.add_row(
-                str(article.id), article.domain or "", article.title or "", str(article.relevant)
-            )
-        console.print(table)
-    console.print(f"explore it: newsmon --database-url {state.database_url} export")
+    _show_demo_results(state)
 
 
 GLOBAL_OPTIONS = ("--config", "--database-url", "--log-level")
@@ -635,6 +641,79 @@ def hoist_global_options(argv: list[str]) -> list[str]:
             rest.append(arg)
         i += 1
     return front + rest
+
+
+def _clip(text: str, limit: int = 160) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+@app.command()
+def positions(
+    ctx: typer.Context,
+    history: Annotated[
+        str | None, typer.Option("--history", help="Every recorded stance on this ISSUE instead.")
+    ] = None,
+    side: Annotated[str | None, typer.Option("--side", help="Only this side (e.g. russia).")] = None,
+) -> None:
+    """The current position table (issue, stance, since, last stated, times stated, last evidence)."""
+    from monitor import positions as ledger_store
+
+    state = _state(ctx)
+    with state.factory()() as session:
+        if history:
+            rows = ledger_store.position_history(session, history, side)
+            if not rows:
+                raise InputError(f"no recorded position on issue {history!r}")
+            table = Table(title=f"history of {history}")
+            for column in ("date", "side", "stance", "kind", "evidence", "source"):
+                table.add_column(column, no_wrap=column not in ("evidence", "source"))
+            for row in rows:
+                table.add_row(
+                    str(row.statement_date), row.side, row.stance, row.kind,
+                    _clip(row.evidence), row.url or "",
+                )
+        else:
+            table = Table(title="current positions")
+            for column in ("side", "issue", "stance", "since", "last stated", "times", "last evidence"):
+                table.add_column(column, no_wrap=column != "last evidence")
+            for summary in ledger_store.current_positions(session, side):
+                table.add_row(
+                    summary.side, summary.issue, summary.stance, str(summary.since),
+                    str(summary.last_stated), str(summary.times_stated),
+                    _clip(summary.last_evidence),
+                )
+    console.print(table)
+
+
+def _show_demo_results(state: State) -> None:
+    """What an analyst would see: stories with their copies, events, and the alerts sent."""
+    from sqlalchemy import select
+
+    from monitor.dispatch import make_dispatcher
+    from monitor.models import Event
+
+    with state.factory()() as session:
+        stories = store.stories_since(session, None)
+        events = list(session.scalars(select(Event).order_by(Event.statement_date, Event.id)))
+    table = Table(title="stories")
+    for column in ("story", "original", "also on"):
+        table.add_column(column)
+    for story in stories:
+        table.add_row(str(story.id), f"{story.title} ({story.original_domain})", ", ".join(story.copy_domains))
+    console.print(table)
+    table = Table(title="events")
+    for column in ("date", "type", "issue", "stance", "was", "who"):
+        table.add_column(column, no_wrap=column != "who")
+    for event in events:
+        table.add_row(
+            str(event.statement_date), event.type, event.issue, event.stance,
+            event.previous_stance or "", event.actor or "",
+        )
+    console.print(table)
+    write = lambda text: console.print(text, markup=False, highlight=False, end="")  # noqa: E731
+    result = make_dispatcher(state.factory(), state.config, write).dispatch_once()
+    console.print(f"alerts sent to the console: {result.sent}")
+    console.print(f"explore it: newsmon --database-url {state.database_url} export")
 
 
 def main() -> None:

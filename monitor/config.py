@@ -14,7 +14,15 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import yaml
 from platformdirs import user_data_dir
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.sources import CrawlOptions, SourceSpec
@@ -29,16 +37,12 @@ def default_data_dir() -> Path:
     return Path(user_data_dir("newsmon", appauthor=False))
 
 
-def default_database_url() -> str:
-    return f"sqlite:///{default_data_dir() / 'newsmon.sqlite3'}"
-
-
 class Settings(BaseSettings):
     """Process settings from the environment (``NEWSMON_*``, ``SLACK_*``)."""
 
     model_config = SettingsConfigDict(env_prefix="NEWSMON_", extra="ignore")
 
-    database_url: str = Field(default_factory=default_database_url)
+    database_url: str = ""  # empty: a SQLite file in data_dir
     config: Path | None = None
     log_level: str = "INFO"
     data_dir: Path = Field(default_factory=default_data_dir)
@@ -46,6 +50,12 @@ class Settings(BaseSettings):
     slack_channel: str | None = Field(default=None, validation_alias="SLACK_CHANNEL")
     slack_webhook_url: SecretStr | None = Field(default=None, validation_alias="SLACK_WEBHOOK_URL")
     slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+
+    @model_validator(mode="after")
+    def _default_database(self) -> Settings:
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'newsmon.sqlite3'}"
+        return self
 
     @field_validator("log_level")
     @classmethod
@@ -83,7 +93,6 @@ class AlertOptions(BaseModel):
     routes: list[Route] = Field(default_factory=list)
     templates: dict[str, str] = Field(default_factory=dict)
     max_tries: int = Field(default=8, ge=1)
-    shift_min_confidence: float = Field(default=0.75, ge=0, le=1)
 
 
 class DigestOptions(BaseModel):

@@ -56,8 +56,8 @@ class AlertJobs:
             written = write_digest(
                 session, collect_digest(session, self.config, day), self.config.digest_dir
             )
-            queued = queue_digest(session, written)
-        if queued is None:
+            queued = queue_digest(session, written, self.config.topic.alerts.routes)
+        if not queued:
             logger.info("digest %s: already queued or sent; files refreshed", day)
             return
         self._digest_days.add(day)

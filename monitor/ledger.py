@@ -11,7 +11,8 @@ Rules (SPEC "Position ledger and events"):
 * a POSSIBLE_SHIFT does not move the position, so one misread sentence cannot cause a later
   "shift back";
 * claims older than the latest known position are LATE: recorded, never an event;
-* one story states a stance on an issue once: its copies and repeats are DUPLICATE;
+* one story states a stance on an issue once: its copies and repeats are DUPLICATE, and so is
+  a story's second, contradicting stance (no story can shift a position back and forth);
 * ``other`` is not one issue: a claim there is new only when unlike every earlier ``other`` claim.
 """
 
@@ -22,6 +23,7 @@ import enum
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from rapidfuzz import fuzz
 
@@ -79,6 +81,10 @@ class LedgerEntry:
         """Whether this entry moved or confirmed the position (a possible shift did not)."""
         return self.kind != Kind.POSSIBLE_SHIFT
 
+    def row(self) -> dict[str, Any]:
+        """The ``positions`` columns of this entry (``id``/``created_at`` are the database's)."""
+        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+
 
 @dataclass(frozen=True, slots=True)
 class Decision:
@@ -99,6 +105,30 @@ class Decision:
     def alerts(self) -> bool:
         """Only confident events go to Slack; a POSSIBLE_SHIFT waits for the digest."""
         return self.kind in ALERT_KINDS
+
+    def event_row(self, *, article_id: int | None = None) -> dict[str, Any] | None:
+        """The ``events`` columns for this decision, or None when it raises no event."""
+        if not self.raises_event or self.entry is None:
+            return None
+        shift = self.kind in (Kind.SHIFT, Kind.POSSIBLE_SHIFT) and self.previous is not None
+        previous = self.previous if shift else None
+        return {
+            "type": self.kind.value,
+            "side": self.claim.side,
+            "issue": self.claim.issue,
+            "stance": self.claim.stance,
+            "previous_stance": previous.stance if previous else None,
+            "previous_date": previous.statement_date if previous else None,
+            "previous_evidence": previous.evidence if previous else None,
+            "previous_url": previous.url if previous else None,
+            "statement_date": self.claim.statement_date,
+            "actor": self.claim.actor,
+            "evidence": self.claim.evidence,
+            "confidence": self.claim.confidence,
+            "claim_id": self.entry.claim_id,
+            "article_id": article_id,
+            "story_id": self.entry.story_id,
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,6 +222,13 @@ def decide(
         and new_class in ("firm", "soft")
         and (stance_class(reference.stance) != new_class)
     ):
+        if story_id is not None and any(e.story_id == story_id for e in established):
+            return make(
+                Kind.DUPLICATE,
+                reference,
+                f"story {story_id} already stated {reference.stance} on this issue; "
+                "a story contradicting itself raises nothing",
+            )
         pending = {
             e.story_id
             for e in relevant

@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Column,
     Boolean,
     Date,
     DateTime,
@@ -21,7 +22,9 @@ from sqlalchemy import (
     LargeBinary,
     MetaData,
     String,
+    Table,
     Text,
+    Unicode,
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -100,7 +103,7 @@ class Story(Base):
     )
     title: Mapped[str | None] = mapped_column(Text)
     first_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
-    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
     analysed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
     original: Mapped[Article | None] = relationship(foreign_keys=[original_id], post_update=True)
@@ -270,3 +273,14 @@ class Run(Base):
     ok: Mapped[bool | None] = mapped_column(Boolean)
     counters: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+# APScheduler's job store table, declared here so that Alembic makes it like every other table
+# (APScheduler's own create_all then finds it present). Its shape is APScheduler 3.x's.
+apscheduler_jobs = Table(
+    "apscheduler_jobs",
+    Base.metadata,
+    Column("id", Unicode(191), primary_key=True),
+    Column("next_run_time", Float(25), index=True),
+    Column("job_state", LargeBinary, nullable=False),
+)

@@ -1,21 +1,26 @@
 """The whole judging flow in one place: relevance -> dedup -> claims -> ledger -> outbox.
 
 ``process`` takes one stored article through every stage inside the caller's transaction,
-so an article's analysis is committed whole or not at all.
+so an article's analysis (its story, claims, positions, events and alert rows) is committed
+whole or not at all: a crash can never leave an event without its alert.
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor import store
+from monitor import outbox, positions, store
 from monitor.config import AppConfig
-from monitor.models import Article, utcnow
+from monitor.ledger import Kind
+from monitor.models import Article, Claim, utcnow
 from monitor.relevance import RelevanceFilter
+from monitor.rules import RuleSet, extract_claims, topic_ruleset
+from monitor.stories import StoryIndex, assign_story
 
 logger = logging.getLogger(__name__)
 
@@ -26,19 +31,36 @@ class AnalysisContext:
 
     config: AppConfig
     relevance: RelevanceFilter
+    ruleset: RuleSet
+    story_index: StoryIndex
 
     @classmethod
-    def build(cls, config: AppConfig) -> AnalysisContext:
-        return cls(config=config, relevance=RelevanceFilter(config.topic.relevance))
+    def build(cls, config: AppConfig, factory: sessionmaker[Session]) -> AnalysisContext:
+        """Build the context once per process; the topic's baseline positions are stored."""
+        ruleset = topic_ruleset(config.topic.rules, config.topic_path)
+        with factory.begin() as session:
+            positions.seed_baseline(session, ruleset)
+            engine = session.get_bind()
+        return cls(
+            config=config,
+            relevance=RelevanceFilter(config.topic.relevance),
+            ruleset=ruleset,
+            story_index=StoryIndex.shared(engine),  # type: ignore[arg-type]
+        )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Outcome:
     """What happened to one article, for counters and the CLI."""
 
     article_id: int
     relevant: bool
     reason: str
+    story_id: int | None = None
+    relation: str | None = None
+    claims: int = 0
+    events: list[str] = field(default_factory=list)
+    alerts: int = 0
 
 
 def process(session: Session, article: Article, ctx: AnalysisContext) -> Outcome:
@@ -46,11 +68,38 @@ def process(session: Session, article: Article, ctx: AnalysisContext) -> Outcome
     verdict = ctx.relevance.judge(article.title, article.text or "")
     article.relevant = verdict.relevant
     article.analysed_at = utcnow()
-    return Outcome(article_id=article.id, relevant=verdict.relevant, reason=verdict.reason)
+    outcome = Outcome(article_id=article.id, relevant=verdict.relevant, reason=verdict.reason)
+    if not verdict.relevant:
+        return outcome
+
+    story = assign_story(session, article, index=ctx.story_index)
+    outcome.story_id, outcome.relation = story.story_id, story.relation
+    if not story.is_original or story.switched_original:
+        # A copy adds "also on" to its story; an original arriving after its copy takes the
+        # story over, but the same text was analysed already: claims come once per story.
+        outcome.alerts += len(outbox.enqueue_copy_alerts(session, article))
+        return outcome
+
+    # A re-fetched article with changed text is analysed again in its story.
+    session.execute(delete(Claim).where(Claim.article_id == article.id))
+    day = (article.published or article.fetched_at).date()
+    found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
+    ledger = positions.record_claims(session, article, found, ruleset=ctx.ruleset)
+    outcome.claims = len(ledger.claims)
+    for event in ledger.events:
+        outcome.events.append(event.type)
+        if event.type in outbox.ALERTING_TYPES:
+            outcome.alerts += len(outbox.enqueue_event_alerts(session, event, ctx.config))
+    for decision in ledger.decisions:
+        if decision.kind is Kind.REITERATION and decision.entry is not None:
+            claim = session.get(Claim, decision.entry.claim_id)
+            if claim is not None:
+                outcome.alerts += len(outbox.enqueue_reiteration_alerts(session, claim))
+    return outcome
 
 
 def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Counter[str]:
-    """Analyse every stored article not analysed yet; one failure never stops the rest."""
+    """Analyse every stored article not analysed yet, oldest first; one failure never stops the rest."""
     counters: Counter[str] = Counter()
     failed: set[int] = set()
     while True:
@@ -72,3 +121,8 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
                 continue
             counters["analysed"] += 1
             counters["relevant" if outcome.relevant else "irrelevant"] += 1
+            if outcome.relation == "copy":
+                counters["duplicates"] += 1
+            counters["claims"] += outcome.claims
+            counters["events"] += len(outcome.events)
+            counters["alerts_queued"] += outcome.alerts

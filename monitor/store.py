@@ -9,7 +9,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crawler.extract import ExtractedArticle
 from crawler.sink import FeedState, PollResult
@@ -17,7 +17,7 @@ from crawler.sources import SourceSpec
 from crawler.urls import domain_of, normalize_url
 from monitor.dedup.fingerprint import text_hash as dedup_text_hash
 from monitor.dedup.normalize import normalized_text
-from monitor.models import Article, Run, Source, Story, utcnow
+from monitor.models import Article, Event, Run, Source, Story, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -155,11 +155,29 @@ def finish_run(session: Session, run_id: int, counters: dict[str, int], error: s
     run.error = error
 
 
-def articles_for_export(session: Session, since: dt.datetime | None) -> Iterator[Article]:
-    query = select(Article).order_by(Article.id)
-    if since is not None:
-        query = query.where(Article.fetched_at >= since)
-    yield from session.scalars(query.execution_options(yield_per=500))
+def articles_for_export(
+    session: Session, since: dt.datetime | None, batch: int = 500
+) -> Iterator[tuple[Article, list[Event]]]:
+    """Articles (claims loaded) with the events their claims raised, in id order, in batches."""
+    last_id = 0
+    while True:
+        query = (
+            select(Article).options(selectinload(Article.claims), selectinload(Article.source))
+            .where(Article.id > last_id).order_by(Article.id).limit(batch)
+        )
+        if since is not None:
+            query = query.where(Article.fetched_at >= since)
+        articles = list(session.scalars(query))
+        if not articles:
+            return
+        events: dict[int, list[Event]] = {}
+        for event in session.scalars(
+            select(Event).where(Event.article_id.in_([a.id for a in articles])).order_by(Event.id)
+        ):
+            events.setdefault(event.article_id or 0, []).append(event)
+        for article in articles:
+            yield article, events.get(article.id, [])
+        last_id = articles[-1].id
 
 
 @dataclass(frozen=True)
@@ -283,17 +301,20 @@ def stories_since(
     originals: dict[int, str | None] = {}
     if stories:
         rows = session.execute(
-            select(Article.story_id, Article.id, Article.url)
+            select(Article.story_id, Article.id, Article.url, Article.domain)
             .where(Article.story_id.in_(list(members)))
             .order_by(Article.id)
         )
-        for story_id, article_id, url in rows:
-            members[story_id].append((article_id, domain_of(url)))
+        domains: dict[int, str | None] = {}
+        for story_id, article_id, url, domain in rows:
+            # The site a page belongs to: its canonical URL's domain, else where it was fetched.
+            domains[article_id] = domain or domain_of(url)
+            members[story_id].append((article_id, domains[article_id]))
             originals[article_id] = url
     out = []
     for story in stories:
         original_url = originals.get(story.original_id) if story.original_id else None
-        original_domain = domain_of(original_url)
+        original_domain = domains.get(story.original_id) if story.original_id else None
         copies = sorted(
             {d for aid, d in members[story.id] if aid != story.original_id and d}
             - ({original_domain} if original_domain else set())

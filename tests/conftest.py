@@ -31,6 +31,14 @@ def postgres_admin_url() -> str:
     return os.environ.get("NEWSMON_TEST_POSTGRES_URL", DEFAULT_PG_URL)
 
 
+@pytest.fixture(autouse=True)
+def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No test reads or writes the real user data dir (starter config, default database)."""
+    data_dir = tmp_path_factory.mktemp("newsmon-data")
+    monkeypatch.setenv("NEWSMON_DATA_DIR", str(data_dir))
+    return data_dir
+
+
 def _postgres_reason() -> str | None:
     """None when PostgreSQL answers, else why not."""
     try:
@@ -122,7 +130,10 @@ def write_topic(path: Path, site: NewsSite, feeds: dict[str, str], **extra: Any)
 
 def run_newsmon(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a child process (Scrapy's reactor runs once per process)."""
-    full_env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    full_env = {
+        k: v for k, v in os.environ.items()
+        if not k.startswith(("NEWSMON_", "SLACK_")) or k == "NEWSMON_DATA_DIR"
+    }
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],

@@ -220,6 +220,11 @@ DEMO_FEEDS: dict[str, tuple[str, list[FeedItem]]] = {
                 "/wire/2025/09/05/kremlin-peskov-foreign-troops.html",
                 "Fri, 05 Sep 2025 10:15:00 GMT",
             ),
+            FeedItem(
+                "Kremlin signals it could accept unarmed peacekeepers under a UN mandate",
+                "/wire/2025/09/10/kremlin-peskov-peacekeepers.html",
+                "Wed, 10 Sep 2025 14:05:00 GMT",
+            ),
         ],
     ),
 }
@@ -229,11 +234,12 @@ DEMO_PAGES: dict[str, str] = {
     "/nyt/2025/09/04/world/europe/portugal-storm.html": "portugal-storm.html",
     "/dnyuz/2025/09/04/russia-wants-security-guarantees-too-heres-what-they-look-like/": "dnyuz-security-guarantees.html",
     "/wire/2025/09/05/kremlin-peskov-foreign-troops.html": "wire-peskov-foreign-troops.html",
+    "/wire/2025/09/10/kremlin-peskov-peacekeepers.html": "wire-peskov-peacekeepers.html",
 }
 
 
 def demo_site(port: int = 0) -> NewsSite:
-    """The bundled sample site: three feeds, four article pages (one off-topic)."""
+    """The bundled sample site: three feeds, five article pages (one off-topic)."""
     site = NewsSite(port)
     for path, name in DEMO_PAGES.items():
         site.add(path, Route(body=page(name)))

@@ -425,7 +425,7 @@ class SentenceAnalysis:
             score += spec.quote_bonus
         if holder.reported:
             score *= spec.reported_factor
-        if holder.how in ("inherited", "passive"):
+        if holder.how in ("inherited", "passive") or holder.mention.via_pronoun:
             score *= spec.inherited_factor
         if self.in_title:
             score *= spec.title_factor

@@ -39,6 +39,7 @@ class Mention:
     kind: str  # actor | non_speaker | reporter | person | pronoun
     info: ActorInfo | None = None
     possessive: bool = False
+    via_pronoun: bool = False  # a he/she resolved to the person named before it
 
     @property
     def tracked(self) -> bool:
@@ -143,7 +144,15 @@ class ArticleScan:
         while index >= 0:
             person = self.people[index]
             if not any(q.start <= person.start < q.end for q in quotes):
-                return person
+                # The pronoun stands in the sentence for the person named earlier.
+                return Mention(
+                    pronoun.start,
+                    pronoun.end,
+                    f"{pronoun.text} (= {person.text})",
+                    person.kind,
+                    person.info,
+                    via_pronoun=True,
+                )
             index -= 1
         return None
 

@@ -52,7 +52,6 @@ def _prepositive() -> frozenset[str]:
 
 
 _BOUNDARY = re.compile(r"(?<=[^\s.!?])([.!?]+)([”\"»]?)\s+(?=\S)")
-_LAST_WORD = re.compile(r"(\S+)$")
 _UNSAFE = re.compile(r"[()\[\]‘]")
 _CLOSERS = '”"»'
 
@@ -85,10 +84,12 @@ def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
         following = chunk[match.end()]
         if following in '“"':
             following = chunk[match.end() + 1 : match.end() + 2] or "x"
-        word = _LAST_WORD.search(chunk, cursor, match.start())
-        if word is None:
+        space = max(
+            chunk.rfind(" ", cursor, match.start()), chunk.rfind("\n", cursor, match.start())
+        )
+        token = chunk[max(space + 1, cursor) : match.start()].strip('”"»')
+        if not token:
             return None
-        token = word.group(1).strip('”"»')
         if following.islower() and not match.group(2):
             continue  # "U.S. officials": no sentence starts in lower case
         if not (following.isupper() or following.isdigit()):

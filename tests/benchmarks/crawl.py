@@ -32,27 +32,49 @@ from monitor.demo.server import FeedItem, NewsSite, Route, rss
 ROOT = Path(__file__).resolve().parents[2]
 CONCURRENCY = 32
 
-SUBJECTS = ["The Kremlin", "Dmitry Peskov", "Sergei Lavrov", "The city council", "The central bank",
-            "Officials in Kyiv", "A coalition of European governments", "The regional health authority",
-            "Maria Zakharova", "The port operator", "Farmers' unions", "The transport ministry"]
-VERBS = ["said on Tuesday that", "warned that", "told reporters that", "insisted that",
-         "acknowledged in a statement that", "argued in an interview that", "repeated that"]
-CLAIMS = ["any settlement would need written guarantees on the alliance's future borders",
-          "the new timetable for the bridge repairs would hold despite the storms",
-          "troops from NATO countries could not be stationed in Ukraine",
-          "interest rates would stay unchanged until inflation eased",
-          "talks in Istanbul had produced no agreement on the size of the army",
-          "grain exports through the southern ports had recovered to pre-war levels",
-          "membership of the European Union was a sovereign decision for Ukraine",
-          "hospital waiting lists had fallen for a third consecutive month",
-          "sanctions relief must come before any ceasefire",
-          "the ferry service would resume once the harbour wall was rebuilt"]
-TAILS = ["Critics dismissed the remarks as a restatement of old positions.",
-         "The statement came hours before a scheduled meeting of foreign ministers.",
-         "Analysts said the wording differed only slightly from earlier comments.",
-         "Residents said they had heard similar promises before.",
-         "No date has been set for the next round of discussions.",
-         "The figures will be reviewed again at the end of the quarter."]
+SUBJECTS = [
+    "The Kremlin",
+    "Dmitry Peskov",
+    "Sergei Lavrov",
+    "The city council",
+    "The central bank",
+    "Officials in Kyiv",
+    "A coalition of European governments",
+    "The regional health authority",
+    "Maria Zakharova",
+    "The port operator",
+    "Farmers' unions",
+    "The transport ministry",
+]
+VERBS = [
+    "said on Tuesday that",
+    "warned that",
+    "told reporters that",
+    "insisted that",
+    "acknowledged in a statement that",
+    "argued in an interview that",
+    "repeated that",
+]
+CLAIMS = [
+    "any settlement would need written guarantees on the alliance's future borders",
+    "the new timetable for the bridge repairs would hold despite the storms",
+    "troops from NATO countries could not be stationed in Ukraine",
+    "interest rates would stay unchanged until inflation eased",
+    "talks in Istanbul had produced no agreement on the size of the army",
+    "grain exports through the southern ports had recovered to pre-war levels",
+    "membership of the European Union was a sovereign decision for Ukraine",
+    "hospital waiting lists had fallen for a third consecutive month",
+    "sanctions relief must come before any ceasefire",
+    "the ferry service would resume once the harbour wall was rebuilt",
+]
+TAILS = [
+    "Critics dismissed the remarks as a restatement of old positions.",
+    "The statement came hours before a scheduled meeting of foreign ministers.",
+    "Analysts said the wording differed only slightly from earlier comments.",
+    "Residents said they had heard similar promises before.",
+    "No date has been set for the next round of discussions.",
+    "The figures will be reviewed again at the end of the quarter.",
+]
 
 
 def article_html(rng: random.Random, n: int) -> bytes:
@@ -60,14 +82,20 @@ def article_html(rng: random.Random, n: int) -> bytes:
     title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS).split(' that')[0]} on story {n}"
     paragraphs = []
     for _ in range(rng.randint(6, 10)):
-        sentences = [f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAIMS)}."
-                     for _ in range(rng.randint(2, 4))]
+        sentences = [
+            f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAIMS)}."
+            for _ in range(rng.randint(2, 4))
+        ]
         sentences.append(rng.choice(TAILS))
         paragraphs.append("<p>" + " ".join(sentences) + "</p>")
-    teasers = "".join(f'<li><a href="/news/{rng.randint(1, 99999)}.html">{rng.choice(SUBJECTS)} story</a></li>'
-                      for _ in range(8))
-    nav = "".join(f'<li><a href="/section/{s}/">{s.title()}</a></li>'
-                  for s in ("world", "politics", "business", "science", "sport", "culture", "opinion"))
+    teasers = "".join(
+        f'<li><a href="/news/{rng.randint(1, 99999)}.html">{rng.choice(SUBJECTS)} story</a></li>'
+        for _ in range(8)
+    )
+    nav = "".join(
+        f'<li><a href="/section/{s}/">{s.title()}</a></li>'
+        for s in ("world", "politics", "business", "science", "sport", "culture", "opinion")
+    )
     return textwrap.dedent(f"""\
         <!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{title}</title>
         <meta property="og:site_name" content="Bench Gazette">
@@ -76,7 +104,7 @@ def article_html(rng: random.Random, n: int) -> bytes:
         <body><header><nav><ul>{nav}</ul></nav></header>
         <main><article><h1>{title}</h1><p class="byline">By Staff Reporter</p>
         <div class="share"><a href="#">Share on Facebook</a><a href="#">Share on Twitter</a></div>
-        <div class="entry-content">{''.join(paragraphs)}</div></article>
+        <div class="entry-content">{"".join(paragraphs)}</div></article>
         <aside><h3>Most read</h3><ul>{teasers}</ul></aside></main>
         <footer><p>Copyright 2025 Bench Gazette</p></footer></body></html>
         """).encode()
@@ -92,10 +120,14 @@ def build_site(pages: int, feeds: int) -> tuple[NewsSite, dict[str, bytes], dict
     feed_paths: dict[str, str] = {}
     paths = list(bodies)
     for f in range(feeds):
-        items = [FeedItem(f"story {p}", p, "Thu, 04 Sep 2025 09:00:00 GMT") for p in paths[f::feeds]]
+        items = [
+            FeedItem(f"story {p}", p, "Thu, 04 Sep 2025 09:00:00 GMT") for p in paths[f::feeds]
+        ]
         feed_paths[f"feed-{f}"] = f"/feeds/{f}.xml"
-        site.add(f"/feeds/{f}.xml", Route(body=rss(f"feed {f}", site, items),
-                                          content_type="application/rss+xml"))
+        site.add(
+            f"/feeds/{f}.xml",
+            Route(body=rss(f"feed {f}", site, items), content_type="application/rss+xml"),
+        )
     return site, bodies, feed_paths
 
 
@@ -129,7 +161,9 @@ def timed_child(
 ) -> tuple[float, str]:
     """Wall time of a child process, from spawn to exit (imports and start-up included)."""
     start = time.perf_counter()
-    done = subprocess.run(args, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, check=False)
+    done = subprocess.run(
+        args, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, check=False
+    )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{args[:3]} failed:\n{done.stderr[-3000:]}")
@@ -142,7 +176,9 @@ def figures(pages: int, elapsed: float) -> dict[str, float]:
 
 def bench_bare_scrapy(site: NewsSite, paths: list[str]) -> dict[str, Any]:
     urls = [site.url(p) for p in paths]
-    elapsed, out = timed_child([sys.executable, "-c", BARE_SPIDER % {"c": CONCURRENCY}], json.dumps(urls))
+    elapsed, out = timed_child(
+        [sys.executable, "-c", BARE_SPIDER % {"c": CONCURRENCY}], json.dumps(urls)
+    )
     downloaded = json.loads(out.strip().splitlines()[-1])["downloaded"]
     assert downloaded == len(urls), f"bare spider downloaded {downloaded} of {len(urls)}"
     return figures(len(urls), elapsed)
@@ -164,18 +200,25 @@ def bench_raw_trafilatura(site: NewsSite, bodies: dict[str, bytes], workers: int
 
 
 def bench_newsmon(site: NewsSite, feeds: dict[str, str], tmp: Path, pages: int) -> dict[str, Any]:
-    topic = yaml.safe_load((ROOT / "monitor" / "topics" / "default.yaml").read_text(encoding="utf-8"))
+    topic = yaml.safe_load(
+        (ROOT / "monitor" / "topics" / "default.yaml").read_text(encoding="utf-8")
+    )
     topic["sources"] = [{"name": name, "url": site.url(path)} for name, path in feeds.items()]
     if isinstance(topic.get("rules"), str):
         topic["rules"] = str((ROOT / "monitor" / "topics" / topic["rules"]).resolve())
     topic["crawl"] = {
-        "allow_private_networks": ["127.0.0.1/32"], "autothrottle": False, "download_delay": 0,
-        "concurrent_requests": CONCURRENCY, "concurrent_per_domain": CONCURRENCY,
+        "allow_private_networks": ["127.0.0.1/32"],
+        "autothrottle": False,
+        "download_delay": 0,
+        "concurrent_requests": CONCURRENCY,
+        "concurrent_per_domain": CONCURRENCY,
     }
     config = tmp / "topic.yaml"
     config.write_text(yaml.safe_dump(topic, sort_keys=False, allow_unicode=True), encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
-    env.update(NEWSMON_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}", NEWSMON_CONFIG=str(config))
+    env.update(
+        NEWSMON_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}", NEWSMON_CONFIG=str(config)
+    )
     timed_child([sys.executable, "-m", "monitor", "init"], env=env)
     elapsed, out = timed_child([sys.executable, "-m", "monitor", "crawl", "--once"], env=env)
     summary = out.strip().splitlines()[-1]
@@ -195,12 +238,24 @@ def main() -> None:
         raw = bench_raw_trafilatura(site, bodies, workers)
         newsmon = bench_newsmon(site, feeds, Path(tmp), args.pages)
     floor = min(bare["pages_per_s"], raw["pages_per_s"])
-    print(json.dumps({
-        "benchmark": "crawl", "pages": args.pages, "feeds": args.feeds, "cores": workers,
-        "load_average_1m": round(os.getloadavg()[0], 2),  # other work on the machine skews all three
-        "a_bare_scrapy": bare, "b_raw_trafilatura": raw, "c_newsmon_crawl_once": newsmon,
-        "ratio_c_to_floor": round(newsmon["pages_per_s"] / floor, 3), "target": 0.8,
-    }))
+    print(
+        json.dumps(
+            {
+                "benchmark": "crawl",
+                "pages": args.pages,
+                "feeds": args.feeds,
+                "cores": workers,
+                "load_average_1m": round(
+                    os.getloadavg()[0], 2
+                ),  # other work on the machine skews all three
+                "a_bare_scrapy": bare,
+                "b_raw_trafilatura": raw,
+                "c_newsmon_crawl_once": newsmon,
+                "ratio_c_to_floor": round(newsmon["pages_per_s"] / floor, 3),
+                "target": 0.8,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ never held as text; its signatures are computed from the generated token stream 
 same hashing as ``fingerprint``, skipping the string normalisation that would give the same
 tokens; checked on a sample). Queries always go through the full text path.
 
-    python tests/benchmarks/dedup.py            # 10k, 100k, 1M (about 5-10 minutes)
+    python tests/benchmarks/dedup.py            # 10k, 100k, 1M (6-13 minutes on 2 cores)
     python tests/benchmarks/dedup.py --quick    # 2k, 10k in seconds
 """
 

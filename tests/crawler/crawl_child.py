@@ -11,7 +11,7 @@ import datetime as dt
 import json
 import logging
 import sys
-from typing import Any
+from typing import Any, ClassVar
 
 from crawler.extract import ExtractedArticle
 from crawler.run import run_crawl
@@ -38,11 +38,25 @@ class RecordingSink:
     def should_fetch(self, url_normalized: str, entry_updated: dt.datetime | None) -> bool:
         return self.fetch and url_normalized not in self.seen
 
-    def save_article(self, article: ExtractedArticle, *, source: str | None, url_normalized: str,
-                     entry_updated: dt.datetime | None, entry_published: dt.datetime | None) -> None:
-        record = {k: v for k, v in dataclasses.asdict(article).items() if k not in ("published", "updated")}
-        record.update(source=source, url_normalized=url_normalized,
-                      entry_published=entry_published.isoformat() if entry_published else None)
+    def save_article(
+        self,
+        article: ExtractedArticle,
+        *,
+        source: str | None,
+        url_normalized: str,
+        entry_updated: dt.datetime | None,
+        entry_published: dt.datetime | None,
+    ) -> None:
+        record = {
+            k: v
+            for k, v in dataclasses.asdict(article).items()
+            if k not in ("published", "updated")
+        }
+        record.update(
+            source=source,
+            url_normalized=url_normalized,
+            entry_published=entry_published.isoformat() if entry_published else None,
+        )
         self.articles.append(record)
 
     def record_fetch_failure(self, source: str | None, url: str, reason: str) -> None:
@@ -51,25 +65,37 @@ class RecordingSink:
 
 def main() -> None:
     job = json.load(sys.stdin)
-    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s"
+    )
     sink = RecordingSink(set(job.get("seen", [])), fetch=job.get("fetch", True))
     sources = [SourceSpec(**s) for s in job["sources"]]
     options = CrawlOptions(**job["options"])
-    run_crawl(sources, sink, options, log_level="INFO", extra_settings={
-        **job.get("extra_settings", {}), "STATS_DUMP": False,
-        "EXTENSIONS": {"tests.crawler.crawl_child.StatsKeeper": 0},
-    })
+    run_crawl(
+        sources,
+        sink,
+        options,
+        log_level="INFO",
+        extra_settings={
+            **job.get("extra_settings", {}),
+            "STATS_DUMP": False,
+            "EXTENSIONS": {"tests.crawler.crawl_child.StatsKeeper": 0},
+        },
+    )
     from tests.crawler.crawl_child import StatsKeeper as Loaded  # this file runs as __main__
 
     stats = Loaded.last
-    json.dump({"polls": sink.polls, "articles": sink.articles, "failures": sink.failures,
-               "stats": stats}, sys.stdout, default=str)
+    json.dump(
+        {"polls": sink.polls, "articles": sink.articles, "failures": sink.failures, "stats": stats},
+        sys.stdout,
+        default=str,
+    )
 
 
 class StatsKeeper:
     """Extension keeping the crawl's raw stats at close (run_crawl returns only our counters)."""
 
-    last: dict[str, Any] = {}
+    last: ClassVar[dict[str, Any]] = {}
 
     def __init__(self, crawler: Any) -> None:
         self.crawler = crawler
@@ -83,8 +109,11 @@ class StatsKeeper:
         return keeper
 
     def closed(self) -> None:
-        StatsKeeper.last = {k: v for k, v in self.crawler.stats.get_stats().items()
-                            if isinstance(v, (int, float, str))}
+        StatsKeeper.last = {
+            k: v
+            for k, v in self.crawler.stats.get_stats().items()
+            if isinstance(v, (int, float, str))
+        }
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def serve(routes: dict[str, Route]) -> Iterator[str]:
     hits: list[str] = []
 
     class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 (http.server API)
+        def do_GET(self) -> None:
             hits.append(self.path)
             route = routes.get(self.path.split("?", 1)[0])
             status, headers, body = route(self) if route else (404, {}, b"not found")
@@ -48,12 +48,19 @@ def serve(routes: dict[str, Route]) -> Iterator[str]:
         server.server_close()
 
 
-def crawl_in_child(urls: list[str], settings: dict[str, Any], timeout: float = 60) -> dict[str, Any]:
+def crawl_in_child(
+    urls: list[str], settings: dict[str, Any], timeout: float = 60
+) -> dict[str, Any]:
     """Run tests/crawler/scrapy_child.py over ``urls``; returns fetched, errors, stats and the log."""
     job = json.dumps({"urls": urls, "settings": {"LOG_LEVEL": "INFO", **settings}})
     done = subprocess.run(
         [sys.executable, "-m", "tests.crawler.scrapy_child"],
-        input=job, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
+        input=job,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"child crawl failed ({done.returncode}):\n{done.stderr[-4000:]}")
@@ -82,13 +89,23 @@ def crawl_sources(
     fetch: bool = True,
 ) -> dict[str, Any]:
     """Run run_crawl over ``sources`` in tests/crawler/crawl_child.py; returns what the sink got."""
-    job = json.dumps({
-        "sources": sources, "options": {**LOCAL_OPTIONS, **(options or {})},
-        "seen": seen or [], "extra_settings": extra_settings or {}, "fetch": fetch,
-    })
+    job = json.dumps(
+        {
+            "sources": sources,
+            "options": {**LOCAL_OPTIONS, **(options or {})},
+            "seen": seen or [],
+            "extra_settings": extra_settings or {},
+            "fetch": fetch,
+        }
+    )
     done = subprocess.run(
         [sys.executable, "-m", "tests.crawler.crawl_child"],
-        input=job, capture_output=True, text=True, timeout=timeout, cwd=ROOT, check=False,
+        input=job,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        check=False,
     )
     if done.returncode != 0:
         raise RuntimeError(f"child crawl failed ({done.returncode}):\n{done.stderr[-4000:]}")

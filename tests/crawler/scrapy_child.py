@@ -33,8 +33,11 @@ class _ProbeSpider(scrapy.Spider):
 
     def failed(self, failure: Any) -> None:
         self._sink["errors"].append(
-            {"url": failure.request.url, "error": type(failure.value).__name__,
-             "message": str(failure.value)}
+            {
+                "url": failure.request.url,
+                "error": type(failure.value).__name__,
+                "message": str(failure.value),
+            }
         )
 
 

@@ -45,7 +45,9 @@ def test_legacy_encoded_pages_decode_extract_and_detect(
     encoding: str, paragraphs: list[str], language: str, title: str, declared: str
 ) -> None:
     html = page(title, paragraphs, encoding if declared == "meta" else None)
-    headers = {"Content-Type": f"text/html; charset={encoding}" if declared == "header" else "text/html"}
+    headers = {
+        "Content-Type": f"text/html; charset={encoding}" if declared == "header" else "text/html"
+    }
     response = HtmlResponse("http://127.0.0.1/a", body=html.encode(encoding), headers=headers)
     text = trafilatura.extract(response.text, url=response.url)
     assert text is not None
@@ -59,13 +61,21 @@ def test_legacy_encoded_pages_decode_extract_and_detect(
 def test_legacy_encoded_feeds_decode(
     encoding: str, paragraphs: list[str], language: str, title: str, declared: str
 ) -> None:
-    prolog = f'<?xml version="1.0" encoding="{encoding}"?>' if declared == "xml" else '<?xml version="1.0"?>'
+    prolog = (
+        f'<?xml version="1.0" encoding="{encoding}"?>'
+        if declared == "xml"
+        else '<?xml version="1.0"?>'
+    )
     xml = (
-        f"{prolog}<rss version=\"2.0\"><channel><title>{title}</title><link>http://127.0.0.1/</link>"
+        f'{prolog}<rss version="2.0"><channel><title>{title}</title><link>http://127.0.0.1/</link>'
         f"<item><title>{title}</title><link>http://127.0.0.1/a</link>"
         f"<description>{paragraphs[0]}</description></item></channel></rss>"
     )
-    headers = {"content-type": f"application/rss+xml; charset={encoding}" if declared == "header" else "application/rss+xml"}
+    headers = {
+        "content-type": f"application/rss+xml; charset={encoding}"
+        if declared == "header"
+        else "application/rss+xml"
+    }
     parsed = feedparser.parse(xml.encode(encoding), response_headers=headers)
     assert parsed.entries[0].title == title
     assert parsed.entries[0].summary == paragraphs[0]
@@ -85,20 +95,42 @@ def test_legacy_encodings_through_a_real_crawl() -> None:
     from tests.crawler.probe import crawl_sources
 
     with NewsSite() as site:
-        site.add("/ru/1251", Route(body=page("Кремль о войсках", RUSSIAN, None).encode("windows-1251"),
-                                   content_type="text/html; charset=windows-1251"))
-        site.add("/ru/koi8", Route(body=page("Кремль о войсках", RUSSIAN[::-1], "koi8-r").encode("koi8-r"),
-                                   content_type="text/html"))
-        site.add("/ja/sjis", Route(body=page("ロシア大統領府の声明", JAPANESE, None).encode("shift_jis"),
-                                   content_type="text/html"))
+        site.add(
+            "/ru/1251",
+            Route(
+                body=page("Кремль о войсках", RUSSIAN, None).encode("windows-1251"),
+                content_type="text/html; charset=windows-1251",
+            ),
+        )
+        site.add(
+            "/ru/koi8",
+            Route(
+                body=page("Кремль о войсках", RUSSIAN[::-1], "koi8-r").encode("koi8-r"),
+                content_type="text/html",
+            ),
+        )
+        site.add(
+            "/ja/sjis",
+            Route(
+                body=page("ロシア大統領府の声明", JAPANESE, None).encode("shift_jis"),
+                content_type="text/html",
+            ),
+        )
         items = "".join(
             f"<item><title>{t}</title><link>{site.url(p)}</link></item>"
-            for t, p in (("Кремль: войска", "/ru/1251"), ("Кремль: гарантии", "/ru/koi8"), ("Заявление из Токио", "/ja/sjis"))
+            for t, p in (
+                ("Кремль: войска", "/ru/1251"),
+                ("Кремль: гарантии", "/ru/koi8"),
+                ("Заявление из Токио", "/ja/sjis"),
+            )
         )
         feed = f'<?xml version="1.0" encoding="koi8-r"?><rss version="2.0"><channel><title>Лента</title>{items}</channel></rss>'
         site.add("/feed.xml", Route(body=feed.encode("koi8-r"), content_type="application/rss+xml"))
         result = crawl_sources([{"name": "legacy", "url": site.url("/feed.xml")}])
-    articles = {a["url"].rsplit("/", 2)[-2] + "/" + a["url"].rsplit("/", 1)[-1]: a for a in result["articles"]}
+    articles = {
+        a["url"].rsplit("/", 2)[-2] + "/" + a["url"].rsplit("/", 1)[-1]: a
+        for a in result["articles"]
+    }
     assert set(articles) == {"ru/1251", "ru/koi8", "ja/sjis"}
     assert RUSSIAN[1] in articles["ru/1251"]["text"] and articles["ru/1251"]["language"] == "ru"
     assert RUSSIAN[2] in articles["ru/koi8"]["text"] and articles["ru/koi8"]["language"] == "ru"

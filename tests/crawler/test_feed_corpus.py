@@ -18,7 +18,7 @@ from monitor.demo.server import NewsSite, Route
 from tests.crawler.probe import ROOT, crawl_sources
 
 CORPUS = ROOT.parent / "shared" / "corpora" / "feedparser-feeds"
-_HEADER = re.compile(r"^Header:\s+([\w-]+):\s*(.*)$", re.M)
+_HEADER = re.compile(r"^Header:\s+([\w-]+):\s*(.*)$", re.MULTILINE)
 _SERVED_HEADERS = {"content-type", "content-language", "etag", "last-modified", "x-foo"}
 
 
@@ -44,9 +44,14 @@ def test_every_corpus_feed_goes_through_the_crawl_without_a_crash() -> None:
         for i, path in enumerate(files):
             body = path.read_bytes()
             headers = served_headers(body)
-            content_type = headers.pop("Content-type", headers.pop("Content-Type", "application/xml"))
+            content_type = headers.pop(
+                "Content-type", headers.pop("Content-Type", "application/xml")
+            )
             url_path = f"/corpus/{i}.xml"
-            site.add(url_path, Route(body=body, content_type=content_type, headers=headers, conditional=False))
+            site.add(
+                url_path,
+                Route(body=body, content_type=content_type, headers=headers, conditional=False),
+            )
             name = str(path.relative_to(CORPUS))
             sources.append({"name": name, "url": site.url(url_path)})
             # The oracle: what the same parsing function says about the same bytes and type.
@@ -65,7 +70,9 @@ def test_every_corpus_feed_goes_through_the_crawl_without_a_crash() -> None:
     assert set(polls) == {s["name"] for s in sources}, "every feed gets exactly one health record"
     assert len(result["polls"]) == len(sources)
     stats = result["stats"]
-    assert "spider_exceptions" not in " ".join(stats), {k: v for k, v in stats.items() if "exception" in k}
+    assert "spider_exceptions" not in " ".join(stats), {
+        k: v for k, v in stats.items() if "exception" in k
+    }
     assert "Traceback" not in result["log"]
     refused = {n for n, p in polls.items() if not p["ok"]}
     assert refused == expected_refused  # entity-declaring feeds, and only those

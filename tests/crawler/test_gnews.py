@@ -42,7 +42,9 @@ def test_long_url_needs_a_two_byte_length() -> None:
 
 
 def test_opaque_new_style_id_is_left_for_the_fetcher() -> None:
-    opaque = base64.urlsafe_b64encode(b"\x08\x13\x22\x0cAU_yqLNxyzab\xd2\x01\x00").decode().rstrip("=")
+    opaque = (
+        base64.urlsafe_b64encode(b"\x08\x13\x22\x0cAU_yqLNxyzab\xd2\x01\x00").decode().rstrip("=")
+    )
     assert decode_link(f"https://news.google.com/rss/articles/{opaque}?oc=5") is None
     assert decode_link("https://news.google.com/rss/articles/%%%notbase64") is None
     assert decode_link("https://news.google.com/rss/articles/CBMi") is None  # truncated
@@ -88,5 +90,7 @@ def test_landing_page_off_the_aggregator_is_the_article() -> None:
 
 
 def test_landing_page_without_target() -> None:
-    response = HtmlResponse("https://news.google.com/articles/x", body=b"<html><a href='/topics/world'>World</a></html>")
+    response = HtmlResponse(
+        "https://news.google.com/articles/x", body=b"<html><a href='/topics/world'>World</a></html>"
+    )
     assert publisher_url_from_page(response) is None

@@ -110,7 +110,7 @@ def _redirect_to(target: str):
 
 def test_middleware_refuses_loopback_and_redirects_in_a_crawl() -> None:
     """Without an allow list nothing on 127.0.0.1 is fetched; with it, only listed targets."""
-    ok = lambda handler: (200, {"Content-Type": "text/html"}, b"<html>ok</html>")  # noqa: E731
+    ok = lambda handler: (200, {"Content-Type": "text/html"}, b"<html>ok</html>")
     routes = {
         "/ok": ok,
         "/to-metadata": _redirect_to("http://169.254.169.254/latest/meta-data/"),
@@ -120,8 +120,15 @@ def test_middleware_refuses_loopback_and_redirects_in_a_crawl() -> None:
     with serve(routes) as base:
         port = base.rsplit(":", 1)[1]
         routes["/to-localhost"] = _redirect_to(f"http://localhost:{port}/ok")
-        urls = [f"{base}/ok", f"{base}/to-metadata", f"{base}/to-ten", f"{base}/to-file",
-                f"{base}/to-localhost", "http://[::1]:1/", "file:///etc/passwd"]
+        urls = [
+            f"{base}/ok",
+            f"{base}/to-metadata",
+            f"{base}/to-ten",
+            f"{base}/to-file",
+            f"{base}/to-localhost",
+            "http://[::1]:1/",
+            "file:///etc/passwd",
+        ]
         closed = crawl_in_child(urls, GUARDED)
         assert closed["fetched"] == []
         assert closed["stats"]["guard/refused"] == 7
@@ -129,7 +136,9 @@ def test_middleware_refuses_loopback_and_redirects_in_a_crawl() -> None:
         assert closed["stats"]["guard/refused/loopback"] == 6
         assert "address guard refused http://127.0.0.1" in closed["log"]
 
-        allowed = crawl_in_child(urls, {**GUARDED, "NEWSMON_ALLOW_PRIVATE_NETWORKS": ["127.0.0.1/32"]})
+        allowed = crawl_in_child(
+            urls, {**GUARDED, "NEWSMON_ALLOW_PRIVATE_NETWORKS": ["127.0.0.1/32"]}
+        )
     fetched = {hit["url"] for hit in allowed["fetched"]}
     assert fetched == {f"{base}/ok", f"http://localhost:{port}/ok"}
     stats = allowed["stats"]
@@ -145,17 +154,21 @@ def test_middleware_refuses_loopback_and_redirects_in_a_crawl() -> None:
     assert "file:///etc/passwd" not in {hit["url"] for hit in allowed["fetched"]}
 
 
-
 def test_resolver_refuses_at_connect_time_even_without_the_middleware() -> None:
     """The connection-time check stands alone: what the name resolves to when connecting counts."""
-    ok = lambda handler: (200, {"Content-Type": "text/html"}, b"<html>ok</html>")  # noqa: E731
+    ok = lambda handler: (200, {"Content-Type": "text/html"}, b"<html>ok</html>")
     with serve({"/ok": ok}) as base:
         port = base.rsplit(":", 1)[1]
         urls = [f"http://localhost:{port}/ok", f"{base}/ok"]
-        settings = {**GUARDED, "DOWNLOADER_MIDDLEWARES": {},
-                    "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver"}
+        settings = {
+            **GUARDED,
+            "DOWNLOADER_MIDDLEWARES": {},
+            "TWISTED_DNS_RESOLVER": "crawler.guard.GuardedResolver",
+        }
         refused = crawl_in_child(urls, settings)
-        allowed = crawl_in_child(urls, {**settings, "NEWSMON_ALLOW_PRIVATE_NETWORKS": ["127.0.0.0/8"]})
+        allowed = crawl_in_child(
+            urls, {**settings, "NEWSMON_ALLOW_PRIVATE_NETWORKS": ["127.0.0.0/8"]}
+        )
     assert refused["fetched"] == []
     assert {e["error"] for e in refused["errors"]} == {"CannotResolveHostError"}
     assert "address guard refused connecting to localhost at 127.0.0.1: loopback" in refused["log"]

@@ -44,7 +44,9 @@ def test_whole_page_without_narrow_selector_includes_navigation() -> None:
 
 
 def test_relative_links_without_base_use_the_page_url() -> None:
-    body = b'<html><body><ul class="latest"><li><a href="2025/11/a.html">A</a></li></ul></body></html>'
+    body = (
+        b'<html><body><ul class="latest"><li><a href="2025/11/a.html">A</a></li></ul></body></html>'
+    )
     response = HtmlResponse("http://127.0.0.1:8080/world/", body=body)
     assert extract_links(response, "ul.latest a") == ["http://127.0.0.1:8080/world/2025/11/a.html"]
 
@@ -53,7 +55,9 @@ def test_no_match_is_an_empty_list() -> None:
     assert extract_links(page(), "div.nothing-here a") == []
 
 
-@pytest.mark.parametrize(("selector", "kind"), [("a[href", "CSS"), ("//a[", "XPath"), ("   ", None)])
+@pytest.mark.parametrize(
+    ("selector", "kind"), [("a[href", "CSS"), ("//a[", "XPath"), ("   ", None)]
+)
 def test_invalid_selectors_are_named(selector: str, kind: str | None) -> None:
     with pytest.raises(ListingSelectorError, match=kind or "empty"):
         validate_selector(selector)

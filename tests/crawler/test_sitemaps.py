@@ -10,7 +10,7 @@ import pytest
 from crawler.sitemaps import SitemapEntry, SitemapError, decompress, parse_sitemap
 
 BASE = "https://eastwire.example/sitemaps/news.xml"
-UTC = dt.timezone.utc
+UTC = dt.UTC
 
 NEWS_SITEMAP = """<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -76,7 +76,9 @@ def test_sitemap_index_children_are_absolute() -> None:
 
 
 def test_gzip_child_is_decompressed() -> None:
-    parsed = parse_sitemap(gzip.compress(NEWS_SITEMAP), "https://eastwire.example/sitemaps/news-1.xml.gz")
+    parsed = parse_sitemap(
+        gzip.compress(NEWS_SITEMAP), "https://eastwire.example/sitemaps/news-1.xml.gz"
+    )
     assert len(parsed.entries) == 3
 
 
@@ -119,7 +121,10 @@ def test_text_sitemap() -> None:
     body = b"https://eastwire.example/a\n\n/b\nftp://eastwire.example/c\n"
     parsed = parse_sitemap(body, BASE)
     assert parsed.kind == "text"
-    assert [e.url for e in parsed.entries] == ["https://eastwire.example/a", "https://eastwire.example/b"]
+    assert [e.url for e in parsed.entries] == [
+        "https://eastwire.example/a",
+        "https://eastwire.example/b",
+    ]
 
 
 @pytest.mark.parametrize(

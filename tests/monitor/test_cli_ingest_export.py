@@ -75,8 +75,10 @@ def test_ingest_url_uses_the_crawler(database_url: str, news_site: NewsSite, tmp
 def test_demo_runs_a_full_cycle_offline(tmp_path: Path) -> None:
     result = run_newsmon("demo", "--keep", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
-    assert "sources polled 3 (not modified 0, failed 0), new entries 4, fetched 4, stored 4, relevant 3" in result.stdout
+    assert "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4" in result.stdout
     assert (tmp_path / "demo" / "demo.sqlite3").exists()
+    assert "*SHIFT*: Russia now *accepts* foreign troops in Ukraine; previously *rejects*" in result.stdout
+    assert "alerts sent to the console: 1" in result.stdout
 
 
 def test_global_options_may_follow_the_command() -> None:
@@ -89,3 +91,24 @@ def test_global_options_may_follow_the_command() -> None:
         "--database-url=sqlite:///x", "export", "--since", "2025-01-01",
     ]
     assert hoist_global_options(["ingest", "--", "--config"]) == ["ingest", "--", "--config"]
+
+
+def test_positions_table_and_history_after_the_demo(tmp_path: Path) -> None:
+    assert run_newsmon("demo", "--keep", str(tmp_path / "demo")).returncode == 0
+    env = _env(f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite3'}")
+    table = run_newsmon("positions", env=env)
+    assert table.returncode == 0, table.stderr
+    assert "foreign_troops" in table.stdout and "accepts" in table.stdout
+    history = run_newsmon("positions", "--history", "foreign_troops", env={**env, "COLUMNS": "200"})
+    assert history.returncode == 0, history.stderr
+    assert "BASELINE" in history.stdout and "SHIFT" in history.stdout
+    missing = run_newsmon("positions", "--history", "no_such_issue", env=env)
+    assert missing.returncode == 2 and "no recorded position on issue 'no_such_issue'" in missing.stderr
+    exported = [json.loads(x) for x in run_newsmon("export", env=env).stdout.splitlines()]
+    shifted = [r for r in exported if any(e["type"] == "SHIFT" for e in r["events"])]
+    assert len(shifted) == 1
+    assert shifted[0]["events"][0] == {
+        "type": "SHIFT", "side": "russia", "issue": "foreign_troops", "stance": "accepts",
+        "previous_stance": "rejects", "statement_date": "2025-09-10",
+    }
+    assert any(c["issue"] == "foreign_troops" for c in shifted[0]["claims"])

@@ -51,10 +51,10 @@ def test_crawl_stores_articles_then_gets_304s(
     first = run_newsmon("crawl", "--once", "--config", topic, env=env)
     env["NEWSMON_CONFIG"] = topic
     assert first.returncode == 0, first.stderr
-    assert "sources polled 3 (not modified 0, failed 0), new entries 4, fetched 4, stored 4, relevant 3" in first.stdout
+    assert "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4" in first.stdout
 
     articles = _articles(database_url)
-    assert len(articles) == 4
+    assert len(articles) == 5
     dnyuz = next(a for a in articles.values() if a.domain == "dnyuz.com")
     assert "would never tolerate Ukraine inside NATO" in dnyuz.text
     for chrome in ("View All Result", "Green Cards Halted", "SHARES", "Share on Facebook"):
@@ -75,7 +75,7 @@ def test_crawl_stores_articles_then_gets_304s(
     assert [h.status for h in feed_hits] == [304, 304, 304]
     assert all(h.headers.get("If-None-Match") for h in feed_hits)
     assert len([h for h in news_site.hits if h.path.startswith(("/nyt/", "/dnyuz/", "/wire/"))]) == page_hits
-    assert len(_articles(database_url)) == 4
+    assert len(_articles(database_url)) == 5
 
 
 def test_bad_sources_are_reported_and_the_rest_continues(

@@ -281,3 +281,29 @@ def test_reconcile_looks_channel_names_up_to_read_history(
     assert [r.args["channel"] for r in history] == [posted.channel]
     assert len(fake_slack.requests("conversations.list")) == 1
     assert next(a for a in alerts(factory) if a.id == shift.id).slack_ts == posted.ts
+
+
+def test_sink_is_chosen_by_settings_and_console_is_the_default(
+    fake_slack: FakeSlack, caplog: pytest.LogCaptureFixture
+) -> None:
+    from pydantic import SecretStr
+
+    from monitor.config import Settings
+    from monitor.errors import ConfigError
+    from monitor.slack import make_sink
+
+    base = Settings(slack_bot_token=None, slack_webhook_url=None, slack_channel=None)
+    with caplog.at_level("INFO", logger="monitor.slack"):
+        assert isinstance(make_sink(base), ConsoleSink)
+    assert caplog.text.count("alerts go to the console") == 1
+    token = base.model_copy(update={"slack_bot_token": SecretStr(VALID_TOKEN), "slack_channel": "C1",
+                                    "slack_api_url": fake_slack.api_url})
+    sink = make_sink(token)
+    assert isinstance(sink, SlackBotSink) and sink.client.base_url == fake_slack.api_url
+    hook = base.model_copy(update={"slack_webhook_url": SecretStr(fake_slack.webhook_url)})
+    assert isinstance(make_sink(hook), WebhookSink)
+    with pytest.raises(ConfigError, match="SLACK_BOT_TOKEN does not look like a Slack token"):
+        make_sink(base.model_copy(update={"slack_bot_token": SecretStr("hunter2")}))
+    with pytest.raises(ConfigError, match="SLACK_WEBHOOK_URL must be an http"):
+        make_sink(base.model_copy(update={"slack_webhook_url": SecretStr("file:///etc/passwd")}))
+    assert "hunter2" not in caplog.text

@@ -142,6 +142,15 @@ def test_two_independent_weak_stories_agreeing_make_a_shift() -> None:
     assert second.kind is Kind.SHIFT and "2 independent stories" in second.reason
 
 
+def test_a_story_contradicting_itself_cannot_shift_back_and_forth() -> None:
+    history = [entry("foreign_troops", "rejects", D(2025, 3, 6), Kind.BASELINE)]
+    first = decide(history, claim("foreign_troops", "accepts", D(2025, 9, 1), 0.9), story_id=11)
+    assert first.kind is Kind.SHIFT and first.entry is not None
+    history.append(first.entry)
+    second = decide(history, claim("foreign_troops", "rejects", D(2025, 9, 1), 0.9), story_id=11)
+    assert second.kind is Kind.DUPLICATE and second.entry is None and not second.raises_event
+
+
 def test_caller_reported_corroboration_counts() -> None:
     history = [entry("territory", "demands", D(2024, 6, 14), Kind.BASELINE)]
     decision = decide(
@@ -301,3 +310,50 @@ def test_stance_classes(stance: str, expected: str) -> None:
     from monitor.ledger import stance_class
 
     assert stance_class(stance) == expected
+
+
+def test_rows_map_onto_the_positions_and_events_tables() -> None:
+    from monitor.models import Event, Position
+
+    history = [entry("foreign_troops", "rejects", D(2025, 3, 6), Kind.BASELINE)]
+    decision = decide(
+        history,
+        claim("foreign_troops", "accepts", D(2025, 9, 1), 0.9),
+        story_id=4,
+        url="https://news.example/x",
+        claim_id=17,
+    )
+    assert decision.entry is not None
+    position_columns = {c.name for c in Position.__table__.columns} - {"id", "created_at"}
+    assert set(decision.entry.row()) == position_columns
+    event = decision.event_row(article_id=3)
+    assert event is not None
+    assert set(event) == {c.name for c in Event.__table__.columns} - {"id", "created_at"}
+    assert (event["type"], event["previous_stance"], event["previous_date"]) == (
+        "SHIFT",
+        "rejects",
+        D(2025, 3, 6),
+    )
+    assert (event["claim_id"], event["article_id"], event["story_id"]) == (17, 3, 4)
+    reiteration = decide(
+        [*history, decision.entry], claim("foreign_troops", "accepts", D(2025, 9, 2)), story_id=5
+    )
+    assert reiteration.event_row() is None
+
+
+def test_summary_ignores_possible_shifts_and_restarts_after_a_shift() -> None:
+    history = [
+        entry("territory", "demands", D(2024, 6, 14), Kind.BASELINE),
+        entry("territory", "rejects", D(2025, 5, 1), Kind.REITERATION, story=1),
+        entry("territory", "open_to", D(2025, 6, 1), Kind.POSSIBLE_SHIFT, story=2),
+    ]
+    summary = summarise(history)
+    assert summary is not None
+    assert (summary.stance, summary.since, summary.times_stated) == (
+        "rejects", D(2024, 6, 14), 2)
+    history.append(entry("territory", "open_to", D(2025, 7, 1), Kind.SHIFT, story=3))
+    summary = summarise(history)
+    assert summary is not None
+    assert (summary.stance, summary.since, summary.last_stated, summary.times_stated) == (
+        "open_to", D(2025, 7, 1), D(2025, 7, 1), 1)
+    assert summarise([]) is None
