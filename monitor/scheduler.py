@@ -198,6 +198,9 @@ class Daemon:
             self.health.set_role("stopping")
             self.metrics.leader.set(0)
             watch.stop()
+            # Pause first: APScheduler's loop may otherwise submit a due job to an executor that
+            # shutdown() just closed ("Error submitting job", seen once in a PostgreSQL soak).
+            self.scheduler.pause()
             # Running jobs (a dispatch pass mid-send) finish, so the outbox is left consistent.
             stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True})
             stopper.start()

@@ -93,6 +93,15 @@ class GrowingSite:
         with self._mutex:
             return {self.site.url(i.path) for items in self.items.values() for i in items}
 
+    def add_static_item(self, feed: str, title: str, path: str, page: bytes) -> None:
+        """Put an existing page (e.g. a demo article with real claims) in ``feed``."""
+        with self._mutex:
+            self.site.add(path, Route(body=page, delay=self.page_delay))
+            n = len(self.items[feed]) + 1
+            self.items[feed].append(
+                FeedItem(title, path, f"Sun, 05 Oct 2025 {8 + n % 12:02d}:00:00 GMT")
+            )
+
     def _add_item(self, feed: str) -> None:
         n = len(self.items[feed]) + 1
         path = f"/news/{feed}/{n}.html"
