@@ -211,8 +211,15 @@ def run(
     ctx: typer.Context,
     health_port: Annotated[
         int | None,
-        typer.Option("--health-port", help="Serve /healthz and /metrics on 127.0.0.1:PORT."),
+        typer.Option("--health-port", help="Serve /healthz, /metrics and /events.atom on PORT."),
     ] = None,
+    health_host: Annotated[
+        str,
+        typer.Option(
+            "--health-host",
+            help="Address for the health server; 0.0.0.0 inside a container for Prometheus.",
+        ),
+    ] = "127.0.0.1",
     cycle_timeout: Annotated[
         float,
         typer.Option("--cycle-timeout", min=1, help="Seconds before a crawl cycle's worker is stopped."),
@@ -226,7 +233,9 @@ def run(
     cfg = state.config
     configure_logging(cfg.settings.log_level, secrets=secrets_of(cfg.settings))
     db.check_schema(state.engine)
-    options = DaemonOptions(health_port=health_port, cycle_timeout=cycle_timeout)
+    options = DaemonOptions(
+        health_port=health_port, health_host=health_host, cycle_timeout=cycle_timeout
+    )
     raise typer.Exit(Daemon(cfg, state.engine, options).run())
 
 

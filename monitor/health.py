@@ -200,7 +200,7 @@ class HealthServer:
 
     def start(self) -> HealthServer:
         self._thread.start()
-        logger.info("health and metrics on http://127.0.0.1:%d/healthz and /metrics", self.port)
+        logger.info("health and metrics on http://%s:%d/healthz and /metrics", self.host, self.port)
         return self
 
     def stop(self) -> None:

@@ -54,6 +54,7 @@ class DaemonOptions:
     """Knobs of ``newsmon run``; the defaults suit a daemon polling every few minutes."""
 
     health_port: int | None = None
+    health_host: str = "127.0.0.1"
     cycle_timeout: float = 900.0
     worker_stop_grace: float = 10.0
     dispatch_every: float = 5.0
@@ -146,7 +147,8 @@ class Daemon:
         server = None
         if self.options.health_port is not None:
             server = HealthServer(
-                self.health, self.metrics, self.options.health_port, atom_feed=self._atom_feed()
+                self.health, self.metrics, self.options.health_port,
+                host=self.options.health_host, atom_feed=self._atom_feed(),
             ).start()
         try:
             while not self._stop.is_set():

@@ -240,3 +240,14 @@ def test_a_standby_that_takes_over_gets_a_fresh_grace_period(
     assert healthz(server)[0] == 200
     clock.now += 601
     assert healthz(server)[0] == 503
+
+
+def test_health_host_binds_where_asked(state: HealthState) -> None:
+    """--health-host 0.0.0.0 (containers): reachable through loopback as through any interface."""
+    srv = HealthServer(state, Metrics(), port=0, host="0.0.0.0").start()
+    try:
+        assert srv.host == "0.0.0.0"
+        status, _, _ = get(f"http://127.0.0.1:{srv.port}/metrics")
+        assert status == 200
+    finally:
+        srv.stop()
