@@ -29,7 +29,10 @@ _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
 _AGENT = re.compile(r"\s+by\s+")
 _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
-_FOLLOWER_PUNCT = re.compile(r"[,”\"»]\s*$")
+_FOLLOWER_PUNCT = re.compile(
+    r"[,”\"»]\s*(?:one|an?|the|some|two|three|several|many|other)?\s*$", re.IGNORECASE
+)
+_QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:from|of|to|in|into|with|by|for|against|on|at|toward|towards|about|over|between|"
     r"than|near|inside|without|like|as)\s+(?:the\s+)?$",
@@ -111,6 +114,7 @@ class SentenceAnalysis:
         ]
         self.negations += contractions
         self.object_negations = [*within("object_negations", self.start, self.end), *contractions]
+        self.hedges = within("hedges", self.start, self.end)
         self.attributions = self._attributions()
         self.reported_anywhere = [a for a in self.attributions if a.reported]
         self.result = SentenceResult(self.start, self.end, self.sentence)
@@ -179,6 +183,7 @@ class SentenceAnalysis:
             for m in speakers
             if m.end <= start
             and not m.possessive
+            and not _PREPOSITION_BEFORE.search(self.text, max(self.start, m.start - 12), m.start)
             and self.article.words(m.end, start) <= ATTRIBUTION_GAP
             and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
             and self.clause_of(m.start) == self.clause_of(start)
@@ -342,7 +347,17 @@ class SentenceAnalysis:
             return None
         raise _Blocked(f"'{cue.text} by' someone who is not a tracked actor")
 
+    def _speculative(self, cue: CueMatch) -> None:
+        """The writer's guess or question about a stance ("might soften its opposition") is none."""
+        quote = self.quote_of(cue.start)
+        for hedge in self.hedges:
+            if hedge.end <= cue.start and self.quote_of(hedge.start) is quote:
+                raise _Blocked(f"speculation or hypothesis ('{hedge.text}'), not a stated position")
+        if quote is None and _QUESTION.search(self.sentence):
+            raise _Blocked("a question, not a stated position")
+
     def _holder(self, cue: CueMatch, info: StanceInfo, previous: _Holder | None) -> _Holder:
+        self._speculative(cue)
         reported = bool(self.reported_anywhere)
         quote = self.quote_of(cue.start)
         if quote is not None:
