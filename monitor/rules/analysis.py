@@ -104,7 +104,11 @@ class SentenceAnalysis:
             for m in article.mentions_in(self.start, self.end, reporters=True)
             if not self._overlaps_issue(m.start, m.end)
         ]
-        breaks = [b.start for b in within("clause_breaks", self.start, self.end)]
+        breaks = [  # "only if", "even if": a break inside a stance cue opens no new clause
+            b.start
+            for b in within("clause_breaks", self.start, self.end)
+            if not any(s.start < b.start < s.end for s in self.stances)
+        ]
         breaks += [m.start() for m in _SEMICOLON.finditer(self.text, self.start, self.end)]
         self.breaks = sorted(breaks)
         self.negations = within("negations", self.start, self.end)
