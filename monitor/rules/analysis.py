@@ -43,6 +43,11 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE_REACH = 4
+_OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
+_PASSIVE_AGENT = re.compile(
+    r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -274,6 +279,11 @@ class SentenceAnalysis:
             for negation in self.article.within("after_negations", cue.end, self.end):
                 if self.article.words(cue.end, negation.start) <= 2:
                     return negation
+            for negation in self.object_negations:  # "the lifting of sanctions ... a condition"
+                if negation.end <= issue.start and _OF_BEFORE_ISSUE.fullmatch(
+                    self.text, negation.end, issue.start
+                ):
+                    return negation
             return None
         for negation in self.article.within(
             "after_negations", issue.end, min(self.end, issue.end + 30)
@@ -434,7 +444,23 @@ class SentenceAnalysis:
                     "endorse'): not the holder's own"
                 )
             return _Holder(previous.mention, "inherited", previous.reported)
+        agent = self._clause_agent(cue)
+        if agent is not None:
+            return _Holder(agent, "passive", reported)
         raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _clause_agent(self, cue: CueMatch) -> Mention | None:
+        """ "The demand for X was repeated by Putin": a nominal stance's holder is the agent."""
+        lo, hi = self.clause_bounds(cue.start)
+        match = _PASSIVE_AGENT.search(self.text, lo, hi)
+        if match is None or self.quote_of(match.start()) is not self.quote_of(cue.start):
+            return None
+        for mention in self.mentions:
+            if mention.start == match.end():
+                if not mention.tracked:
+                    raise _Blocked(f"the holder is {_speaker_label(mention)} ('{match.group(0)}')")
+                return mention
+        return None
 
     def _confidence(self, holder: _Holder, info: StanceInfo, issue: IssueInfo) -> float:
         spec = self.rules.spec.confidence
