@@ -43,6 +43,7 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE_REACH = 4
+_SOFT = frozenset({"accepts", "open_to"})
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -142,6 +143,12 @@ class SentenceAnalysis:
                     and not cue.cue.data.modal
                     and self.article.words(last.end, cue.start) <= 2
                     and not _SEMICOLON.search(self.text, last.end, cue.start)
+                ):
+                    continue
+                if (  # "should endorse", "must accept": what the modal demands of someone
+                    last.cue.data.modal
+                    and cue.label in _SOFT
+                    and self.article.words(last.end, cue.start) == 0
                 ):
                     continue
             kept.append(cue)
@@ -320,6 +327,9 @@ class SentenceAnalysis:
         """The nearest mention before the cue in its clause that can be its subject."""
         clause_lo, _ = self.clause_bounds(cue.start)
         lo = max(lo, clause_lo)
+        for mention in self.mentions:  # "Moscow's proposal": the cue is inside an actor's name
+            if mention.start < cue.start < mention.end and mention.kind == "actor":
+                return mention
         for mention in reversed(self.mentions):
             if mention.end > cue.start or mention.start < lo or mention.kind == "reporter":
                 continue
