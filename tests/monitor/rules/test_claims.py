@@ -241,3 +241,10 @@ def test_conditions_and_nominal_stances(rules: RuleSet) -> None:
         rules,
     ) == {"sanctions/rejects"}
     assert one("The demand for new elections was repeated by Zelensky.", rules) == set()
+
+
+def test_he_after_told_someone_that_is_the_teller(rules: RuleSet) -> None:
+    assert one("Putin told Witkoff that he wanted all of the Donbas.", rules) == {
+        "territory/demands"
+    }
+    assert one("Zelensky told Putin that he rejected any cap on the Ukrainian army.", rules) == set()
