@@ -247,4 +247,5 @@ def test_he_after_told_someone_that_is_the_teller(rules: RuleSet) -> None:
     assert one("Putin told Witkoff that he wanted all of the Donbas.", rules) == {
         "territory/demands"
     }
-    assert one("Zelensky told Putin that he rejected any cap on the Ukrainian army.", rules) == set()
+    text = "Zelensky told Putin that he rejected any limits on the size of the Ukrainian army."
+    assert one(text, rules) == set()
