@@ -205,8 +205,10 @@ def test_offsets_survive_characters_that_change_length_when_lowercased(rules: Ru
 @pytest.mark.parametrize(
     "text",
     [
-        "The remarks were the first sign that Russia might soften its opposition to any foreign "
-        "military presence after a ceasefire.",
+        (
+            "The remarks were the first sign that Russia might soften its opposition to any "
+            "foreign military presence after a ceasefire."
+        ),
         "It is not clear whether Moscow would accept a ceasefire along the current front line.",
         "If Russia were to drop its demand for the Donbas, a deal could come quickly.",
         "Would Russia accept European peacekeepers if Washington provided a backstop?",
