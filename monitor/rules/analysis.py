@@ -44,6 +44,7 @@ _RELATIVE_CLAUSE = re.compile(
 )
 _POSSESSIVE_REACH = 4
 _SOFT = frozenset({"accepts", "open_to"})
+_HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -184,6 +185,16 @@ class SentenceAnalysis:
         for verb in self.article.within("speech", self.start, self.end):
             speaker = self._adjacent_speaker(speakers, verb.start, verb.end)
             found.append(Attribution(verb.start, verb.end, speaker, False, verb.text))
+        headline = _HEADLINE_SPEAKER.match(self.sentence)
+        if headline:  # "Lavrov: NATO troops in Ukraine unacceptable"
+            colon = self.start + headline.end() - 1
+            for mention in speakers:
+                if (
+                    mention.end <= colon
+                    and not self.text[mention.end : colon].strip()
+                    and not self.text[self.start : mention.start].strip()
+                ):
+                    found.append(Attribution(colon, colon + 1, mention, False, ":"))
         for mention in self.mentions:
             if mention.kind != "reporter":
                 continue

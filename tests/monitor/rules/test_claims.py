@@ -251,3 +251,8 @@ def test_he_after_told_someone_that_is_the_teller(rules: RuleSet) -> None:
     }
     text = "Zelensky told Putin that he rejected any limits on the size of the Ukrainian army."
     assert one(text, rules) == set()
+
+
+def test_headline_speaker_before_a_colon(rules: RuleSet) -> None:
+    assert one("Lavrov: NATO troops in Ukraine unacceptable", rules) == {"foreign_troops/rejects"}
+    assert one("Zelensky: Russian demands for Donbas unacceptable", rules) == set()
