@@ -387,7 +387,9 @@ class SentenceAnalysis:
         quote = self.quote_of(cue.start)
         for hedge in self.hedges:
             if hedge.end <= cue.start and self.quote_of(hedge.start) is quote:
-                raise _Blocked(f"the writer's speculation or framing ('{hedge.text}'), not a stated position")
+                raise _Blocked(
+                    f"the writer's speculation or framing ('{hedge.text}'), not a stated position"
+                )
         if quote is None and _QUESTION.search(self.sentence):
             raise _Blocked("a question, not a stated position")
 
