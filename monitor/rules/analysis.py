@@ -386,10 +386,16 @@ class SentenceAnalysis:
         """The writer's guess or question about a stance ("might soften its opposition") is none."""
         quote = self.quote_of(cue.start)
         for hedge in self.hedges:
-            if hedge.end <= cue.start and self.quote_of(hedge.start) is quote:
-                raise _Blocked(
-                    f"the writer's speculation or framing ('{hedge.text}'), not a stated position"
-                )
+            if hedge.end > cue.start or self.quote_of(hedge.start) is not quote:
+                continue
+            if any(  # "Asked whether ..., Peskov said Moscow rejects ...": a speaker answers
+                hedge.end <= a.start and a.end <= cue.start and a.speaker is not None
+                for a in self.attributions
+            ):
+                continue
+            raise _Blocked(
+                f"the writer's speculation or framing ('{hedge.text}'), not a stated position"
+            )
         if quote is None and _QUESTION.search(self.sentence):
             raise _Blocked("a question, not a stated position")
 

@@ -220,6 +220,14 @@ def test_the_writers_speculation_or_question_is_no_claim(text: str, rules: RuleS
     assert "speculation" in reasons or "question" in reasons, reasons
 
 
+def test_a_speaker_answering_after_a_hedge_states_a_position(rules: RuleSet) -> None:
+    text = (
+        "Asked whether Russia would accept NATO troops, Peskov said Moscow rejects any foreign "
+        "troops in Ukraine."
+    )
+    assert one(text, rules) == {"foreign_troops/rejects"}
+
+
 def test_a_stance_stated_after_a_hedge_in_another_sentence_still_counts(rules: RuleSet) -> None:
     text = (
         "Whether the talks survive is unclear. "
