@@ -29,7 +29,10 @@ _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
 _AGENT = re.compile(r"\s+by\s+")
 _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
-_FOLLOWER_PUNCT = re.compile(r"[,”\"»]\s*$")
+_FOLLOWER_PUNCT = re.compile(
+    r"[,”\"»]\s*(?:one|an?|the|some|two|three|several|many|other)?\s*$", re.IGNORECASE
+)
+_QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _PREPOSITION_BEFORE = re.compile(
     r"\b(?:from|of|to|in|into|with|by|for|against|on|at|toward|towards|about|over|between|"
     r"than|near|inside|without|like|as)\s+(?:the\s+)?$",
@@ -40,6 +43,13 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE_REACH = 4
+_SOFT = frozenset({"accepts", "open_to"})
+_HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
+_OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
+_PASSIVE_AGENT = re.compile(
+    r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
+    re.IGNORECASE,
+)
 
 
 @dataclass(slots=True)
@@ -101,7 +111,11 @@ class SentenceAnalysis:
             for m in article.mentions_in(self.start, self.end, reporters=True)
             if not self._overlaps_issue(m.start, m.end)
         ]
-        breaks = [b.start for b in within("clause_breaks", self.start, self.end)]
+        breaks = [  # "only if", "even if": a break inside a stance cue opens no new clause
+            b.start
+            for b in within("clause_breaks", self.start, self.end)
+            if not any(s.start < b.start < s.end for s in self.stances)
+        ]
         breaks += [m.start() for m in _SEMICOLON.finditer(self.text, self.start, self.end)]
         self.breaks = sorted(breaks)
         self.negations = within("negations", self.start, self.end)
@@ -111,6 +125,7 @@ class SentenceAnalysis:
         ]
         self.negations += contractions
         self.object_negations = [*within("object_negations", self.start, self.end), *contractions]
+        self.hedges = within("hedges", self.start, self.end)
         self.attributions = self._attributions()
         self.reported_anywhere = [a for a in self.attributions if a.reported]
         self.result = SentenceResult(self.start, self.end, self.sentence)
@@ -129,6 +144,12 @@ class SentenceAnalysis:
                     and not cue.cue.data.modal
                     and self.article.words(last.end, cue.start) <= 2
                     and not _SEMICOLON.search(self.text, last.end, cue.start)
+                ):
+                    continue
+                if (  # "should endorse", "must accept": what the modal demands of someone
+                    last.cue.data.modal
+                    and cue.label in _SOFT
+                    and self.article.words(last.end, cue.start) == 0
                 ):
                     continue
             kept.append(cue)
@@ -164,6 +185,16 @@ class SentenceAnalysis:
         for verb in self.article.within("speech", self.start, self.end):
             speaker = self._adjacent_speaker(speakers, verb.start, verb.end)
             found.append(Attribution(verb.start, verb.end, speaker, False, verb.text))
+        headline = _HEADLINE_SPEAKER.match(self.sentence)
+        if headline:  # "Lavrov: NATO troops in Ukraine unacceptable"
+            colon = self.start + headline.end() - 1
+            for mention in speakers:
+                if (
+                    mention.end <= colon
+                    and not self.text[mention.end : colon].strip()
+                    and not self.text[self.start : mention.start].strip()
+                ):
+                    found.append(Attribution(colon, colon + 1, mention, False, ":"))
         for mention in self.mentions:
             if mention.kind != "reporter":
                 continue
@@ -179,6 +210,7 @@ class SentenceAnalysis:
             for m in speakers
             if m.end <= start
             and not m.possessive
+            and not _PREPOSITION_BEFORE.search(self.text, max(self.start, m.start - 12), m.start)
             and self.article.words(m.end, start) <= ATTRIBUTION_GAP
             and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
             and self.clause_of(m.start) == self.clause_of(start)
@@ -265,6 +297,11 @@ class SentenceAnalysis:
             for negation in self.article.within("after_negations", cue.end, self.end):
                 if self.article.words(cue.end, negation.start) <= 2:
                     return negation
+            for negation in self.object_negations:  # "the lifting of sanctions ... a condition"
+                if negation.end <= issue.start and _OF_BEFORE_ISSUE.fullmatch(
+                    self.text, negation.end, issue.start
+                ):
+                    return negation
             return None
         for negation in self.article.within(
             "after_negations", issue.end, min(self.end, issue.end + 30)
@@ -301,6 +338,9 @@ class SentenceAnalysis:
         """The nearest mention before the cue in its clause that can be its subject."""
         clause_lo, _ = self.clause_bounds(cue.start)
         lo = max(lo, clause_lo)
+        for mention in self.mentions:  # "Moscow's proposal": the cue is inside an actor's name
+            if mention.start < cue.start < mention.end and mention.kind == "actor":
+                return mention
         for mention in reversed(self.mentions):
             if mention.end > cue.start or mention.start < lo or mention.kind == "reporter":
                 continue
@@ -342,7 +382,25 @@ class SentenceAnalysis:
             return None
         raise _Blocked(f"'{cue.text} by' someone who is not a tracked actor")
 
+    def _speculative(self, cue: CueMatch) -> None:
+        """The writer's guess or question about a stance ("might soften its opposition") is none."""
+        quote = self.quote_of(cue.start)
+        for hedge in self.hedges:
+            if hedge.end > cue.start or self.quote_of(hedge.start) is not quote:
+                continue
+            if any(  # "Asked whether ..., Peskov said Moscow rejects ...": a speaker answers
+                hedge.end <= a.start and a.end <= cue.start and a.speaker is not None
+                for a in self.attributions
+            ):
+                continue
+            raise _Blocked(
+                f"the writer's speculation or framing ('{hedge.text}'), not a stated position"
+            )
+        if quote is None and _QUESTION.search(self.sentence):
+            raise _Blocked("a question, not a stated position")
+
     def _holder(self, cue: CueMatch, info: StanceInfo, previous: _Holder | None) -> _Holder:
+        self._speculative(cue)
         reported = bool(self.reported_anywhere)
         quote = self.quote_of(cue.start)
         if quote is not None:
@@ -415,7 +473,23 @@ class SentenceAnalysis:
                     "endorse'): not the holder's own"
                 )
             return _Holder(previous.mention, "inherited", previous.reported)
+        agent = self._clause_agent(cue)
+        if agent is not None:
+            return _Holder(agent, "passive", reported)
         raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _clause_agent(self, cue: CueMatch) -> Mention | None:
+        """ "The demand for X was repeated by Putin": a nominal stance's holder is the agent."""
+        lo, hi = self.clause_bounds(cue.start)
+        match = _PASSIVE_AGENT.search(self.text, lo, hi)
+        if match is None or self.quote_of(match.start()) is not self.quote_of(cue.start):
+            return None
+        for mention in self.mentions:
+            if mention.start == match.end():
+                if not mention.tracked:
+                    raise _Blocked(f"the holder is {_speaker_label(mention)} ('{match.group(0)}')")
+                return mention
+        return None
 
     def _confidence(self, holder: _Holder, info: StanceInfo, issue: IssueInfo) -> float:
         spec = self.rules.spec.confidence

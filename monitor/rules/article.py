@@ -25,6 +25,8 @@ _EXPERT_APPOSITIVE = re.compile(
     r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
 )
 _PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_TOLD_BEFORE = re.compile(r"\btold\s+$")
+_THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
 ATTRIBUTION_GAP = 3
 
@@ -143,6 +145,11 @@ class ArticleScan:
         index = bisect_right(self._people_starts, pronoun.start) - 1
         while index >= 0:
             person = self.people[index]
+            if _TOLD_BEFORE.search(self.text, max(0, person.start - 8), person.start) and (
+                _THAT_BETWEEN.fullmatch(self.text, person.end, pronoun.start)
+            ):
+                index -= 1  # "Putin told Witkoff that he wanted": he is the teller
+                continue
             if not any(q.start <= person.start < q.end for q in quotes):
                 # The pronoun stands in the sentence for the person named earlier.
                 return Mention(

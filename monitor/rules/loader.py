@@ -168,6 +168,7 @@ class RulesSpec(_Strict):
     reporting: list[str] = Field(default_factory=list)
     speech_verbs: list[str] = Field(min_length=1)
     clause_breaks: list[str] = Field(default_factory=lambda: ["but", "while", "whereas"])
+    hedges: list[str] = Field(default_factory=list)
     issues: dict[str, IssueSpec] = Field(min_length=1)
     stances: dict[Stance, StanceSpec]
     not_stances: list[str] = Field(default_factory=list)
@@ -176,7 +177,7 @@ class RulesSpec(_Strict):
     ledger: LedgerSpec = Field(default_factory=LedgerSpec)
     baseline: list[BaselineSpec] = Field(default_factory=list)
 
-    _p = field_validator("non_speakers", "reporting", "speech_verbs", "not_stances")(
+    _p = field_validator("non_speakers", "reporting", "speech_verbs", "not_stances", "hedges")(
         classmethod(lambda cls, v: [_check_phrase(p) for p in v])
     )
 
@@ -286,6 +287,7 @@ class RuleSet:
                 "after_negations": [Cue(p, "not") for p in negation.after_cues],
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
                 "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
+                "hedges": [Cue(p, "hedge") for p in spec.hedges],
             }
         )
 

@@ -50,6 +50,18 @@ class Score:
         return "\n".join(lines)
 
 
+def combined(*scores: Score) -> Score:
+    """One score over several sets, counted as if they were one set."""
+    total = Score()
+    for part in scores:
+        total.tp.update(part.tp)
+        total.fp.update(part.fp)
+        total.fn.update(part.fn)
+        total.errors += part.errors
+        total.cases += part.cases
+    return total
+
+
 def load_cases(name: str) -> tuple[dt.date, list[dict[str, Any]]]:
     document = yaml.safe_load((DATA / f"{name}.yaml").read_text(encoding="utf-8"))
     return document["article_date"], document["cases"]

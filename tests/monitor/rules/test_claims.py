@@ -200,3 +200,67 @@ def test_odd_input_never_crashes(text: str, rules: RuleSet) -> None:
 def test_offsets_survive_characters_that_change_length_when_lowercased(rules: RuleSet) -> None:
     (found,) = extract_claims("İstanbul İİ: Russia demands neutrality.", ARTICLE, rules)
     assert found.evidence[slice(*found.issue_span)] == "neutrality"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (
+            "The remarks were the first sign that Russia might soften its opposition to any "
+            "foreign military presence after a ceasefire."
+        ),
+        "It is not clear whether Moscow would accept a ceasefire along the current front line.",
+        "If Russia were to drop its demand for the Donbas, a deal could come quickly.",
+        "Would Russia accept European peacekeepers if Washington provided a backstop?",
+    ],
+)
+def test_the_writers_speculation_or_question_is_no_claim(text: str, rules: RuleSet) -> None:
+    assert one(text, rules) == set()
+    reasons = " ".join(r for result in explain(text, ARTICLE, rules) for r in result.reasons)
+    assert "speculation" in reasons or "question" in reasons, reasons
+
+
+def test_a_speaker_answering_after_a_hedge_states_a_position(rules: RuleSet) -> None:
+    text = (
+        "Asked whether Russia would accept NATO troops, Peskov said Moscow rejects any foreign "
+        "troops in Ukraine."
+    )
+    assert one(text, rules) == {"foreign_troops/rejects"}
+
+
+def test_a_stance_stated_after_a_hedge_in_another_sentence_still_counts(rules: RuleSet) -> None:
+    text = (
+        "Whether the talks survive is unclear. "
+        "Peskov said the deployment of European troops in Ukraine was out of the question."
+    )
+    assert one(text, rules) == {"foreign_troops/rejects"}
+
+
+def test_conditions_and_nominal_stances(rules: RuleSet) -> None:
+    assert one(
+        "Putin said Russia would halt its offensive only if Ukraine withdrew its troops from "
+        "the Donetsk region.",
+        rules,
+    ) == {"territory/demands"}
+    assert one(
+        "The demand for Ukraine's demilitarization was repeated by Putin in his speech.", rules
+    ) == {"military_limits/demands"}
+    assert one(
+        "The lifting of sanctions was named by the Russian delegation as a precondition for a "
+        "final deal.",
+        rules,
+    ) == {"sanctions/rejects"}
+    assert one("The demand for new elections was repeated by Zelensky.", rules) == set()
+
+
+def test_he_after_told_someone_that_is_the_teller(rules: RuleSet) -> None:
+    assert one("Putin told Witkoff that he wanted all of the Donbas.", rules) == {
+        "territory/demands"
+    }
+    text = "Zelensky told Putin that he rejected any limits on the size of the Ukrainian army."
+    assert one(text, rules) == set()
+
+
+def test_headline_speaker_before_a_colon(rules: RuleSet) -> None:
+    assert one("Lavrov: NATO troops in Ukraine unacceptable", rules) == {"foreign_troops/rejects"}
+    assert one("Zelensky: Russian demands for Donbas unacceptable", rules) == set()
