@@ -2,8 +2,8 @@
 
 Reads JSON {"database_url", "sources", "options", "stop_after"} on stdin; prints JSON
 {"scraped": items handed to the sink, "stored_before_end": rows in the database when the crawl
-stopped}. With ``stop_after`` the reactor is stopped abruptly after that many items, so the
-pipeline's close never runs: only ``run_crawl``'s own flush can store what was extracted.
+stopped}. With ``stop_after`` the reactor is stopped after that many items (as a signal would), so the
+crawl ends while pages are in flight: the flushes at the end must store everything extracted.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class StopAfter:
 
             with StopAfter.factory() as session:
                 StopAfter.stored_when_stopped = session.scalar(select(func.count(Article.id)))
-            reactor.stop()  # type: ignore[attr-defined]
+            reactor.stop()  # type: ignore[attr-defined]  # as on SIGTERM: the crawl ends early
 
 
 def main() -> None:
