@@ -67,6 +67,9 @@ class ExtractionPipeline:
         return {"url": item["url"], "title": article.title}
 
     def close_spider(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True, cancel_futures=True)
-            self._pool = None
+        try:
+            if self._pool is not None:
+                self._pool.shutdown(wait=True, cancel_futures=True)
+                self._pool = None
+        finally:
+            self.crawler.spider.sink.flush()  # buffered articles are stored before the crawl ends

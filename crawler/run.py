@@ -60,5 +60,8 @@ def run_crawl(
     process.crawl(
         crawler, sources=sources, sink=sink, options=options, article_urls=article_urls or []
     )
-    process.start()
+    try:
+        process.start()
+    finally:
+        sink.flush()  # the pipeline flushes at close; this covers a crawl that died before it
     return CrawlStats.from_scrapy(crawler.stats.get_stats())

@@ -36,14 +36,29 @@ class PollResult:
     bozo_error: str | None = None
 
 
+def wanted(current_as_of: dt.datetime | None, known: bool, entry_updated: dt.datetime | None) -> bool:
+    """New URLs are fetched; a known one only when its entry shows a newer updated time."""
+    if not known:
+        return True
+    if entry_updated is None or current_as_of is None:
+        return False
+    return entry_updated > current_as_of
+
+
 class CrawlSink(Protocol):
-    """Storage side of a crawl; every method is called on the crawl's reactor thread."""
+    """Storage side of a crawl; every method is called on the crawl's reactor thread.
+
+    ``save_article`` may buffer: the crawl calls ``flush`` when it ends (also when it fails),
+    and only then is every article handed over guaranteed stored.
+    """
 
     def feed_state(self, source: str) -> FeedState: ...
 
     def record_poll(self, result: PollResult) -> None: ...
 
-    def should_fetch(self, url_normalized: str, entry_updated: dt.datetime | None) -> bool: ...
+    def known(self, urls: list[str]) -> dict[str, dt.datetime | None]:
+        """The stored ones among ``urls`` (normalised), each with the time its copy is current as of."""
+        ...
 
     def save_article(
         self,
@@ -56,3 +71,7 @@ class CrawlSink(Protocol):
     ) -> None: ...
 
     def record_fetch_failure(self, source: str | None, url: str, reason: str) -> None: ...
+
+    def flush(self) -> None:
+        """Store everything handed over so far; called when the crawl ends, however it ends."""
+        ...

@@ -10,8 +10,10 @@ import datetime as dt
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from monitor.ledger import (
@@ -29,7 +31,13 @@ from monitor.rules import ClaimFound, RuleSet
 logger = logging.getLogger(__name__)
 
 
-def _entry(row: Position) -> LedgerEntry:
+_ENTRY_COLUMNS = (
+    Position.side, Position.issue, Position.stance, Position.statement_date, Position.evidence,
+    Position.url, Position.claim_id, Position.story_id, Position.origin, Position.kind,
+)
+
+
+def _entry(row: Position | Row[Any]) -> LedgerEntry:
     return LedgerEntry(
         side=row.side, issue=row.issue, stance=row.stance, statement_date=row.statement_date,
         evidence=row.evidence, url=row.url, claim_id=row.claim_id, story_id=row.story_id,
@@ -64,8 +72,9 @@ def history(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str
         return out
     sides = {side for side, _ in keys}
     issues = {issue for _, issue in keys}
-    rows = session.scalars(
-        select(Position)
+    # Plain rows, not ORM objects: a long history is read once per analysed article.
+    rows = session.execute(
+        select(*_ENTRY_COLUMNS)
         .where(Position.side.in_(sides), Position.issue.in_(issues))
         .order_by(Position.statement_date, Position.id)
     )

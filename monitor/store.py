@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import queue
+import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
@@ -69,19 +72,38 @@ def record_poll(session: Session, result: PollResult, now: dt.datetime | None = 
         source.last_error, source.last_error_at = result.error, now
 
 
-def should_fetch(session: Session, url_normalized: str, entry_updated: dt.datetime | None) -> bool:
-    """New URLs are fetched; a known one only when its entry shows a newer updated time."""
-    row = session.execute(
-        select(Article.entry_updated, Article.fetched_at).where(
-            Article.url_normalized == url_normalized
+URL_QUERY_CHUNK = 500  # bound parameters per IN (...) query; SQLite caps them
+
+
+def known_urls(session: Session, urls: Sequence[str]) -> dict[str, dt.datetime | None]:
+    """Stored ones among ``urls`` (normalised), each with the time its copy is current as of."""
+    known: dict[str, dt.datetime | None] = {}
+    unique = list(dict.fromkeys(urls))
+    for start in range(0, len(unique), URL_QUERY_CHUNK):
+        chunk = unique[start : start + URL_QUERY_CHUNK]
+        rows = session.execute(
+            select(Article.url_normalized, Article.entry_updated, Article.fetched_at).where(
+                Article.url_normalized.in_(chunk)
+            )
         )
-    ).first()
-    if row is None:
-        return True
-    known_updated, fetched_at = row
-    if entry_updated is None:
-        return False
-    return entry_updated > (known_updated or fetched_at)
+        for key, entry_updated, fetched_at in rows:
+            known[key] = entry_updated or fetched_at
+    return known
+
+
+@dataclass(frozen=True)
+class ArticleToSave:
+    """One extracted article with the feed entry it came from, waiting for its transaction."""
+
+    extracted: ExtractedArticle
+    source: str | None
+    url_normalized: str | None = None
+    entry_updated: dt.datetime | None = None
+    entry_published: dt.datetime | None = None
+
+    @property
+    def key(self) -> str:
+        return self.url_normalized or normalize_url(self.extracted.url)
 
 
 def save_article(
@@ -94,15 +116,51 @@ def save_article(
     entry_published: dt.datetime | None = None,
 ) -> tuple[Article, bool]:
     """Insert or refresh an article; returns it and whether its text is new (needs analysis)."""
-    key = url_normalized or normalize_url(extracted.url)
+    item = ArticleToSave(extracted, source, url_normalized, entry_updated, entry_published)
     source_id = None
     if source:
         source_id = session.scalar(select(Source.id).where(Source.name == source))
-    article = session.scalars(select(Article).where(Article.url_normalized == key)).one_or_none()
+    existing = session.scalars(
+        select(Article).where(Article.url_normalized == item.key)
+    ).one_or_none()
+    article, changed = _apply(session, item, existing, source_id)
+    session.flush()
+    return article, changed
+
+
+def save_articles(session: Session, items: Sequence[ArticleToSave]) -> list[bool]:
+    """``save_article`` for many at once (two look-up queries in all); whether each text is new."""
+    names = {i.source for i in items if i.source}
+    source_ids = (
+        dict(session.execute(select(Source.name, Source.id).where(Source.name.in_(names))).all())
+        if names
+        else {}
+    )
+    keys = list(dict.fromkeys(i.key for i in items))
+    existing: dict[str, Article] = {}
+    for start in range(0, len(keys), URL_QUERY_CHUNK):
+        chunk = keys[start : start + URL_QUERY_CHUNK]
+        for row in session.scalars(select(Article).where(Article.url_normalized.in_(chunk))):
+            existing[row.url_normalized] = row
+    changed: list[bool] = []
+    for item in items:
+        article, is_new_text = _apply(
+            session, item, existing.get(item.key), source_ids.get(item.source)
+        )
+        existing[item.key] = article  # the same URL twice in one batch: the later one refreshes
+        changed.append(is_new_text)
+    session.flush()
+    return changed
+
+
+def _apply(
+    session: Session, item: ArticleToSave, article: Article | None, source_id: int | None
+) -> tuple[Article, bool]:
+    extracted = item.extracted
     digest = text_hash(extracted.text)
     changed = article is None or article.text_hash != digest
     if article is None:
-        article = Article(url_normalized=key, url=extracted.url, source_id=source_id)
+        article = Article(url_normalized=item.key, url=extracted.url, source_id=source_id)
         session.add(article)
     article.url = extracted.url
     article.canonical_url = extracted.canonical_url
@@ -110,9 +168,9 @@ def save_article(
     article.site_name = extracted.site_name
     article.title = extracted.title
     article.authors = list(extracted.authors)
-    article.published = extracted.published or entry_published or article.published
+    article.published = extracted.published or item.entry_published or article.published
     article.updated = extracted.updated
-    article.entry_updated = entry_updated or article.entry_updated
+    article.entry_updated = item.entry_updated or article.entry_updated
     article.fetched_at = utcnow()
     article.language = extracted.language
     article.attributed_publisher = extracted.attributed_publisher
@@ -122,7 +180,6 @@ def save_article(
         article.text_hash = digest
         article.analysed_at = None
         article.text_dropped_at = None
-    session.flush()
     return article, changed
 
 
@@ -218,20 +275,39 @@ def source_health(session: Session, now: dt.datetime | None = None) -> list[Sour
     ]
 
 
+_FLUSH = object()  # queue marker: write what is buffered now, then let the writer thread end
+
+
 class StoreSink:
-    """The database side of a crawl (crawler.sink.CrawlSink), one short transaction per call."""
+    """The database side of a crawl (crawler.sink.CrawlSink) with one writer thread.
+
+    Writes (articles, poll results) are queued and a single background thread (one writer, as
+    SQLite wants) stores them in one transaction per ``batch_size`` items or ``batch_seconds``,
+    so the reactor thread never waits on a commit. ``flush`` blocks until everything queued is
+    stored; the crawl calls it when it ends, however it ends. Reads run on the caller's thread.
+    """
 
     def __init__(
         self,
         factory: sessionmaker[Session],
         on_progress: Callable[[Counter[str]], None] | None = None,
+        *,
+        batch_size: int = 200,
+        batch_seconds: float = 0.5,
     ) -> None:
+        if batch_size < 1 or batch_seconds < 0:
+            raise ValueError(f"batch_size must be >= 1 and batch_seconds >= 0, not {batch_size}, {batch_seconds}")
         self.factory = factory
         self.counters: Counter[str] = Counter()
         self.on_progress = on_progress
+        self.batch_size = batch_size
+        self.batch_seconds = batch_seconds
+        self._queue: queue.Queue[object] = queue.Queue()
+        self._lock = threading.Lock()
+        self._writer: threading.Thread | None = None
 
-    def _progress(self, key: str) -> None:
-        self.counters[key] += 1
+    def _progress(self, key: str, n: int = 1) -> None:
+        self.counters[key] += n
         if self.on_progress is not None:
             self.on_progress(self.counters)
 
@@ -243,13 +319,11 @@ class StoreSink:
         return FeedState(*row) if row else FeedState()
 
     def record_poll(self, result: PollResult) -> None:
-        with self.factory.begin() as session:
-            record_poll(session, result)
-        self._progress("polled")
+        self._enqueue(result)
 
-    def should_fetch(self, url_normalized: str, entry_updated: dt.datetime | None) -> bool:
+    def known(self, urls: list[str]) -> dict[str, dt.datetime | None]:
         with self.factory() as session:
-            return should_fetch(session, url_normalized, entry_updated)
+            return known_urls(session, urls)
 
     def save_article(
         self,
@@ -260,20 +334,90 @@ class StoreSink:
         entry_updated: dt.datetime | None,
         entry_published: dt.datetime | None,
     ) -> None:
-        with self.factory.begin() as session:
-            _, changed = save_article(
-                session,
-                article,
-                source=source,
-                url_normalized=url_normalized,
-                entry_updated=entry_updated,
-                entry_published=entry_published,
-            )
-        self._progress("stored" if changed else "unchanged")
+        self._enqueue(ArticleToSave(article, source, url_normalized, entry_updated, entry_published))
 
     def record_fetch_failure(self, source: str | None, url: str, reason: str) -> None:
         self._progress("fetch_failed")
         logger.info("source %s: %s not stored: %s", source, url, reason)
+
+    def flush(self) -> None:
+        """Block until everything handed over so far is stored (or logged as unstorable)."""
+        with self._lock:
+            if self._writer is None:
+                return
+            self._queue.put(_FLUSH)
+        self._queue.join()
+
+    def _enqueue(self, item: object) -> None:
+        with self._lock:
+            self._queue.put(item)
+            if self._writer is None:
+                self._writer = threading.Thread(
+                    target=self._write_loop, name="newsmon-store-writer", daemon=True
+                )
+                self._writer.start()
+
+    def _write_loop(self) -> None:
+        while True:
+            batch: list[object] = []
+            item = self._queue.get()
+            deadline = time.monotonic() + self.batch_seconds
+            while item is not _FLUSH:
+                batch.append(item)
+                if len(batch) >= self.batch_size:
+                    break
+                try:
+                    item = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+            try:
+                self._write(batch)
+            finally:
+                for _ in range(len(batch) + (item is _FLUSH)):
+                    self._queue.task_done()
+            if item is _FLUSH:
+                with self._lock:
+                    if self._queue.empty():  # nothing arrived meanwhile: the thread ends
+                        self._writer = None
+                        return
+
+    def _write(self, batch: list[object]) -> None:
+        """One transaction for the batch; if it fails, each item alone, so one bad row costs one."""
+        if not batch:
+            return
+        try:
+            self._write_items(batch)
+        except Exception:
+            if len(batch) == 1:
+                logger.exception("could not store %s", _describe(batch[0]))
+                self._progress("store_failed")
+                return
+            logger.warning("batch of %d writes failed; storing them one by one", len(batch), exc_info=True)
+            for item in batch:
+                self._write([item])
+
+    def _write_items(self, batch: list[object]) -> None:
+        articles = [i for i in batch if isinstance(i, ArticleToSave)]
+        polls = [i for i in batch if isinstance(i, PollResult)]
+        with self.factory.begin() as session:
+            for poll in polls:
+                record_poll(session, poll)
+            changed = save_articles(session, articles) if articles else []
+        stored = sum(changed)
+        if polls:
+            self._progress("polled", len(polls))
+        if stored:
+            self._progress("stored", stored)
+        if len(changed) - stored:
+            self._progress("unchanged", len(changed) - stored)
+
+
+def _describe(item: object) -> str:
+    if isinstance(item, ArticleToSave):
+        return f"article {item.extracted.url}"
+    if isinstance(item, PollResult):
+        return f"poll result of source {item.source}"
+    return repr(item)
 
 
 @dataclass(frozen=True)

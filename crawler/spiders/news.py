@@ -17,7 +17,7 @@ from crawler.feeds import FeedEntry, UnsafeFeed
 from crawler.gnews import decode_link, is_aggregator_url, publisher_url_from_page
 from crawler.indexes import UnusableIndex, read_index
 from crawler.listing import ListingSelectorError
-from crawler.sink import CrawlSink, PollResult
+from crawler.sink import CrawlSink, PollResult, wanted
 from crawler.sitemaps import SitemapError
 from crawler.sources import CrawlOptions, SourceSpec
 from crawler.urls import normalize_url
@@ -124,12 +124,9 @@ class NewsSpider(scrapy.Spider):
                 "source %s is malformed, used as far as it parsed: %s", source.name, index.bozo_error
             )
         yield from self._sitemap_children(source, index.children, depth=1)
-        new = 0
-        for entry in index.entries:
-            request = self._article_request(source, entry)
-            if request is not None:
-                new += 1
-                yield request
+        requests = self._article_requests(source, index.entries)
+        new = len(requests)
+        yield from requests
         stats.inc_value("newsmon/new_entries", new)
         self.sink.record_poll(
             PollResult(
@@ -174,12 +171,9 @@ class NewsSpider(scrapy.Spider):
             self.sink.record_fetch_failure(source.name, response.url, str(exc))
             return
         yield from self._sitemap_children(source, index.children, response.meta["sitemap_depth"] + 1)
-        new = 0
-        for entry in index.entries:
-            request = self._article_request(source, entry)
-            if request is not None:
-                new += 1
-                yield request
+        requests = self._article_requests(source, index.entries)
+        new = len(requests)
+        yield from requests
         self.crawler.stats.inc_value("newsmon/new_entries", new)
 
     def _headers_for(self, source: SourceSpec | None, url: str) -> dict[str, str]:
@@ -197,22 +191,36 @@ class NewsSpider(scrapy.Spider):
             return False
         return True
 
-    def _article_request(self, source: SourceSpec, entry: FeedEntry) -> scrapy.Request | None:
-        link = entry.link
-        if source.kind == "gnews":
-            decoded = decode_link(link, str(source.url))
-            if decoded is None and link.startswith(("http://", "https://")):
-                return self._resolve_request(source, entry)
-            link = decoded or ""
-        if not link.startswith(("http://", "https://")) or not self._wanted(source, link):
-            return None
-        key = normalize_url(link)
-        if key in self._scheduled:
-            return None
-        if not self.sink.should_fetch(key, entry.updated or entry.published):
-            return None
-        self._scheduled.add(key)
-        return self._page_request(link, source.name, key, entry.updated, entry.published)
+    def _article_requests(
+        self, source: SourceSpec, entries: list[FeedEntry]
+    ) -> list[scrapy.Request]:
+        """Requests for the entries worth fetching, asking the sink about all of them at once."""
+        requests: list[scrapy.Request] = []
+        candidates: list[tuple[str, str, FeedEntry]] = []
+        for entry in entries:
+            link = entry.link
+            if source.kind == "gnews":
+                decoded = decode_link(link, str(source.url))
+                if decoded is None and link.startswith(("http://", "https://")):
+                    request = self._resolve_request(source, entry)
+                    if request is not None:
+                        requests.append(request)
+                    continue
+                link = decoded or ""
+            if not link.startswith(("http://", "https://")) or not self._wanted(source, link):
+                continue
+            candidates.append((link, normalize_url(link), entry))
+        known = self.sink.known(list({key for _, key, _ in candidates})) if candidates else {}
+        for link, key, entry in candidates:
+            if key in self._scheduled:
+                continue
+            if not wanted(known.get(key), key in known, entry.updated or entry.published):
+                continue
+            self._scheduled.add(key)
+            requests.append(
+                self._page_request(link, source.name, key, entry.updated, entry.published)
+            )
+        return requests
 
     def _resolve_request(self, source: SourceSpec, entry: FeedEntry) -> scrapy.Request | None:
         """An aggregator link that hides its target: follow it (redirects, landing page)."""
@@ -245,7 +253,10 @@ class NewsSpider(scrapy.Spider):
             if not self._wanted(source, response.url) or key in self._scheduled:
                 return
             self._scheduled.add(key)
-            if not self.sink.should_fetch(key, meta.get("entry_updated") or meta.get("entry_published")):
+            known = self.sink.known([key])
+            if not wanted(
+                known.get(key), key in known, meta.get("entry_updated") or meta.get("entry_published")
+            ):
                 return
             meta["url_normalized"] = key
             yield from self.parse_article(response)
@@ -263,9 +274,7 @@ class NewsSpider(scrapy.Spider):
             updated=meta.get("entry_updated"),
             guid=None,
         )
-        request = self._article_request(source, entry)
-        if request is not None:
-            yield request
+        yield from self._article_requests(source, [entry])
 
     def _page_request(
         self,

@@ -35,8 +35,9 @@ class RecordingSink:
     def record_poll(self, result: PollResult) -> None:
         self.polls.append(dataclasses.asdict(result))
 
-    def should_fetch(self, url_normalized: str, entry_updated: dt.datetime | None) -> bool:
-        return self.fetch and url_normalized not in self.seen
+    def known(self, urls: list[str]) -> dict[str, dt.datetime | None]:
+        # Seen URLs are current as of forever (never refetched); fetch=False: every URL is.
+        return {u: dt.datetime.max.replace(tzinfo=dt.UTC) for u in urls if not self.fetch or u in self.seen}
 
     def save_article(
         self,
@@ -61,6 +62,9 @@ class RecordingSink:
 
     def record_fetch_failure(self, source: str | None, url: str, reason: str) -> None:
         self.failures.append({"source": source, "url": url, "reason": reason})
+
+    def flush(self) -> None:
+        pass  # nothing buffered: every call is recorded at once
 
 
 def main() -> None:
