@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor import outbox, positions, store
 from monitor.config import AppConfig
-from monitor.ledger import Kind
+from monitor.ledger import Decision, Kind
 from monitor.models import Article, Claim, utcnow
 from monitor.relevance import RelevanceFilter
 from monitor.rules import RuleSet, extract_claims, topic_ruleset
@@ -61,10 +61,16 @@ class Outcome:
     claims: int = 0
     events: list[str] = field(default_factory=list)
     alerts: int = 0
+    decisions: list[Decision] = field(default_factory=list)
 
 
-def process(session: Session, article: Article, ctx: AnalysisContext) -> Outcome:
-    """Take one stored article through every stage."""
+def process(
+    session: Session,
+    article: Article,
+    ctx: AnalysisContext,
+    history: positions.HistoryCache | None = None,
+) -> Outcome:
+    """Take one stored article through every stage (``history``: the run's ledger cache)."""
     verdict = ctx.relevance.judge(article.title, article.text or "")
     article.relevant = verdict.relevant
     article.analysed_at = utcnow()
@@ -84,8 +90,9 @@ def process(session: Session, article: Article, ctx: AnalysisContext) -> Outcome
     session.execute(delete(Claim).where(Claim.article_id == article.id))
     day = (article.published or article.fetched_at).date()
     found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
-    ledger = positions.record_claims(session, article, found, ruleset=ctx.ruleset)
+    ledger = positions.record_claims(session, article, found, ruleset=ctx.ruleset, cache=history)
     outcome.claims = len(ledger.claims)
+    outcome.decisions = ledger.decisions
     for event in ledger.events:
         outcome.events.append(event.type)
         if event.type in outbox.ALERTING_TYPES:
@@ -102,6 +109,7 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
     """Analyse every stored article not analysed yet, oldest first; one failure never stops the rest."""
     counters: Counter[str] = Counter()
     failed: set[int] = set()
+    history = positions.HistoryCache()
     while True:
         with factory() as session:
             batch = [a.id for a in store.pending_articles(session) if a.id not in failed]
@@ -113,12 +121,13 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
                     article = session.get(Article, article_id)
                     if article is None or article.analysed_at is not None:
                         continue
-                    outcome = process(session, article, ctx)
+                    outcome = process(session, article, ctx, history)
             except Exception:
                 logger.exception("analysis of article %s failed; it stays pending", article_id)
                 failed.add(article_id)
                 counters["analysis_failed"] += 1
                 continue
+            history.committed(outcome.decisions)
             counters["analysed"] += 1
             counters["relevant" if outcome.relevant else "irrelevant"] += 1
             if outcome.relation == "copy":

@@ -84,6 +84,29 @@ def history(session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str
     return out
 
 
+class HistoryCache:
+    """Ledger histories read once per analysis run instead of once per article.
+
+    An article's new entries join only after its transaction commits (``committed``), so a
+    rolled-back article leaves the cache as the database is.
+    """
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple[str, str], list[LedgerEntry]] = {}
+
+    def get(self, session: Session, keys: set[tuple[str, str]]) -> dict[tuple[str, str], list[LedgerEntry]]:
+        missing = {key for key in keys if key not in self._entries}
+        if missing:
+            self._entries.update(history(session, missing))
+        return {key: self._entries[key] for key in keys}
+
+    def committed(self, decisions: Sequence[Decision]) -> None:
+        for decision in decisions:
+            entry = decision.entry
+            if entry is not None and (entry.side, entry.issue) in self._entries:
+                self._entries[(entry.side, entry.issue)].append(entry)
+
+
 @dataclass(frozen=True)
 class LedgerOutcome:
     claims: list[Claim]
@@ -97,6 +120,7 @@ def record_claims(
     found: Sequence[ClaimFound],
     *,
     ruleset: RuleSet,
+    cache: HistoryCache | None = None,
 ) -> LedgerOutcome:
     """Store an article's claims, run them through the ledger, store positions and events."""
     claims = []
@@ -115,8 +139,9 @@ def record_claims(
         Observation(claim=c, story_id=article.story_id, url=url, claim_id=row.id)
         for c, row in zip(found, claims, strict=True)
     ]
+    keys = {(c.side, c.issue) for c in found}
     decisions = process(
-        history(session, {(c.side, c.issue) for c in found}),
+        cache.get(session, keys) if cache is not None else history(session, keys),
         observations,
         shift_confidence=ruleset.spec.ledger.shift_confidence,
         other_similarity=ruleset.spec.ledger.other_similarity,
