@@ -45,6 +45,19 @@ def wanted(current_as_of: dt.datetime | None, known: bool, entry_updated: dt.dat
     return entry_updated > current_as_of
 
 
+@dataclass(frozen=True)
+class Validators:
+    """A feed's ETag/Last-Modified, handed over only once every entry it listed was handled.
+
+    Until then the stored validators are empty, so a crawl interrupted mid-way (Ctrl-C, kill)
+    is followed by a full poll rather than a 304 that would hide the entries it never fetched.
+    """
+
+    source: str
+    etag: str | None
+    last_modified: str | None
+
+
 class CrawlSink(Protocol):
     """Storage side of a crawl; every method is called on the crawl's reactor thread.
 
@@ -55,6 +68,8 @@ class CrawlSink(Protocol):
     def feed_state(self, source: str) -> FeedState: ...
 
     def record_poll(self, result: PollResult) -> None: ...
+
+    def record_validators(self, validators: Validators) -> None: ...
 
     def known(self, urls: list[str]) -> dict[str, dt.datetime | None]:
         """The stored ones among ``urls`` (normalised), each with the time its copy is current as of."""

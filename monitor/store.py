@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crawler.extract import ExtractedArticle
-from crawler.sink import FeedState, PollResult
+from crawler.sink import FeedState, PollResult, Validators
 from crawler.sources import SourceSpec
 from crawler.urls import domain_of, normalize_url
 from monitor.dedup.fingerprint import text_hash as dedup_text_hash
@@ -73,6 +73,11 @@ def record_poll(session: Session, result: PollResult, now: dt.datetime | None = 
 
 
 URL_QUERY_CHUNK = 500  # bound parameters per IN (...) query; SQLite caps them
+
+
+def record_validators(session: Session, validators: Validators) -> None:
+    source = session.scalars(select(Source).where(Source.name == validators.source)).one()
+    source.etag, source.last_modified = validators.etag, validators.last_modified
 
 
 def known_urls(session: Session, urls: Sequence[str]) -> dict[str, dt.datetime | None]:
@@ -321,6 +326,9 @@ class StoreSink:
     def record_poll(self, result: PollResult) -> None:
         self._enqueue(result)
 
+    def record_validators(self, validators: Validators) -> None:
+        self._enqueue(validators)
+
     def known(self, urls: list[str]) -> dict[str, dt.datetime | None]:
         with self.factory() as session:
             return known_urls(session, urls)
@@ -403,6 +411,9 @@ class StoreSink:
             for poll in polls:
                 record_poll(session, poll)
             changed = save_articles(session, articles) if articles else []
+            for item in batch:  # after the articles: validators never outrun what they cover
+                if isinstance(item, Validators):
+                    record_validators(session, item)
         stored = sum(changed)
         if polls:
             self._progress("polled", len(polls))

@@ -17,7 +17,7 @@ from crawler.feeds import FeedEntry, UnsafeFeed
 from crawler.gnews import decode_link, is_aggregator_url, publisher_url_from_page
 from crawler.indexes import UnusableIndex, read_index
 from crawler.listing import ListingSelectorError
-from crawler.sink import CrawlSink, PollResult, wanted
+from crawler.sink import CrawlSink, PollResult, Validators, wanted
 from crawler.sitemaps import SitemapError
 from crawler.sources import CrawlOptions, SourceSpec
 from crawler.urls import normalize_url
@@ -57,6 +57,9 @@ class NewsSpider(scrapy.Spider):
         self.sink = sink
         self.options = options
         self._scheduled: set[str] = set()
+        # Feed validators wait until every entry their feed listed was handled (see Validators).
+        self._validators: dict[str, Validators] = {}
+        self._incomplete: set[str] = set()
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources.values():
@@ -128,7 +131,7 @@ class NewsSpider(scrapy.Spider):
         new = len(requests)
         yield from requests
         stats.inc_value("newsmon/new_entries", new)
-        self.sink.record_poll(
+        self.sink.record_poll(  # validators withheld until the entries are handled
             PollResult(
                 source=source.name,
                 ok=True,
@@ -136,9 +139,21 @@ class NewsSpider(scrapy.Spider):
                 entries=len(index.entries) + len(index.children),
                 new_entries=new,
                 bozo_error=index.bozo_error,
-                **validators,
             )
         )
+        if validators["etag"] or validators["last_modified"]:
+            self._validators[source.name] = Validators(source.name, **validators)
+
+    def closed(self, reason: str) -> None:
+        """A finished crawl hands over the validators of feeds whose every entry was handled."""
+        if reason != "finished":
+            logger.info("crawl ended (%s): feed validators not stored, next poll reads in full", reason)
+            return
+        for name, validators in self._validators.items():
+            if name in self._incomplete:
+                logger.info("source %s: an entry failed, its feed is read in full next time", name)
+                continue
+            self.sink.record_validators(validators)
 
     def _sitemap_children(
         self, source: SourceSpec, children: list[str], depth: int
@@ -169,6 +184,7 @@ class NewsSpider(scrapy.Spider):
         except _INDEX_REFUSALS as exc:
             logger.warning("source %s: child sitemap %s refused: %s", source.name, response.url, exc)
             self.sink.record_fetch_failure(source.name, response.url, str(exc))
+            self._incomplete.add(source.name)
             return
         yield from self._sitemap_children(source, index.children, response.meta["sitemap_depth"] + 1)
         requests = self._article_requests(source, index.entries)
@@ -304,6 +320,8 @@ class NewsSpider(scrapy.Spider):
         reason = describe_failure(failure)
         logger.warning("article %s not fetched: %s", failure.request.url, reason)
         self.crawler.stats.inc_value("newsmon/fetch_failed")
+        if meta.get("source"):
+            self._incomplete.add(meta["source"])
         self.sink.record_fetch_failure(meta["source"], failure.request.url, reason)
 
     def parse_article(self, response: Response) -> Iterable[dict[str, Any]]:

@@ -15,7 +15,7 @@ from typing import Any, ClassVar
 
 from crawler.extract import ExtractedArticle
 from crawler.run import run_crawl
-from crawler.sink import FeedState, PollResult
+from crawler.sink import FeedState, PollResult, Validators
 from crawler.sources import CrawlOptions, SourceSpec
 
 
@@ -28,12 +28,16 @@ class RecordingSink:
         self.polls: list[dict[str, Any]] = []
         self.articles: list[dict[str, Any]] = []
         self.failures: list[dict[str, Any]] = []
+        self.validators: list[dict[str, Any]] = []
 
     def feed_state(self, source: str) -> FeedState:
         return FeedState()
 
     def record_poll(self, result: PollResult) -> None:
         self.polls.append(dataclasses.asdict(result))
+
+    def record_validators(self, validators: Validators) -> None:
+        self.validators.append(dataclasses.asdict(validators))
 
     def known(self, urls: list[str]) -> dict[str, dt.datetime | None]:
         # Seen URLs are current as of forever (never refetched); fetch=False: every URL is.

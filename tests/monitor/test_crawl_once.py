@@ -124,3 +124,29 @@ def test_invalid_topic_fails_at_start_naming_file_line_field(tmp_path: Path) -> 
     result = run_newsmon("crawl", "--once", env={"NEWSMON_CONFIG": str(topic), "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
     assert result.returncode == 2
     assert f"{topic}:4: field 'sources[0].url'" in result.stderr
+
+
+def test_a_feed_with_an_unfetched_entry_is_read_in_full_next_time(
+    database_url: str, news_site: NewsSite, tmp_path: Path
+) -> None:
+    """Validators are kept only once every entry was handled: a failed page is retried later."""
+    from monitor.demo.server import FeedItem, Route, page, rss
+
+    item = FeedItem("Kremlin on peacekeepers", "/flaky/peskov.html", "Wed, 10 Sep 2025 14:05:00 GMT")
+    news_site.add("/feeds/flaky.xml", Route(body=rss("flaky", news_site, [item]), content_type="application/rss+xml"))
+    news_site.add("/flaky/peskov.html", Route(body=b"busy", status=503, content_type="text/plain"))
+    env = _env(database_url, write_topic(tmp_path / "topic.yaml", news_site, {"flaky": "/feeds/flaky.xml"}))
+    assert run_newsmon("init", env=env).returncode == 0
+    first = run_newsmon("crawl", "--once", env=env)
+    assert first.returncode == 0, first.stderr
+    assert "fetched 0, stored 0" in first.stdout
+
+    news_site.add("/flaky/peskov.html", Route(body=page("wire-peskov-peacekeepers.html")))
+    second = run_newsmon("crawl", "--once", env=env)
+    assert second.returncode == 0, second.stderr
+    assert "not modified 0" in second.stdout and "stored 1" in second.stdout
+    assert [h.status for h in news_site.hits_for("/feeds/flaky.xml")] == [200, 200]
+
+    third = run_newsmon("crawl", "--once", env=env)  # everything handled: now a 304
+    assert "not modified 1" in third.stdout
+    assert [h.status for h in news_site.hits_for("/feeds/flaky.xml")][-1] == 304
