@@ -28,26 +28,13 @@ from monitor.digest.collect import collect_digest, write_digest  # noqa: E402
 from monitor.digest.render import render_markdown  # noqa: E402
 from monitor.digest.summary import build_digest_blocks  # noqa: E402
 from monitor.models import Article, Claim, Event, Position, Run, Source, Story  # noqa: E402
+from monitor.rules import STANCES as STANCE_NAMES  # noqa: E402
+from monitor.rules import default_ruleset  # noqa: E402
 
 UTC = dt.timezone.utc
 DAY = dt.date(2025, 6, 18)
-ISSUES = [
-    "nato_membership",
-    "nato_expansion",
-    "foreign_troops",
-    "military_limits",
-    "neutrality",
-    "guarantor_role",
-    "legally_binding",
-    "eu_membership",
-    "territory",
-    "russian_speakers",
-    "sanctions",
-    "weapons_supplies",
-    "elections_legitimacy",
-    "ceasefire_terms",
-]
-STANCES = ["demands", "rejects", "accepts", "open_to", "proposes"]
+ISSUES = [name for name in default_ruleset().issue_names if name != "other"]
+STANCES = list(STANCE_NAMES)
 TYPES = ["NEW_DEMAND", "NEW_POSITION", "SHIFT", "POSSIBLE_SHIFT"]
 
 
