@@ -7,6 +7,7 @@ signature); ``Deduplicator`` holds the candidate index and verifies candidates w
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -54,6 +55,12 @@ class StoredText:
     publisher: str | None = None
 
 
+@functools.lru_cache(maxsize=512)
+def _stored_tokens(text: str) -> tuple[str, ...]:
+    """Stored texts recur as candidates of many new articles: tokenise each once."""
+    return tuple(tokens(text))
+
+
 @dataclass(frozen=True, slots=True)
 class Match:
     """A stored article that the new text copies (or is copied by)."""
@@ -98,7 +105,9 @@ class Deduplicator:
             if other is None:
                 continue
             same = publisher is not None and publisher == other.publisher
-            verdict = verify(fp.tokens, tokens(other.text), same_publisher=same, config=self.config)
+            verdict = verify(
+                fp.tokens, _stored_tokens(other.text), same_publisher=same, config=self.config
+            )
             logger.debug("candidate %d: %s", cand.article_id, verdict)
             if verdict.is_copy:
                 return Match(cand.article_id, verdict, cand)
