@@ -45,6 +45,13 @@ def _site(article: Article) -> str | None:
     return article.domain or article.site_name
 
 
+def _source_fields(article: Article | None) -> dict[str, str | None]:
+    """Where an alert points: the article's canonical link, title and site."""
+    if article is None:
+        return {"url": None, "title": None, "site": None}
+    return {"url": article.canonical_url or article.url, "title": article.title, "site": _site(article)}
+
+
 def story_copies(
     session: Session, story_id: int | None, original_id: int | None
 ) -> tuple[CopyRef, ...]:
@@ -70,9 +77,7 @@ def event_view(session: Session, event: Event) -> AlertView:
         stance=event.stance,
         statement_date=event.statement_date,
         evidence=event.evidence,
-        url=(article.canonical_url or article.url) if article else None,
-        title=article.title if article else None,
-        site=_site(article) if article else None,
+        **_source_fields(article),
         actor=event.actor,
         confidence=event.confidence,
         previous_stance=event.previous_stance,
@@ -154,9 +159,7 @@ def enqueue_copy_alerts(session: Session, article: Article) -> list[Alert]:
             stance=base.stance,
             statement_date=base.statement_date,
             evidence="",
-            url=article.canonical_url or article.url,
-            title=article.title,
-            site=_site(article),
+            **_source_fields(article),
             event_id=base.event_id,
             story_id=article.story_id,
         )
@@ -184,9 +187,7 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
         stance=claim.stance,
         statement_date=claim.statement_date,
         evidence=claim.evidence,
-        url=(article.canonical_url or article.url) if article else None,
-        title=article.title if article else None,
-        site=_site(article) if article else None,
+        **_source_fields(article),
         actor=claim.actor,
         confidence=claim.confidence,
         story_id=claim.story_id,
