@@ -6,9 +6,7 @@ Runs in worker processes (see ``crawler.pipelines``), so it takes and returns pl
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import logging
-from dataclasses import dataclass, field
 from urllib.parse import urljoin
 
 import trafilatura
@@ -16,6 +14,7 @@ from dateutil import parser as date_parser
 from lxml import html as lxml_html
 
 from crawler.attribution import clean_text, detect_attribution
+from crawler.items import ExtractedArticle
 from crawler.language import detect_language
 
 logger = logging.getLogger(__name__)
@@ -32,27 +31,6 @@ _PUBLISHED_META = (
 # Shorter "main text" is navigation or a teaser that trafilatura fell back to, not an article.
 MIN_ARTICLE_CHARS = 120
 _MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
-
-
-@dataclass
-class ExtractedArticle:
-    """What extraction yields for one page; the crawler's hand-off item to monitor/."""
-
-    url: str
-    text: str
-    title: str | None = None
-    authors: list[str] = field(default_factory=list)
-    published: dt.datetime | None = None
-    updated: dt.datetime | None = None
-    canonical_url: str | None = None
-    site_name: str | None = None
-    language: str | None = None
-    attributed_publisher: str | None = None
-    original_url: str | None = None
-
-    @property
-    def text_sha256(self) -> str:
-        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
 
 def _parse_date(value: str | None) -> dt.datetime | None:

@@ -48,7 +48,7 @@ def _to_datetime(struct: Any) -> dt.datetime | None:
     if not struct:
         return None
     try:
-        return dt.datetime.fromtimestamp(calendar.timegm(struct), tz=dt.timezone.utc)
+        return dt.datetime.fromtimestamp(calendar.timegm(struct), tz=dt.UTC)
     except (TypeError, ValueError, OverflowError):
         return None
 

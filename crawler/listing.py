@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import logging
+from typing import TYPE_CHECKING
 from urllib.parse import urldefrag, urljoin, urlsplit
 
 from cssselect import SelectorError
 from lxml.etree import XPathError
 from parsel import Selector
-from scrapy.http import TextResponse
-from scrapy.utils.response import get_base_url
 from w3lib.url import safe_url_string
+
+if TYPE_CHECKING:
+    from scrapy.http import TextResponse
 
 logger = logging.getLogger(__name__)
 
@@ -57,6 +59,8 @@ def _hrefs(node: Selector) -> list[str]:
 
 def extract_links(response: TextResponse, selector: str) -> list[str]:
     """Absolute http(s) article links in page order, fragments dropped, each once."""
+    from scrapy.utils.response import get_base_url
+
     base = get_base_url(response)
     links: list[str] = []
     seen: set[str] = set()

@@ -9,7 +9,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Protocol
 
-from crawler.extract import ExtractedArticle
+from crawler.items import ExtractedArticle
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,9 @@ class PollResult:
     bozo_error: str | None = None
 
 
-def wanted(current_as_of: dt.datetime | None, known: bool, entry_updated: dt.datetime | None) -> bool:
+def wanted(
+    current_as_of: dt.datetime | None, known: bool, entry_updated: dt.datetime | None
+) -> bool:
     """New URLs are fetched; a known one only when its entry shows a newer updated time."""
     if not known:
         return True

@@ -7,7 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
-from crawler.guard import AddressPolicy
+from crawler.addresses import AddressPolicy
 from crawler.listing import validate_selector
 
 SourceKind = Literal["feed", "gnews", "sitemap", "listing"]
@@ -74,4 +74,5 @@ class CrawlOptions(BaseModel):
     def _valid_allow_list(cls, value: list[str]) -> list[str]:
         AddressPolicy.from_allow_list(value)  # raises ValueError naming the bad entry
         return value
+
     extract_workers: int = Field(default=0, ge=0)  # 0: one per core

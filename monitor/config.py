@@ -206,7 +206,9 @@ def load_topic(path: Path) -> TopicConfig:
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
-            loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-")))
+            loc = tuple(
+                p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
+            )
             node = _node_at(root, loc)
             line = node.start_mark.line + 1 if node is not None else 1
             lines.append(f"{path}:{line}: field '{_field_path(loc)}': {err['msg']}")

@@ -119,8 +119,15 @@ def configure_logging(
     root.addHandler(handler)
     root.setLevel(level if isinstance(level, int) else level.upper())
     for noisy in (
-        "apscheduler.executors.default", "urllib3", "filelock", "alembic", "scrapy", "twisted",
-        "trafilatura", "htmldate", "courlan",
+        "apscheduler.executors.default",
+        "urllib3",
+        "filelock",
+        "alembic",
+        "scrapy",
+        "twisted",
+        "trafilatura",
+        "htmldate",
+        "courlan",
     ):
         logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
     logging.captureWarnings(True)

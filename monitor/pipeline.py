@@ -14,13 +14,15 @@ from dataclasses import dataclass, field
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor import outbox, positions, store
 from monitor.config import AppConfig
-from monitor.ledger import Decision, Kind
-from monitor.models import Article, Claim, utcnow
-from monitor.relevance import RelevanceFilter
-from monitor.rules import RuleSet, extract_claims, topic_ruleset
-from monitor.stories import StoryIndex, assign_story
+from monitor.deliver import outbox
+from monitor.judge.ledger import book as positions
+from monitor.judge.ledger.decide import Decision, Kind
+from monitor.judge.relevance import RelevanceFilter
+from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
+from monitor.judge.stories import StoryIndex, assign_story
+from monitor.store import queries as store
+from monitor.store.models import Article, Claim, utcnow
 
 logger = logging.getLogger(__name__)
 

@@ -16,8 +16,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor import db
 from monitor.demo.server import NewsSite
+from monitor.store import db
 from tests.site import MAX_PAGE_BYTES, build_test_site
 
 REPO = Path(__file__).resolve().parent.parent
@@ -32,7 +32,9 @@ def postgres_admin_url() -> str:
 
 
 @pytest.fixture(autouse=True)
-def isolated_data_dir(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+def isolated_data_dir(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Path:
     """No test reads or writes the real user data dir (starter config, default database)."""
     data_dir = tmp_path_factory.mktemp("newsmon-data")
     monkeypatch.setenv("NEWSMON_DATA_DIR", str(data_dir))
@@ -128,14 +130,21 @@ def write_topic(path: Path, site: NewsSite, feeds: dict[str, str], **extra: Any)
     return path
 
 
-def run_newsmon(*args: str, env: dict[str, str] | None = None, timeout: float = 180) -> subprocess.CompletedProcess[str]:
+def run_newsmon(
+    *args: str, env: dict[str, str] | None = None, timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
     """Run the real CLI in a child process (Scrapy's reactor runs once per process)."""
     full_env = {
-        k: v for k, v in os.environ.items()
+        k: v
+        for k, v in os.environ.items()
         if not k.startswith(("NEWSMON_", "SLACK_")) or k == "NEWSMON_DATA_DIR"
     }
     full_env.update(env or {})
     return subprocess.run(
         [sys.executable, "-m", "monitor", *args],
-        capture_output=True, text=True, env=full_env, timeout=timeout, cwd=REPO,
+        capture_output=True,
+        text=True,
+        env=full_env,
+        timeout=timeout,
+        cwd=REPO,
     )

@@ -159,7 +159,9 @@ class FakeSlack:
             return channel
         name = channel.lstrip("#")
         with self.lock:
-            return self.channel_ids.setdefault(name, f"C{len(self.channel_ids) + 1:03d}{name.upper()}")
+            return self.channel_ids.setdefault(
+                name, f"C{len(self.channel_ids) + 1:03d}{name.upper()}"
+            )
 
     def _next_ts(self) -> str:
         """Real-time, strictly increasing message timestamps, as Slack's are."""
@@ -226,9 +228,13 @@ class FakeSlack:
         if method == "conversations.list":
             with self.lock:
                 known = dict(self.channel_ids)
-            return 200, {"ok": True, "channels": [{"id": cid, "name": name, "is_channel": True}
-                                                  for name, cid in known.items()],
-                         "response_metadata": {"next_cursor": ""}}
+            return 200, {
+                "ok": True,
+                "channels": [
+                    {"id": cid, "name": name, "is_channel": True} for name, cid in known.items()
+                ],
+                "response_metadata": {"next_cursor": ""},
+            }
         if method in ("conversations.history", "conversations.replies"):
             channel = args.get("channel", "")
             if not CHANNEL_ID.match(channel):
@@ -298,7 +304,7 @@ class FakeSlack:
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib name
+            def log_message(self, format: str, *args: Any) -> None:
                 return
 
             def _send(

@@ -29,11 +29,15 @@ def build_test_site() -> NewsSite:
     site.add("/robots.txt", Route(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
 
     # Hostile feeds.
-    site.add("/feeds/error-500.xml", Route(body=b"internal error", status=500, content_type="text/plain"))
+    site.add(
+        "/feeds/error-500.xml", Route(body=b"internal error", status=500, content_type="text/plain")
+    )
     site.add("/feeds/slow.xml", Route(body=rss("slow", site, []), delay=4.0))
     site.add(
         "/feeds/not-xml.xml",
-        Route(body=b"<html><body><h1>Oops</h1><p>This is not a feed at all.", content_type="text/html"),
+        Route(
+            body=b"<html><body><h1>Oops</h1><p>This is not a feed at all.", content_type="text/html"
+        ),
     )
     # A feed whose entries point at trouble: a 404, an oversized page, a redirect to a good page.
     troubled = [
@@ -41,9 +45,23 @@ def build_test_site() -> NewsSite:
         FeedItem("Huge article", "/huge/page.html", "Fri, 05 Sep 2025 12:05:00 GMT"),
         FeedItem("Moved article", "/moved/peskov", "Fri, 05 Sep 2025 12:10:00 GMT"),
     ]
-    site.add("/feeds/troubled.xml", Route(body=rss("troubled", site, troubled), content_type="application/rss+xml"))
+    site.add(
+        "/feeds/troubled.xml",
+        Route(body=rss("troubled", site, troubled), content_type="application/rss+xml"),
+    )
     filler = b"<p>" + b"Moscow Kremlin Ukraine NATO filler text. " * 40 + b"</p>\n"
-    huge = b"<html><body><article><h1>Huge</h1>" + filler * (MAX_PAGE_BYTES // len(filler) + 50) + b"</article></body></html>"
+    huge = (
+        b"<html><body><article><h1>Huge</h1>"
+        + filler * (MAX_PAGE_BYTES // len(filler) + 50)
+        + b"</article></body></html>"
+    )
     site.add("/huge/page.html", Route(body=huge))
-    site.add("/moved/peskov", Route(handler=_redirect(site.url("/wire/2025/09/05/kremlin-peskov-foreign-troops.html?utm_source=redirect"))))
+    site.add(
+        "/moved/peskov",
+        Route(
+            handler=_redirect(
+                site.url("/wire/2025/09/05/kremlin-peskov-foreign-troops.html?utm_source=redirect")
+            )
+        ),
+    )
     return site

@@ -95,7 +95,9 @@ class NewsSpider(scrapy.Spider):
         self.crawler.stats.inc_value("newsmon/sources_failed")
         response = getattr(failure.value, "response", None)
         self.sink.record_poll(
-            PollResult(source=source, ok=False, status=getattr(response, "status", None), error=reason)
+            PollResult(
+                source=source, ok=False, status=getattr(response, "status", None), error=reason
+            )
         )
 
     def parse_index(self, response: Response) -> Iterable[scrapy.Request]:
@@ -124,7 +126,9 @@ class NewsSpider(scrapy.Spider):
         if index.bozo_error:
             stats.inc_value("newsmon/bozo_feeds")
             logger.info(
-                "source %s is malformed, used as far as it parsed: %s", source.name, index.bozo_error
+                "source %s is malformed, used as far as it parsed: %s",
+                source.name,
+                index.bozo_error,
             )
         yield from self._sitemap_children(source, index.children, depth=1)
         requests = self._article_requests(source, index.entries)
@@ -147,7 +151,9 @@ class NewsSpider(scrapy.Spider):
     def closed(self, reason: str) -> None:
         """A finished crawl hands over the validators of feeds whose every entry was handled."""
         if reason != "finished":
-            logger.info("crawl ended (%s): feed validators not stored, next poll reads in full", reason)
+            logger.info(
+                "crawl ended (%s): feed validators not stored, next poll reads in full", reason
+            )
             return
         for name, validators in self._validators.items():
             if name in self._incomplete:
@@ -182,11 +188,15 @@ class NewsSpider(scrapy.Spider):
         try:
             index = read_index(source, response, self.options.max_feed_bytes)
         except _INDEX_REFUSALS as exc:
-            logger.warning("source %s: child sitemap %s refused: %s", source.name, response.url, exc)
+            logger.warning(
+                "source %s: child sitemap %s refused: %s", source.name, response.url, exc
+            )
             self.sink.record_fetch_failure(source.name, response.url, str(exc))
             self._incomplete.add(source.name)
             return
-        yield from self._sitemap_children(source, index.children, response.meta["sitemap_depth"] + 1)
+        yield from self._sitemap_children(
+            source, index.children, response.meta["sitemap_depth"] + 1
+        )
         requests = self._article_requests(source, index.entries)
         new = len(requests)
         yield from requests
@@ -271,13 +281,19 @@ class NewsSpider(scrapy.Spider):
             self._scheduled.add(key)
             known = self.sink.known([key])
             if not wanted(
-                known.get(key), key in known, meta.get("entry_updated") or meta.get("entry_published")
+                known.get(key),
+                key in known,
+                meta.get("entry_updated") or meta.get("entry_published"),
             ):
                 return
             meta["url_normalized"] = key
             yield from self.parse_article(response)
             return
-        target = publisher_url_from_page(response, feed_url) if isinstance(response, TextResponse) else None
+        target = (
+            publisher_url_from_page(response, feed_url)
+            if isinstance(response, TextResponse)
+            else None
+        )
         if target is None:
             reason = "aggregator link did not lead to a publisher page"
             logger.warning("source %s: %s: %s", source.name, response.url, reason)

@@ -69,10 +69,10 @@ class NewsSite:
             def log_message(self, format: str, *args: Any) -> None:
                 logger.debug("site: " + format, *args)
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 site._serve(self)
 
-            def do_HEAD(self) -> None:  # noqa: N802
+            def do_HEAD(self) -> None:
                 site._serve(self, head=True)
 
         self._server = _QuietServer(("127.0.0.1", port), Handler)
@@ -172,7 +172,7 @@ def rss(title: str, site: NewsSite, items: list[FeedItem]) -> bytes:
             "<item>"
             f"<title>{html.escape(item.title)}</title>"
             f"<link>{html.escape(site.url(item.path))}</link>"
-            f"<guid isPermaLink=\"false\">{html.escape(item.guid or item.path)}</guid>"
+            f'<guid isPermaLink="false">{html.escape(item.guid or item.path)}</guid>'
             f"<pubDate>{item.published}</pubDate>"
             + (f"<atom:updated>{item.updated}</atom:updated>" if item.updated else "")
             + "</item>"

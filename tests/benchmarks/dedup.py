@@ -35,29 +35,45 @@ from rapidfuzz import fuzz, process
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from monitor.dedup import Deduplicator, SketchIndex, StoredText, fingerprint  # noqa: E402
-from monitor.dedup.fingerprint import sketch_from_hashes, to_bytes, token_hashes  # noqa: E402
-from monitor.dedup.normalize import tokens  # noqa: E402
+from monitor.judge.dedup import Deduplicator, SketchIndex, StoredText, fingerprint
+from monitor.judge.dedup.fingerprint import sketch_from_hashes, to_bytes, token_hashes
+from monitor.judge.dedup.normalize import tokens
 
 SEED = 20251104
 DATA = Path(__file__).resolve().parents[1] / "data" / "dedup" / "articles.yaml"
 COPY_KINDS = ("verbatim_chrome", "attribution_byline", "truncation", "light_edit")
-SYLLABLES = "ka ro vi len mar to sha dek ul bri an ost nev gor ia ter sol mi zan pel".split()
+SYLLABLES = [
+    "ka",
+    "ro",
+    "vi",
+    "len",
+    "mar",
+    "to",
+    "sha",
+    "dek",
+    "ul",
+    "bri",
+    "an",
+    "ost",
+    "nev",
+    "gor",
+    "ia",
+    "ter",
+    "sol",
+    "mi",
+    "zan",
+    "pel",
+]
 
 
 def build_vocabulary() -> tuple[list[str], np.ndarray]:
     """Real words ranked by frequency in the fixtures, then name-like words; Zipf CDF."""
     corpus = yaml.safe_load(DATA.read_text(encoding="utf-8"))
-    text = " ".join(
-        " ".join([a["body"], a["rewrite"], *a["reports"]]) for a in corpus.values()
-    )
+    text = " ".join(" ".join([a["body"], a["rewrite"], *a["reports"]]) for a in corpus.values())
     counts = Counter(t for t in tokens(text) if t.isalpha())
     words = [w for w, _ in counts.most_common()]
     rng = np.random.default_rng(SEED)
-    names = {
-        "".join(rng.choice(SYLLABLES, size=rng.integers(2, 4)))
-        for _ in range(40_000)
-    }
+    names = {"".join(rng.choice(SYLLABLES, size=rng.integers(2, 4))) for _ in range(40_000)}
     vocab = words + sorted(names - set(words))
     weights = 1.0 / (np.arange(len(vocab)) + 2.7) ** 1.07
     return vocab, np.cumsum(weights / weights.sum())
@@ -114,9 +130,13 @@ def make_copy(kind: str, words: list[str], rng: np.random.Generator, corpus: Cor
     if kind == "verbatim_chrome":
         return "\n".join(AGG_TOP) + "\n\n" + paragraphs(sentences) + "\n\n" + "\n".join(AGG_BOTTOM)
     if kind == "attribution_byline":
-        return "By Marta Kovalenko\n\n" + paragraphs(sentences) + (
-            "\n\nThis article originally appeared in The Ledger."
-            "\nPhoto: Officials at the ministry on Tuesday. (AP Photo/Ivan Sekretarev)"
+        return (
+            "By Marta Kovalenko\n\n"
+            + paragraphs(sentences)
+            + (
+                "\n\nThis article originally appeared in The Ledger."
+                "\nPhoto: Officials at the ministry on Tuesday. (AP Photo/Ivan Sekretarev)"
+            )
         )
     extra_words = corpus.vocab_arr[
         np.searchsorted(corpus.cdf, rng.random(int(rng.integers(15, 30))))
@@ -183,7 +203,7 @@ def datasketch_bytes_per_article(corpus: Corpus, n: int) -> float:
 
     from datasketch import LeanMinHash, MinHash, MinHashLSH
 
-    from monitor.dedup.fingerprint import shingle_hashes
+    from monitor.judge.dedup.fingerprint import shingle_hashes
 
     sketches = []
     for i in range(n):
@@ -201,8 +221,14 @@ def datasketch_bytes_per_article(corpus: Corpus, n: int) -> float:
     return used / n
 
 
-def stage(size: int, corpus: Corpus, signatures: SignatureStore, n_queries: int,
-          brute: int, rng: np.random.Generator) -> dict[str, object]:
+def stage(
+    size: int,
+    corpus: Corpus,
+    signatures: SignatureStore,
+    n_queries: int,
+    brute: int,
+    rng: np.random.Generator,
+) -> dict[str, object]:
     """Build the index over the first ``size`` articles and run the queries against it."""
     gc.collect()
     t0 = time.perf_counter()
@@ -244,8 +270,11 @@ def stage(size: int, corpus: Corpus, signatures: SignatureStore, n_queries: int,
             text = make_copy(kind, words, rng, corpus)
         else:
             fresh = corpus.words(20_000_000 + q + size)  # never stored
-            text = paragraphs(render(fresh, rng)) if kind == "fresh" else make_rewrite(
-                words, fresh, rng)
+            text = (
+                paragraphs(render(fresh, rng))
+                if kind == "fresh"
+                else make_rewrite(words, fresh, rng)
+            )
         queries.append((kind, original, text))
     for n, (kind, original, text) in enumerate(queries):
         fetch_before, fetch_cpu_before = fetch_s, fetch_cpu_s
@@ -279,7 +308,7 @@ def stage(size: int, corpus: Corpus, signatures: SignatureStore, n_queries: int,
         "recall_by_kind": {k: round(found[k] / planted[k], 4) for k in COPY_KINDS if planted[k]},
         "false_merges": dict(false_merges),
         "index_mb": round(index.nbytes / 2**20, 1),
-        "postings": int(len(index._main)),
+        "postings": len(index._main),
     }
     if brute:
         texts = [" ".join(corpus.words(i)) for i in range(size)]

@@ -22,16 +22,16 @@ from sqlalchemy import insert
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from monitor import db  # noqa: E402
-from monitor.config import AppConfig, Settings, TopicConfig  # noqa: E402
-from monitor.digest.collect import collect_digest, write_digest  # noqa: E402
-from monitor.digest.render import render_markdown  # noqa: E402
-from monitor.digest.summary import build_digest_blocks  # noqa: E402
-from monitor.models import Article, Claim, Event, Position, Run, Source, Story  # noqa: E402
-from monitor.rules import STANCES as STANCE_NAMES  # noqa: E402
-from monitor.rules import default_ruleset  # noqa: E402
+from monitor.config import AppConfig, Settings, TopicConfig
+from monitor.deliver.digest.collect import collect_digest, write_digest
+from monitor.deliver.digest.render import render_markdown
+from monitor.deliver.digest.summary import build_digest_blocks
+from monitor.judge.rules import STANCES as STANCE_NAMES
+from monitor.judge.rules import default_ruleset
+from monitor.store import db
+from monitor.store.models import Article, Claim, Event, Position, Run, Source, Story
 
-UTC = dt.timezone.utc
+UTC = dt.UTC
 DAY = dt.date(2025, 6, 18)
 ISSUES = [name for name in default_ruleset().issue_names if name != "other"]
 STANCES = list(STANCE_NAMES)

@@ -19,7 +19,7 @@ import time
 
 import trafilatura
 
-from monitor.rules import default_ruleset, extract_claims
+from monitor.judge.rules import default_ruleset, extract_claims
 
 RUSSIANS = [
     "Mr. Putin",

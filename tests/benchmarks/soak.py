@@ -23,7 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.growing_site import GrowingSite
-from tests.monitor.daemon_harness import (
+from tests.monitor.daemon.daemon_harness import (
     DaemonProcess,
     daemon_env,
     engine_for,

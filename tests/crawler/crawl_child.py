@@ -13,7 +13,7 @@ import logging
 import sys
 from typing import Any, ClassVar
 
-from crawler.extract import ExtractedArticle
+from crawler.items import ExtractedArticle
 from crawler.run import run_crawl
 from crawler.sink import FeedState, PollResult, Validators
 from crawler.sources import CrawlOptions, SourceSpec
@@ -41,7 +41,11 @@ class RecordingSink:
 
     def known(self, urls: list[str]) -> dict[str, dt.datetime | None]:
         # Seen URLs are current as of forever (never refetched); fetch=False: every URL is.
-        return {u: dt.datetime.max.replace(tzinfo=dt.UTC) for u in urls if not self.fetch or u in self.seen}
+        return {
+            u: dt.datetime.max.replace(tzinfo=dt.UTC)
+            for u in urls
+            if not self.fetch or u in self.seen
+        }
 
     def save_article(
         self,

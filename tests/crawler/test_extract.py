@@ -25,7 +25,10 @@ def test_dnyuz_repost_main_text_without_chrome() -> None:
         "https://dnyuz.com/2025/09/04/russia-wants-security-guarantees-too-heres-what-they-look-like/"
     )
     assert article.site_name == "DNYUZ"
-    assert article.published is not None and article.published.isoformat() == "2025-09-04T09:23:40+00:00"
+    assert (
+        article.published is not None
+        and article.published.isoformat() == "2025-09-04T09:23:40+00:00"
+    )
 
 
 def test_nyt_like_original_metadata() -> None:
@@ -40,5 +43,10 @@ def test_nyt_like_original_metadata() -> None:
 
 
 def test_page_without_article_text_gives_none() -> None:
-    assert extract_article(b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "https://e.com/") is None
+    assert (
+        extract_article(
+            b"<html><body><nav><a href='/'>Home</a></nav></body></html>", "https://e.com/"
+        )
+        is None
+    )
     assert extract_article(b"", "https://e.com/") is None

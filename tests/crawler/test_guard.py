@@ -6,7 +6,7 @@ import ipaddress
 
 import pytest
 
-from crawler.guard import AddressPolicy, AddressRefused, address_problem, check_url
+from crawler.addresses import AddressPolicy, AddressRefused, address_problem, check_url
 from tests.crawler.probe import crawl_in_child, serve
 
 NOBODY = AddressPolicy()

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from monitor import db
 from monitor.demo.server import FeedItem, Route, rss
-from monitor.models import Article, Source
+from monitor.store import db
+from monitor.store.models import Article, Source
 from tests.conftest import run_newsmon, write_topic
 from tests.crawler.test_gnews import encode_article_id
 from tests.crawler.test_source_kinds import NEWS_SITEMAP, URL, site_with_pages

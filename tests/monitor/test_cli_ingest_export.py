@@ -20,8 +20,10 @@ def test_ingest_files_and_export_jsonl(database_url: str, tmp_path: Path) -> Non
     env = _env(database_url)
     assert run_newsmon("init", env=env).returncode == 0
     result = run_newsmon(
-        "ingest", str(SITE_DIR / "nyt-security-guarantees.html"),
-        str(SITE_DIR / "portugal-storm.html"), env=env,
+        "ingest",
+        str(SITE_DIR / "nyt-security-guarantees.html"),
+        str(SITE_DIR / "portugal-storm.html"),
+        env=env,
     )
     assert result.returncode == 0, result.stderr
     assert "ingested 2 article(s), relevant 1" in result.stdout
@@ -30,11 +32,27 @@ def test_ingest_files_and_export_jsonl(database_url: str, tmp_path: Path) -> Non
     assert exported.returncode == 0, exported.stderr
     records = [json.loads(line) for line in exported.stdout.splitlines()]
     assert len(records) == 2
-    fields = {"id", "url", "canonical_url", "source", "title", "published", "language",
-              "relevant", "text", "story_id", "duplicate_of", "claims", "events"}
+    fields = {
+        "id",
+        "url",
+        "canonical_url",
+        "source",
+        "title",
+        "published",
+        "language",
+        "relevant",
+        "text",
+        "story_id",
+        "duplicate_of",
+        "claims",
+        "events",
+    }
     assert all(set(r) >= fields for r in records)
     nyt = next(r for r in records if "Security" in r["title"])
-    assert nyt["url"] == "https://www.nytimes.com/2025/09/04/world/europe/russia-ukraine-security-guarantees.html"
+    assert (
+        nyt["url"]
+        == "https://www.nytimes.com/2025/09/04/world/europe/russia-ukraine-security-guarantees.html"
+    )
     assert nyt["published"] == "2025-09-04T09:00:12+00:00"
     assert nyt["relevant"] is True and nyt["source"] is None
 
@@ -62,7 +80,9 @@ def test_ingest_file_without_canonical_needs_url(database_url: str, tmp_path: Pa
     assert [r["url"] for r in exported] == ["https://example.org/peskov"]
 
 
-def test_ingest_url_uses_the_crawler(database_url: str, news_site: NewsSite, tmp_path: Path) -> None:
+def test_ingest_url_uses_the_crawler(
+    database_url: str, news_site: NewsSite, tmp_path: Path
+) -> None:
     env = _env(database_url, write_topic(tmp_path / "t.yaml", news_site, {}))
     assert run_newsmon("init", env=env).returncode == 0
     url = news_site.url("/wire/2025/09/05/kremlin-peskov-foreign-troops.html")
@@ -75,9 +95,15 @@ def test_ingest_url_uses_the_crawler(database_url: str, news_site: NewsSite, tmp
 def test_demo_runs_a_full_cycle_offline(tmp_path: Path) -> None:
     result = run_newsmon("demo", "--keep", str(tmp_path / "demo"))
     assert result.returncode == 0, result.stderr
-    assert "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4" in result.stdout
+    assert (
+        "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4"
+        in result.stdout
+    )
     assert (tmp_path / "demo" / "demo.sqlite3").exists()
-    assert "*SHIFT*: Russia now *accepts* foreign troops in Ukraine; previously *rejects*" in result.stdout
+    assert (
+        "*SHIFT*: Russia now *accepts* foreign troops in Ukraine; previously *rejects*"
+        in result.stdout
+    )
     assert "alerts sent to the console: 1" in result.stdout
 
 
@@ -85,10 +111,18 @@ def test_global_options_may_follow_the_command() -> None:
     from monitor.cli import hoist_global_options
 
     assert hoist_global_options(["crawl", "--once", "--config", "t.yaml"]) == [
-        "--config", "t.yaml", "crawl", "--once",
+        "--config",
+        "t.yaml",
+        "crawl",
+        "--once",
     ]
-    assert hoist_global_options(["export", "--database-url=sqlite:///x", "--since", "2025-01-01"]) == [
-        "--database-url=sqlite:///x", "export", "--since", "2025-01-01",
+    assert hoist_global_options(
+        ["export", "--database-url=sqlite:///x", "--since", "2025-01-01"]
+    ) == [
+        "--database-url=sqlite:///x",
+        "export",
+        "--since",
+        "2025-01-01",
     ]
     assert hoist_global_options(["ingest", "--", "--config"]) == ["ingest", "--", "--config"]
 
@@ -103,12 +137,19 @@ def test_positions_table_and_history_after_the_demo(tmp_path: Path) -> None:
     assert history.returncode == 0, history.stderr
     assert "BASELINE" in history.stdout and "SHIFT" in history.stdout
     missing = run_newsmon("positions", "--history", "no_such_issue", env=env)
-    assert missing.returncode == 2 and "no recorded position on issue 'no_such_issue'" in missing.stderr
+    assert (
+        missing.returncode == 2
+        and "no recorded position on issue 'no_such_issue'" in missing.stderr
+    )
     exported = [json.loads(x) for x in run_newsmon("export", env=env).stdout.splitlines()]
     shifted = [r for r in exported if any(e["type"] == "SHIFT" for e in r["events"])]
     assert len(shifted) == 1
     assert shifted[0]["events"][0] == {
-        "type": "SHIFT", "side": "russia", "issue": "foreign_troops", "stance": "accepts",
-        "previous_stance": "rejects", "statement_date": "2025-09-10",
+        "type": "SHIFT",
+        "side": "russia",
+        "issue": "foreign_troops",
+        "stance": "accepts",
+        "previous_stance": "rejects",
+        "statement_date": "2025-09-10",
     }
     assert any(c["issue"] == "foreign_troops" for c in shifted[0]["claims"])

@@ -9,7 +9,13 @@ from monitor.errors import ConfigError
 def test_default_topic_is_valid() -> None:
     topic = load_topic(DEFAULT_TOPIC)
     names = {s.name for s in topic.sources}
-    assert {"nyt-world", "dnyuz", "tass", "kremlin-news", "google-news-security-guarantees"} <= names
+    assert {
+        "nyt-world",
+        "dnyuz",
+        "tass",
+        "kremlin-news",
+        "google-news-security-guarantees",
+    } <= names
     assert topic.digest.timezone == "Europe/Berlin"
 
 
@@ -34,7 +40,9 @@ def test_wrong_field_names_file_line_and_field(tmp_path: Path) -> None:
 
 def test_unknown_field_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "name: t\ncrawl:\n  max_pages_bytes: 10\n")
-    with pytest.raises(ConfigError, match=r"topic.yaml:3: field 'crawl.max_pages_bytes': Extra inputs"):
+    with pytest.raises(
+        ConfigError, match=r"topic.yaml:3: field 'crawl.max_pages_bytes': Extra inputs"
+    ):
         load_topic(path)
 
 

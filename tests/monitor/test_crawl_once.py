@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 from sqlalchemy import select
 
-from monitor import db
 from monitor.demo.server import NewsSite
-from monitor.models import Article, Run, Source
+from monitor.store import db
+from monitor.store.models import Article, Run, Source
 from tests.conftest import run_newsmon, write_topic
 
 GOOD_FEEDS = {
@@ -51,7 +50,10 @@ def test_crawl_stores_articles_then_gets_304s(
     first = run_newsmon("crawl", "--once", "--config", topic, env=env)
     env["NEWSMON_CONFIG"] = topic
     assert first.returncode == 0, first.stderr
-    assert "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4" in first.stdout
+    assert (
+        "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4"
+        in first.stdout
+    )
 
     articles = _articles(database_url)
     assert len(articles) == 5
@@ -59,14 +61,20 @@ def test_crawl_stores_articles_then_gets_304s(
     assert "would never tolerate Ukraine inside NATO" in dnyuz.text
     for chrome in ("View All Result", "Green Cards Halted", "SHARES", "Share on Facebook"):
         assert chrome not in dnyuz.text
-    nyt = next(a for a in articles.values() if a.title and a.title.startswith("Russia Wants") and a.domain == "nytimes.com")
+    nyt = next(
+        a
+        for a in articles.values()
+        if a.title and a.title.startswith("Russia Wants") and a.domain == "nytimes.com"
+    )
     assert "utm_" not in nyt.url_normalized
     assert nyt.authors == ["Anatoly Kurmanaev"]
     assert nyt.relevant is True
     storm = next(a for a in articles.values() if a.title and "Portugal" in a.title)
     assert storm.relevant is False
 
-    page_hits = len([h for h in news_site.hits if h.path.startswith(("/nyt/", "/dnyuz/", "/wire/"))])
+    page_hits = len(
+        [h for h in news_site.hits if h.path.startswith(("/nyt/", "/dnyuz/", "/wire/"))]
+    )
     feed_hits_before = len([h for h in news_site.hits if h.path.startswith("/feeds/")])
     second = run_newsmon("crawl", "--once", env=env)
     assert second.returncode == 0, second.stderr
@@ -74,7 +82,10 @@ def test_crawl_stores_articles_then_gets_304s(
     feed_hits = [h for h in news_site.hits if h.path.startswith("/feeds/")][feed_hits_before:]
     assert [h.status for h in feed_hits] == [304, 304, 304]
     assert all(h.headers.get("If-None-Match") for h in feed_hits)
-    assert len([h for h in news_site.hits if h.path.startswith(("/nyt/", "/dnyuz/", "/wire/"))]) == page_hits
+    assert (
+        len([h for h in news_site.hits if h.path.startswith(("/nyt/", "/dnyuz/", "/wire/"))])
+        == page_hits
+    )
     assert len(_articles(database_url)) == 5
 
 
@@ -108,7 +119,10 @@ def test_bad_sources_are_reported_and_the_rest_continues(
     engine.dispose()
     assert health["error-500"].last_error == "HTTP 500"
     assert health["error-500"].consecutive_failures == 1
-    assert "TimeoutError" in (health["slow"].last_error or "") or "timeout" in (health["slow"].last_error or "").lower()
+    assert (
+        "TimeoutError" in (health["slow"].last_error or "")
+        or "timeout" in (health["slow"].last_error or "").lower()
+    )
     assert health["not-xml"].last_error and "malformed feed" in health["not-xml"].last_error
     assert health["nyt"].last_error is None and health["nyt"].last_success_at is not None
     assert runs[-1].ok is True and runs[-1].counters["fetch_failed"] >= 2
@@ -121,7 +135,11 @@ def test_bad_sources_are_reported_and_the_rest_continues(
 def test_invalid_topic_fails_at_start_naming_file_line_field(tmp_path: Path) -> None:
     topic = tmp_path / "broken.yaml"
     topic.write_text("name: t\nsources:\n  - name: a\n    url: ftp:/nope\n", encoding="utf-8")
-    result = run_newsmon("crawl", "--once", env={"NEWSMON_CONFIG": str(topic), "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"})
+    result = run_newsmon(
+        "crawl",
+        "--once",
+        env={"NEWSMON_CONFIG": str(topic), "NEWSMON_DATABASE_URL": f"sqlite:///{tmp_path}/x.db"},
+    )
     assert result.returncode == 2
     assert f"{topic}:4: field 'sources[0].url'" in result.stderr
 
@@ -132,10 +150,17 @@ def test_a_feed_with_an_unfetched_entry_is_read_in_full_next_time(
     """Validators are kept only once every entry was handled: a failed page is retried later."""
     from monitor.demo.server import FeedItem, Route, page, rss
 
-    item = FeedItem("Kremlin on peacekeepers", "/flaky/peskov.html", "Wed, 10 Sep 2025 14:05:00 GMT")
-    news_site.add("/feeds/flaky.xml", Route(body=rss("flaky", news_site, [item]), content_type="application/rss+xml"))
+    item = FeedItem(
+        "Kremlin on peacekeepers", "/flaky/peskov.html", "Wed, 10 Sep 2025 14:05:00 GMT"
+    )
+    news_site.add(
+        "/feeds/flaky.xml",
+        Route(body=rss("flaky", news_site, [item]), content_type="application/rss+xml"),
+    )
     news_site.add("/flaky/peskov.html", Route(body=b"busy", status=503, content_type="text/plain"))
-    env = _env(database_url, write_topic(tmp_path / "topic.yaml", news_site, {"flaky": "/feeds/flaky.xml"}))
+    env = _env(
+        database_url, write_topic(tmp_path / "topic.yaml", news_site, {"flaky": "/feeds/flaky.xml"})
+    )
     assert run_newsmon("init", env=env).returncode == 0
     first = run_newsmon("crawl", "--once", env=env)
     assert first.returncode == 0, first.stderr

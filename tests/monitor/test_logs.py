@@ -37,11 +37,11 @@ def json_lines(stream: io.StringIO) -> list[dict]:
 def test_json_lines_when_not_a_terminal() -> None:
     out = io.StringIO()
     configure_logging("INFO", stream=out)
-    logging.getLogger("monitor.scheduler").info("cycle %d done", 7, extra={"source": "tass"})
-    logging.getLogger("monitor.scheduler").debug("hidden at INFO")
+    logging.getLogger("monitor.daemon.scheduler").info("cycle %d done", 7, extra={"source": "tass"})
+    logging.getLogger("monitor.daemon.scheduler").debug("hidden at INFO")
     (line,) = json_lines(out)
     assert line["message"] == "cycle 7 done"
-    assert line["level"] == "INFO" and line["logger"] == "monitor.scheduler"
+    assert line["level"] == "INFO" and line["logger"] == "monitor.daemon.scheduler"
     assert line["source"] == "tass" and line["pid"] == os.getpid()
     assert line["time"].endswith("+00:00")
 
@@ -49,7 +49,7 @@ def test_json_lines_when_not_a_terminal() -> None:
 def test_secrets_are_redacted_everywhere_in_a_record() -> None:
     out = io.StringIO()
     configure_logging("DEBUG", stream=out, secrets=[CUSTOM, None, ""])
-    log = logging.getLogger("monitor.slack")
+    log = logging.getLogger("monitor.deliver.sinks")
     log.info("posting with %s to %s", BOT_TOKEN, WEBHOOK)
     log.warning("value %r leaked", CUSTOM, extra={"url": WEBHOOK, "count": 3})
     log.info("db at postgresql+psycopg://newsmon:hunter2-long@db:5432/newsmon")

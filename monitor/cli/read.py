@@ -1,0 +1,192 @@
+"""Commands that read the store: export, sources, stories, positions."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+
+from monitor.cli.app import (
+    _ago,
+    _clip,
+    _iso,
+    _parse_date,
+    _state,
+    app,
+    console,
+)
+from monitor.errors import InputError
+
+
+def article_record(article: Any, events: list[Any]) -> dict[str, Any]:
+    """One export line (the stable interface in SPEC.md)."""
+    return {
+        "id": article.id,
+        "url": article.url,
+        "canonical_url": article.canonical_url,
+        "source": article.source.name if article.source else None,
+        "title": article.title,
+        "published": _iso(article.published),
+        "language": article.language,
+        "relevant": article.relevant,
+        "text": article.text,
+        "story_id": article.story_id,
+        "duplicate_of": article.duplicate_of,
+        "claims": [
+            {
+                "side": c.side,
+                "actor": c.actor,
+                "issue": c.issue,
+                "stance": c.stance,
+                "evidence": c.evidence,
+                "statement_date": _iso(c.statement_date),
+            }
+            for c in sorted(article.claims, key=lambda c: c.id)
+        ],
+        "events": [
+            {
+                "type": e.type,
+                "side": e.side,
+                "issue": e.issue,
+                "stance": e.stance,
+                "previous_stance": e.previous_stance,
+                "statement_date": _iso(e.statement_date),
+            }
+            for e in events
+        ],
+    }
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    format: Annotated[str, typer.Option("--format", help="Only jsonl.")] = "jsonl",
+    since: Annotated[
+        str | None, typer.Option("--since", help="Articles fetched on or after YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Write one JSON object per article to stdout (id, url, ..., claims, events)."""
+    from monitor.store import queries as store
+
+    if format != "jsonl":
+        raise InputError(f"unknown format {format!r}; the only format is jsonl")
+    state = _state(ctx)
+    since_dt = _parse_date(since, "--since")
+    with state.factory()() as session:
+        for article, events in store.articles_for_export(session, since_dt):
+            sys.stdout.write(json.dumps(article_record(article, events), ensure_ascii=False) + "\n")
+
+
+@app.command()
+def sources(ctx: typer.Context) -> None:
+    """Source health: last success, last error, failures in a row, items in 24 h."""
+    from monitor.store import queries as store
+
+    state = _state(ctx)
+    now = dt.datetime.now(dt.UTC)
+    with state.factory()() as session:
+        rows = store.source_health(session, now)
+    table = Table(title="sources")
+    for column in ("name", "kind", "last success", "last error", "failures", "items 24h"):
+        table.add_column(column)
+    for row in rows:
+        error = f"{row.last_error} ({_ago(row.last_error_at, now)})" if row.last_error else ""
+        table.add_row(
+            row.name,
+            row.kind,
+            _ago(row.last_success_at, now),
+            error,
+            str(row.consecutive_failures),
+            str(row.items_24h),
+        )
+    console.print(table)
+
+
+@app.command()
+def stories(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None, typer.Option("--since", help="Stories seen on or after YYYY-MM-DD.")
+    ] = None,
+) -> None:
+    """Stories: the original (title, site), the sites its copies appeared on, first/last seen."""
+    from monitor.store import queries as store
+
+    state = _state(ctx)
+    since_dt = _parse_date(since, "--since")
+    now = dt.datetime.now(dt.UTC)
+    with state.factory()() as session:
+        rows = store.stories_since(session, since_dt)
+    table = Table(title="stories")
+    for column in ("story", "original", "site", "also on", "first seen", "last seen"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            str(row.id),
+            row.title or "",
+            row.original_domain or "",
+            ", ".join(row.copy_domains),
+            _ago(row.first_seen_at, now),
+            _ago(row.last_seen_at, now),
+        )
+    console.print(table)
+
+
+@app.command()
+def positions(
+    ctx: typer.Context,
+    history: Annotated[
+        str | None, typer.Option("--history", help="Every recorded stance on this ISSUE instead.")
+    ] = None,
+    side: Annotated[
+        str | None, typer.Option("--side", help="Only this side (e.g. russia).")
+    ] = None,
+) -> None:
+    """The current position table (issue, stance, since, last stated, times stated, last evidence)."""
+    from monitor.judge.ledger import book as ledger_store
+
+    state = _state(ctx)
+    with state.factory()() as session:
+        if history:
+            rows = ledger_store.position_history(session, history, side)
+            if not rows:
+                raise InputError(f"no recorded position on issue {history!r}")
+            table = Table(title=f"history of {history}")
+            for column in ("date", "side", "stance", "kind", "evidence", "source"):
+                table.add_column(column, no_wrap=column not in ("evidence", "source"))
+            for row in rows:
+                table.add_row(
+                    str(row.statement_date),
+                    row.side,
+                    row.stance,
+                    row.kind,
+                    _clip(row.evidence),
+                    row.url or "",
+                )
+        else:
+            table = Table(title="current positions")
+            for column in (
+                "side",
+                "issue",
+                "stance",
+                "since",
+                "last stated",
+                "times",
+                "last evidence",
+            ):
+                table.add_column(column, no_wrap=column != "last evidence")
+            for summary in ledger_store.current_positions(session, side):
+                table.add_row(
+                    summary.side,
+                    summary.issue,
+                    summary.stance,
+                    str(summary.since),
+                    str(summary.last_stated),
+                    str(summary.times_stated),
+                    _clip(summary.last_evidence),
+                )
+    console.print(table)

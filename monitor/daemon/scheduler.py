@@ -1,0 +1,377 @@
+"""The daemon behind ``newsmon run``: one scheduler per database, crawl cycles in worker processes.
+
+APScheduler 3 keeps the schedule (poll each source, dispatch alerts, digest, retention) in a
+persistent SQLAlchemy job store in the newsmon database. Poll jobs only mark their source due;
+``monitor.daemon.cycles`` crawls the due sources in a worker process. See deploy/README.md for why
+each cycle is a process of its own.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.config import AppConfig
+from monitor.daemon import housekeeping
+from monitor.daemon.cycles import CycleLimits, CycleResult, CycleRunner
+from monitor.daemon.health import HealthServer, HealthState, Metrics, database_check
+from monitor.daemon.jobs import AlertJobs
+from monitor.daemon.lock import LockWatch, SchedulerLock, lock_for, wait_for_leadership
+from monitor.daemon.triggers import LocalDailyTrigger
+from monitor.deliver.atom import events_feed
+from monitor.store.db import session_factory
+
+logger = logging.getLogger(__name__)
+
+JOB_TABLE = "apscheduler_jobs"
+POLL_PREFIX = "poll:"
+
+# The daemon leading in this process. Persistent jobs are stored as references to module-level
+# functions (APScheduler pickles them), so those functions reach the daemon through this.
+_ACTIVE: Daemon | None = None
+
+
+@dataclass
+class DaemonOptions:
+    """Knobs of ``newsmon run``; the defaults suit a daemon polling every few minutes."""
+
+    health_port: int | None = None
+    health_host: str = "127.0.0.1"
+    cycle_timeout: float = 900.0
+    worker_stop_grace: float = 10.0
+    dispatch_every: float = 5.0
+    retention_every_hours: float = 6.0
+    lock_retry: float = 1.0
+    lock_check: float = 2.0
+    batch_window: float = 0.5
+    digest_grace_hours: float = 6.0
+
+
+# Job functions: module level, so the persistent job store can name them.
+
+
+def poll_source_job(name: str) -> None:
+    """A source's interval elapsed: queue it for the next crawl cycle."""
+    daemon = _ACTIVE
+    if daemon is not None and daemon.cycles is not None:
+        daemon.cycles.mark_due([name])
+
+
+def digest_job() -> None:
+    if _ACTIVE is not None:
+        _ACTIVE.send_digest()
+
+
+def retention_job() -> None:
+    if _ACTIVE is not None:
+        _ACTIVE.apply_retention()
+
+
+def dispatch_job() -> None:
+    if _ACTIVE is not None:
+        _ACTIVE.dispatch_alerts()
+
+
+class Daemon:
+    """``newsmon run``: stand by for the lock, then schedule until stopped or the lock is lost."""
+
+    def __init__(
+        self,
+        config: AppConfig,
+        engine: Engine,
+        options: DaemonOptions | None = None,
+        lock: SchedulerLock | None = None,
+    ) -> None:
+        self.config = config
+        self.engine = engine
+        self.options = options or DaemonOptions()
+        self.factory: sessionmaker[Session] = session_factory(engine)
+        self.lock = lock or lock_for(config.settings.database_url)
+        self.metrics = Metrics()
+        sources = self.enabled_sources()
+        longest = max(sources.values(), default=900.0)
+        self.health = HealthState(
+            max_cycle_age=3 * longest + self.options.cycle_timeout,
+            database_check=database_check(engine),
+        )
+        self.cycles: CycleRunner | None = None
+        self.scheduler: BackgroundScheduler | None = None
+        self._stop = threading.Event()
+        self._lost = threading.Event()
+        # Built before taking the lock, so a bad Slack setting fails at start, not mid-run.
+        self.alert_jobs = AlertJobs(config, self.factory)
+
+    def enabled_sources(self) -> dict[str, float]:
+        """Source name -> polling interval in seconds."""
+        return {s.name: s.interval_minutes * 60 for s in self.config.topic.sources if s.enabled}
+
+    # Life cycle
+
+    def request_stop(self, signum: int | None = None, _frame: Any = None) -> None:
+        if signum is not None:
+            logger.info("received %s: stopping", signal.Signals(signum).name)
+        self._stop.set()
+
+    def run(self) -> int:
+        """Block until SIGTERM/SIGINT; returns the exit code."""
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self.request_stop)
+        server = None
+        if self.options.health_port is not None:
+            server = HealthServer(
+                self.health,
+                self.metrics,
+                self.options.health_port,
+                host=self.options.health_host,
+                atom_feed=self._atom_feed(),
+            ).start()
+        try:
+            while not self._stop.is_set():
+                self.health.set_role("standby")
+                self.metrics.leader.set(0)
+                if not wait_for_leadership(self.lock, self._stop, self.options.lock_retry):
+                    break
+                self._lead()
+        finally:
+            self.health.set_role("stopping")
+            self.lock.release()
+            if server is not None:
+                server.stop()
+        logger.info("newsmon daemon stopped")
+        return 0
+
+    def _lead(self) -> None:
+        global _ACTIVE
+        self._lost.clear()
+        watch = LockWatch(self.lock, self._on_lock_lost, self.options.lock_check)
+        limits = CycleLimits(
+            self.options.cycle_timeout, self.options.worker_stop_grace, self.options.batch_window
+        )
+        self.cycles = CycleRunner(
+            self._worker_command, self._worker_env(), limits, self._cycle_done
+        )
+        with self.factory.begin() as session:
+            housekeeping.abandon_unfinished_runs(session)
+        with self.factory() as session:
+            overdue = housekeeping.overdue_sources(session, self.enabled_sources())
+        self.scheduler = self.build_scheduler()
+        self.scheduler.start(paused=True)
+        _ACTIVE = self
+        try:
+            self.schedule_jobs(self.scheduler)
+            self.cycles.start()
+            self.cycles.mark_due(overdue)
+            self.scheduler.resume()
+            self.health.scheduler_running = lambda: bool(self.scheduler and self.scheduler.running)
+            self.health.set_role("leader")
+            self.metrics.leader.set(1)
+            watch.start()
+            logger.info(
+                "scheduling %d source(s); %d overdue now", len(self.enabled_sources()), len(overdue)
+            )
+            while not self._stop.is_set() and not self._lost.is_set():
+                self._stop.wait(0.5)
+        finally:
+            self.health.set_role("stopping")
+            self.metrics.leader.set(0)
+            watch.stop()
+            # Pause first: APScheduler's loop may otherwise submit a due job to an executor that
+            # shutdown() just closed ("Error submitting job", seen once in a PostgreSQL soak).
+            self.scheduler.pause()
+            # Running jobs (a dispatch pass mid-send) finish, so the outbox is left consistent.
+            stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True})
+            stopper.start()
+            self.cycles.stop()
+            stopper.join(timeout=self.options.worker_stop_grace)
+            self.cycles.join(timeout=self.options.worker_stop_grace + 5)
+            _ACTIVE = None
+            if self._lost.is_set():
+                self.lock.release()
+                logger.warning("lost the scheduler lock: back to standby")
+
+    def _atom_feed(self) -> Callable[[], bytes]:
+        """``/events.atom``: the latest events for feed readers."""
+        title = f"newsmon: {self.config.topic.name}"
+
+        def feed() -> bytes:
+            with self.factory() as session:
+                return events_feed(session, title=title)
+
+        return feed
+
+    def _on_lock_lost(self) -> None:
+        self._lost.set()
+        if self.cycles is not None:
+            self.cycles.stop()
+
+    # Scheduling
+
+    def build_scheduler(self) -> BackgroundScheduler:
+        return BackgroundScheduler(
+            jobstores={
+                "default": SQLAlchemyJobStore(engine=self.engine, tablename=JOB_TABLE),
+                "volatile": MemoryJobStore(),
+            },
+            executors={"default": ThreadPoolExecutor(max_workers=4)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
+            timezone=dt.UTC,
+        )
+
+    def schedule_jobs(self, scheduler: BackgroundScheduler) -> None:
+        """Make the job store match the configuration, keeping the run times of unchanged jobs."""
+        now = dt.datetime.now(dt.UTC)
+        sources = self.enabled_sources()
+        for job in scheduler.get_jobs(jobstore="default"):
+            if job.id.startswith(POLL_PREFIX) and job.id[len(POLL_PREFIX) :] not in sources:
+                logger.info(
+                    "source %s is no longer configured: unscheduled", job.id[len(POLL_PREFIX) :]
+                )
+                job.remove()
+        for name, seconds in sources.items():
+            jitter = min(seconds * 0.1, 60.0)
+            trigger = IntervalTrigger(seconds=seconds, jitter=jitter, timezone=dt.UTC)
+            self._keep_or_replace(
+                scheduler,
+                f"{POLL_PREFIX}{name}",
+                poll_source_job,
+                trigger,
+                same=lambda t, s=seconds, j=jitter: (
+                    isinstance(t, IntervalTrigger)
+                    and t.interval.total_seconds() == s
+                    and t.jitter == j
+                ),
+                args=[name],
+                first_run=now + dt.timedelta(seconds=seconds),
+                misfire_grace_time=max(int(seconds), 1),
+            )
+        retention_every = self.options.retention_every_hours * 3600
+        self._keep_or_replace(
+            scheduler,
+            "retention",
+            retention_job,
+            IntervalTrigger(seconds=retention_every, timezone=dt.UTC),
+            same=lambda t: (
+                isinstance(t, IntervalTrigger) and t.interval.total_seconds() == retention_every
+            ),
+            first_run=now + dt.timedelta(minutes=1),
+            misfire_grace_time=int(retention_every),
+        )
+        digest = self.config.topic.digest
+        daily = LocalDailyTrigger(digest.time, digest.timezone)
+        self._keep_or_replace(
+            scheduler,
+            "digest",
+            digest_job,
+            daily,
+            same=lambda t: t == daily,
+            first_run=None,
+            misfire_grace_time=int(self.options.digest_grace_hours * 3600),
+        )
+        scheduler.add_job(
+            dispatch_job,
+            IntervalTrigger(seconds=self.options.dispatch_every, timezone=dt.UTC),
+            id="dispatch",
+            jobstore="volatile",
+            replace_existing=True,
+            next_run_time=now,
+            misfire_grace_time=30,
+        )
+
+    @staticmethod
+    def _keep_or_replace(
+        scheduler: BackgroundScheduler,
+        job_id: str,
+        func: Callable[..., None],
+        trigger: Any,
+        same: Callable[[Any], bool],
+        first_run: dt.datetime | None,
+        misfire_grace_time: int,
+        args: list[Any] | None = None,
+    ) -> None:
+        existing = scheduler.get_job(job_id, jobstore="default")
+        if existing is not None and same(existing.trigger):
+            return  # keep its stored next run time: a restart does not reset the schedule
+        kwargs: dict[str, Any] = {}
+        if first_run is not None:
+            kwargs["next_run_time"] = first_run
+        scheduler.add_job(
+            func,
+            trigger,
+            id=job_id,
+            name=job_id,
+            args=args or [],
+            jobstore="default",
+            replace_existing=True,
+            misfire_grace_time=misfire_grace_time,
+            **kwargs,
+        )
+
+    # What the jobs do
+
+    def _worker_command(self, names: list[str]) -> list[str]:
+        command = [sys.executable, "-m", "monitor.daemon.worker", "--parent-pid", str(os.getpid())]
+        for name in names:
+            command += ["--source", name]
+        return command
+
+    def _worker_env(self) -> dict[str, str]:
+        """The worker builds the same configuration from the environment (no secrets in argv)."""
+        settings = self.config.settings
+        env = dict(os.environ)
+        env["NEWSMON_DATABASE_URL"] = settings.database_url
+        env["NEWSMON_CONFIG"] = str(self.config.topic_path)
+        env["NEWSMON_LOG_LEVEL"] = settings.log_level
+        env["NEWSMON_DATA_DIR"] = str(settings.data_dir)
+        return env
+
+    def _cycle_done(self, result: CycleResult) -> None:
+        if result.outcome == "stopped":
+            with self.factory.begin() as session:
+                housekeeping.abandon_unfinished_runs(session)
+            return
+        failed: list[str] = []
+        with self.factory.begin() as session:
+            if result.outcome != "ok":
+                housekeeping.abandon_unfinished_runs(session)
+            failed = housekeeping.sources_failed_since(session, result.started_at)
+        self.metrics.record_cycle(result.outcome, result.duration, result.counters, failed)
+        if result.outcome == "ok":
+            self.health.mark_cycle_ok()
+
+    def apply_retention(self) -> None:
+        days = self.config.topic.retention.irrelevant_text_days
+        with self.factory.begin() as session:
+            dropped = housekeeping.drop_irrelevant_text(session, days)
+        logger.info(
+            "retention: dropped the text of %d irrelevant article(s) older than %d days",
+            dropped,
+            days,
+        )
+
+    def dispatch_alerts(self) -> None:
+        result = self.alert_jobs.dispatch()
+        if result.sent:
+            self.metrics.alerts_sent.inc(result.sent)
+        if result.failed or result.retried:
+            self.metrics.alerts_failed.inc(result.failed + result.retried)
+
+    def send_digest(self) -> None:
+        """The digest of the local day the trigger fired in."""
+        day = dt.datetime.now(ZoneInfo(self.config.topic.digest.timezone)).date()
+        self.alert_jobs.digest(day)

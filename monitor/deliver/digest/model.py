@@ -1,0 +1,187 @@
+"""The daily digest as plain data, composed by a pure function from records of one local day."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+from monitor.deliver.view import CopyRef, issue_label, side_label
+
+COUNTER_KEYS = ("sources_polled", "fetched", "relevant", "duplicates", "claims", "events", "alerts")
+
+
+@dataclass(frozen=True)
+class DigestEvent:
+    """One event of the day, with its evidence and where it was read."""
+
+    type: str
+    side: str
+    issue: str
+    stance: str
+    statement_date: dt.date
+    evidence: str
+    created_at: dt.datetime
+    actor: str | None = None
+    url: str | None = None
+    title: str | None = None
+    site: str | None = None
+    confidence: float = 1.0
+    previous_stance: str | None = None
+    previous_date: dt.date | None = None
+    previous_evidence: str | None = None
+    previous_url: str | None = None
+
+    @property
+    def side_label(self) -> str:
+        return side_label(self.side)
+
+    @property
+    def issue_label(self) -> str:
+        return issue_label(self.issue)
+
+
+@dataclass(frozen=True)
+class PositionEntry:
+    """One stated stance in the ledger (input to the table and the timeline)."""
+
+    side: str
+    issue: str
+    stance: str
+    statement_date: dt.date
+    evidence: str = ""
+    url: str | None = None
+
+
+@dataclass(frozen=True)
+class PositionRow:
+    """The current stance of a side on an issue."""
+
+    side: str
+    issue: str
+    stance: str
+    since: dt.date
+    last_stated: dt.date
+    evidence: str
+    url: str | None
+    changed_today: bool
+
+    @property
+    def side_label(self) -> str:
+        return side_label(self.side)
+
+    @property
+    def issue_label(self) -> str:
+        return issue_label(self.issue)
+
+
+@dataclass(frozen=True)
+class StoryRow:
+    """A story seen that day: its original and the copies folded into it."""
+
+    title: str
+    url: str | None
+    site: str | None
+    copies: tuple[CopyRef, ...] = ()
+    claims: int = 0
+
+
+@dataclass(frozen=True)
+class SourceRow:
+    """Health of one source; failing ones are listed first."""
+
+    name: str
+    url: str
+    consecutive_failures: int = 0
+    failing_since: dt.datetime | None = None
+    last_error: str | None = None
+    last_success_at: dt.datetime | None = None
+    items_24h: int = 0
+
+    @property
+    def failing(self) -> bool:
+        return self.consecutive_failures > 0
+
+
+@dataclass(frozen=True)
+class DailyDigest:
+    """Everything one day's digest shows, ready for the HTML, Markdown and Slack renderers."""
+
+    topic: str
+    day: dt.date
+    timezone: str
+    generated_at: dt.datetime
+    events: tuple[DigestEvent, ...]
+    possible_shifts: tuple[DigestEvent, ...]
+    positions: tuple[PositionRow, ...]
+    timelines: Mapping[str, tuple[PositionEntry, ...]]
+    stories: tuple[StoryRow, ...]
+    sources: tuple[SourceRow, ...]
+    counts: Mapping[str, int] = field(default_factory=dict)
+
+    @property
+    def failing_sources(self) -> tuple[SourceRow, ...]:
+        return tuple(s for s in self.sources if s.failing)
+
+
+def position_table(history: Iterable[PositionEntry], day: dt.date) -> tuple[PositionRow, ...]:
+    """Current stance per (side, issue) as of the end of ``day``, with when it began and last said."""
+    by_key: dict[tuple[str, str], list[PositionEntry]] = {}
+    for entry in history:
+        if entry.statement_date <= day:
+            by_key.setdefault((entry.side, entry.issue), []).append(entry)
+    rows = []
+    for (side, issue), entries in sorted(by_key.items()):
+        entries.sort(key=lambda e: e.statement_date)
+        current = entries[-1]
+        since = current.statement_date
+        for entry in reversed(entries):
+            if entry.stance != current.stance:
+                break
+            since = entry.statement_date
+        rows.append(
+            PositionRow(
+                side=side,
+                issue=issue,
+                stance=current.stance,
+                since=since,
+                last_stated=current.statement_date,
+                evidence=current.evidence,
+                url=current.url,
+                changed_today=since == day,
+            )
+        )
+    return tuple(rows)
+
+
+def build_digest(
+    *,
+    topic: str,
+    day: dt.date,
+    timezone: str,
+    generated_at: dt.datetime,
+    events: Sequence[DigestEvent],
+    history: Sequence[PositionEntry],
+    stories: Sequence[StoryRow],
+    sources: Sequence[SourceRow],
+    counts: Mapping[str, int],
+) -> DailyDigest:
+    """Compose the digest: order events, split possible shifts off, derive positions and timelines."""
+    ordered = sorted(events, key=lambda e: (e.created_at, e.side, e.issue))
+    timelines: dict[str, list[PositionEntry]] = {}
+    for entry in sorted(history, key=lambda e: e.statement_date):
+        if entry.statement_date <= day:
+            timelines.setdefault(entry.issue, []).append(entry)
+    return DailyDigest(
+        topic=topic,
+        day=day,
+        timezone=timezone,
+        generated_at=generated_at,
+        events=tuple(e for e in ordered if e.type != "POSSIBLE_SHIFT"),
+        possible_shifts=tuple(e for e in ordered if e.type == "POSSIBLE_SHIFT"),
+        positions=position_table(history, day),
+        timelines={k: tuple(v) for k, v in sorted(timelines.items())},
+        stories=tuple(sorted(stories, key=lambda s: (-len(s.copies), -s.claims, s.title))),
+        sources=tuple(sorted(sources, key=lambda s: (not s.failing, s.name))),
+        counts={k: int(counts.get(k, 0)) for k in dict.fromkeys([*COUNTER_KEYS, *counts])},
+    )

@@ -1,0 +1,245 @@
+"""One article's scan: cue matches, who is mentioned, quotations and who speaks them.
+
+Everything here is computed once per article and shared by its sentences: the cue layers in one
+pass, actors plus people found by pattern ("Mr. X", "said Jane Doe", "Jane Doe, a Russia
+expert", he/she), quotation spans and their speakers ('..., he said', 'Lavrov said: "..."').
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from monitor.judge.rules.loader import ActorInfo, RuleSet
+from monitor.judge.rules.matcher import CueMatch
+from monitor.judge.rules.sentences import Span, quote_spans
+
+_PERSON_KINDS = frozenset({"leader", "official", "spokesperson", "person"})
+_HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Gen|Prof)\.\s+[A-Z][\w'’-]+")
+_NAME = r"[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+"
+_SAID_NAME = re.compile(rf"\b(?:said|says|according to|wrote)\s+(?P<name>{_NAME})")
+_EXPERT_APPOSITIVE = re.compile(
+    rf"(?P<name>{_NAME}),\s+(?:a|an|the)\s+[^.;,]{{0,80}}?\b(?:expert|analyst|researcher|scholar|"
+    r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
+)
+_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_TOLD_BEFORE = re.compile(r"\btold\s+$")
+_THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
+_INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
+ATTRIBUTION_GAP = 3
+
+
+@dataclass(slots=True)
+class Mention:
+    """Someone who may hold a view: an actor, an analyst, a reporter cue, a person or a pronoun."""
+
+    start: int
+    end: int
+    text: str
+    kind: str  # actor | non_speaker | reporter | person | pronoun
+    info: ActorInfo | None = None
+    possessive: bool = False
+    via_pronoun: bool = False  # a he/she resolved to the person named before it
+
+    @property
+    def tracked(self) -> bool:
+        return self.info is not None and self.info.tracked
+
+    @property
+    def is_person(self) -> bool:
+        return self.kind in ("person", "person_analyst", "pronoun") or (
+            self.info is not None and self.info.kind in _PERSON_KINDS
+        )
+
+
+@dataclass(slots=True)
+class Attribution:
+    """A speech verb and who it attributes to; ``reported`` for second-hand markers."""
+
+    start: int
+    end: int
+    speaker: Mention | None
+    reported: bool
+    verb: str
+
+
+class _Occupied:
+    """Character spans already taken by a mention, for cheap overlap checks."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        self._spans = sorted(spans)
+        self._starts = [start for start, _ in self._spans]
+
+    def overlaps(self, start: int, end: int) -> bool:
+        index = bisect_right(self._starts, end - 1)  # spans starting before our end
+        return any(e > start for _, e in self._spans[max(0, index - 3) : index])
+
+    def add(self, start: int, end: int) -> None:
+        index = bisect_right(self._starts, start)
+        self._spans.insert(index, (start, end))
+        self._starts.insert(index, start)
+
+
+class ArticleScan:
+    """Matches over one article's text, shared by all its sentences (one scan per article)."""
+
+    def __init__(self, text: str, ruleset: RuleSet) -> None:
+        self.text = text
+        self.rules = ruleset
+        scan = ruleset.scan(text)
+        self.found = scan.matches
+        self._word_starts = scan.word_starts
+        self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
+        self.stances = self.found["stances"]
+        self.issues = self.found["issues"]
+        self.mentions = self._mentions()
+        self.people = [m for m in self.mentions if m.is_person and m.kind != "pronoun"]
+        self._people_starts = [m.start for m in self.people]
+        self._quotes: dict[int, list[Span]] = {}
+        self._quote_speakers: dict[int, Mention | None] = {}
+        self._mention_starts = [m.start for m in self.mentions]
+
+    def _mentions(self) -> list[Mention]:
+        """Actors, analysts and reporter cues from the scan, plus people named by pattern
+        ("Mr. X", "said Jane Doe", "Jane Doe, a Russia expert") and he/she pronouns."""
+        text = self.text
+        found = [
+            Mention(
+                match.start,
+                match.end,
+                match.text,
+                match.label,
+                match.cue.data if match.label == "actor" else None,
+                match.text.endswith(("'s", "’s")) or text.startswith(("'s", "’s"), match.end),
+            )
+            for match in self.found["mentions"]
+        ]
+        taken = _Occupied([(m.start, m.end) for m in found])
+        appositives = list(_EXPERT_APPOSITIVE.finditer(text))
+        analysts = {match.group("name").split()[-1] for match in appositives}
+        extra: list[Mention] = []
+        for regex, group in ((_HONORIFIC, 0), (_SAID_NAME, "name")):
+            for match in regex.finditer(text):
+                start, end = match.span(group)
+                if taken.overlaps(start, end):
+                    continue
+                surname = match.group(group).split()[-1]
+                kind = "person_analyst" if surname in analysts else "person"
+                extra.append(Mention(start, end, match.group(group), kind))
+                taken.add(start, end)
+        for match in appositives:
+            start, end = match.span("name")
+            if not taken.overlaps(start, end):
+                extra.append(Mention(start, end, match.group("name"), "person_analyst"))
+                taken.add(start, end)
+        extra += [
+            Mention(match.start(), match.end(), match.group(0), "pronoun")
+            for match in _PRONOUN.finditer(text)
+        ]
+        return sorted(found + extra, key=lambda m: m.start)
+
+    def resolve_pronoun(self, pronoun: Mention, quotes: Sequence[Span]) -> Mention | None:
+        """The last person named before a he/she, skipping names inside quotations."""
+        index = bisect_right(self._people_starts, pronoun.start) - 1
+        while index >= 0:
+            person = self.people[index]
+            if _TOLD_BEFORE.search(self.text, max(0, person.start - 8), person.start) and (
+                _THAT_BETWEEN.fullmatch(self.text, person.end, pronoun.start)
+            ):
+                index -= 1  # "Putin told Witkoff that he wanted": he is the teller
+                continue
+            if not any(q.start <= person.start < q.end for q in quotes):
+                # The pronoun stands in the sentence for the person named earlier.
+                return Mention(
+                    pronoun.start,
+                    pronoun.end,
+                    f"{pronoun.text} (= {person.text})",
+                    person.kind,
+                    person.info,
+                    via_pronoun=True,
+                )
+            index -= 1
+        return None
+
+    def words(self, start: int, end: int) -> int:
+        """How many words start in ``text[start:end]``."""
+        if end <= start:
+            return 0
+        return bisect_left(self._word_starts, end) - bisect_left(self._word_starts, start)
+
+    def within(self, layer: str, start: int, end: int) -> list[CueMatch]:
+        """A layer's matches lying inside ``text[start:end]``."""
+        found = self.found[layer]
+        index = bisect_right(self._starts[layer], start - 1)
+        result = []
+        while index < len(found) and found[index].start < end:
+            if found[index].end <= end:
+                result.append(found[index])
+            index += 1
+        return result
+
+    def mentions_in(self, start: int, end: int, reporters: bool = False) -> list[Mention]:
+        """Mentions lying inside ``text[start:end]`` (reporter cues only when asked)."""
+        index = bisect_right(self._mention_starts, start - 1)
+        found = []
+        while index < len(self.mentions) and self.mentions[index].start < end:
+            mention = self.mentions[index]
+            if mention.end <= end and (reporters or mention.kind != "reporter"):
+                found.append(mention)
+            index += 1
+        return found
+
+    def quote_speaker(self, quote: Span, paragraph: Span) -> Mention | None:
+        """Who speaks a quotation: '..., he said', 'Lavrov said: "..."', or the previous quote's."""
+        if quote.start not in self._quote_speakers:
+            speaker = self._speaker_after(quote, paragraph) or self._speaker_before(
+                quote, paragraph
+            )
+            if speaker is None:
+                earlier = [q for q in self.quotes(paragraph) if q.end <= quote.start]
+                if earlier:
+                    speaker = self.quote_speaker(earlier[-1], paragraph)
+            self._quote_speakers[quote.start] = speaker
+        return self._quote_speakers[quote.start]
+
+    def _resolve(self, mention: Mention | None, paragraph: Span) -> Mention | None:
+        if mention is None or mention.kind != "pronoun":
+            return mention
+        return self.resolve_pronoun(mention, self.quotes(paragraph))
+
+    def _speaker_after(self, quote: Span, paragraph: Span) -> Mention | None:
+        limit = min(quote.end + 100, paragraph.end)
+        for verb in self.within("speech", quote.end, limit):
+            if self.words(quote.end, verb.start) > 4:
+                return None
+            before = self.mentions_in(quote.end, verb.start)
+            if before:
+                return self._resolve(before[-1], paragraph)
+            after = self.mentions_in(verb.end, limit)
+            if after and self.words(verb.end, after[0].start) <= 1:
+                return self._resolve(after[0], paragraph)
+            return None
+        return None
+
+    def _speaker_before(self, quote: Span, paragraph: Span) -> Mention | None:
+        lo = max(paragraph.start, quote.start - 120)
+        verbs = self.within("speech", lo, quote.start)
+        if not verbs:
+            return None
+        verb = verbs[-1]
+        gap = self.text[verb.end : quote.start]
+        if self.words(verb.end, quote.start) > 3 or not _INTRODUCES_QUOTE.search(gap):
+            return None
+        before = [
+            m
+            for m in self.mentions_in(lo, verb.start)
+            if self.words(m.end, verb.start) <= ATTRIBUTION_GAP
+        ]
+        return self._resolve(before[-1], paragraph) if before else None
+
+    def quotes(self, paragraph: Span) -> list[Span]:
+        if paragraph.start not in self._quotes:
+            self._quotes[paragraph.start] = quote_spans(self.text, paragraph)
+        return self._quotes[paragraph.start]

@@ -1,0 +1,353 @@
+"""Rules as data: the topic's YAML rules validated by pydantic and compiled into cue layers."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from monitor.errors import ConfigError
+from monitor.judge.rules.matcher import Cue, PhraseIndex, Scan, phrase_atoms
+
+logger = logging.getLogger(__name__)
+
+STANCES = ("demands", "rejects", "accepts", "open_to", "proposes")
+FIRM = frozenset({"demands", "rejects"})
+SOFT = frozenset({"accepts", "open_to"})
+ActorKind = Literal[
+    "leader", "official", "spokesperson", "institution", "collective", "country", "document"
+]
+NOT_A_STANCE = "_none"
+Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
+
+
+class RulesError(ConfigError):
+    """The rules YAML is invalid; the message names the file (if any) and the field."""
+
+
+def _check_phrase(phrase: str) -> str:
+    try:
+        phrase_atoms(phrase)
+    except ValueError as exc:
+        raise ValueError(str(exc)) from None
+    return phrase
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WeightedCue(_Strict):
+    """A cue with its own weight: how much a claim made through it can be trusted."""
+
+    cue: str
+    weight: float = Field(default=1.0, gt=0, le=1)
+
+    _phrase = field_validator("cue")(classmethod(lambda cls, v: _check_phrase(v)))
+
+
+CueItem = str | WeightedCue
+
+
+def _check_cues(items: list[CueItem]) -> list[CueItem]:
+    for item in items:
+        _check_phrase(item if isinstance(item, str) else item.cue)
+    return items
+
+
+class ActorSpec(_Strict):
+    """A speaker: canonical name, how it is written, and what kind of source it is."""
+
+    name: str
+    kind: ActorKind
+    aliases: list[str] = Field(default_factory=list)
+
+    @field_validator("aliases")
+    @classmethod
+    def _aliases(cls, aliases: list[str]) -> list[str]:
+        return [_check_phrase(alias) for alias in aliases]
+
+
+class SideSpec(_Strict):
+    """A side of the conflict; only tracked sides produce claims."""
+
+    tracked: bool = False
+    actors: list[ActorSpec] = Field(min_length=1)
+
+
+class IssueSpec(_Strict):
+    """An issue and the phrases that name it.
+
+    ``negative_cues`` name its opposite ("non-membership"); ``elliptical_cues`` count only in a
+    stance-less clause after a claim ("would accept EU membership, but never NATO").
+    """
+
+    cues: list[CueItem] = Field(min_length=1)
+    negative_cues: list[CueItem] = Field(default_factory=list)
+    elliptical_cues: list[CueItem] = Field(default_factory=list)
+    negatable: bool = True
+
+    _c = field_validator("cues", "negative_cues", "elliptical_cues")(
+        classmethod(lambda cls, v: _check_cues(v))
+    )
+
+
+class StanceSpec(_Strict):
+    """Cues of one stance; ``modal`` cues ("must") state a demand on someone else."""
+
+    cues: list[CueItem] = Field(min_length=1)
+    modal: list[CueItem] = Field(default_factory=list)
+
+    _c = field_validator("cues", "modal")(classmethod(lambda cls, v: _check_cues(v)))
+
+
+class NegationSpec(_Strict):
+    """Negation before a stance cue flips it; negation before the issue turns a demand round."""
+
+    cues: list[str] = Field(min_length=1)
+    window: int = Field(default=3, ge=1, le=8)
+    flip: dict[Stance, Stance | None]
+    object_cues: list[str] = Field(default_factory=list)
+    after_cues: list[str] = Field(default_factory=list)
+    exclusion_cues: list[str] = Field(default_factory=list)
+
+    _c = field_validator("cues", "object_cues", "after_cues", "exclusion_cues")(
+        classmethod(lambda cls, v: [_check_phrase(p) for p in v])
+    )
+
+
+class ConfidenceSpec(_Strict):
+    """How far a claim can be trusted, by who said it and how we know."""
+
+    actor_kind: dict[ActorKind, float] = Field(
+        default_factory=lambda: {
+            "leader": 0.9,
+            "official": 0.9,
+            "spokesperson": 0.9,
+            "institution": 0.8,
+            "document": 0.8,
+            "collective": 0.75,
+            "country": 0.65,
+        }
+    )
+    quote_bonus: float = Field(default=0.05, ge=0, le=0.5)
+    reported_factor: float = Field(default=0.75, gt=0, le=1)
+    inherited_factor: float = Field(default=0.95, gt=0, le=1)
+    title_factor: float = Field(default=0.9, gt=0, le=1)
+
+
+class LedgerSpec(_Strict):
+    """Ledger thresholds: when a shift is confident enough to alert, when `other` claims differ."""
+
+    shift_confidence: float = Field(default=0.8, ge=0, le=1)
+    other_similarity: float = Field(default=70.0, ge=0, le=100)
+
+
+class BaselineSpec(_Strict):
+    """A known, dated position with its source: seeds the ledger before any article."""
+
+    side: str
+    issue: str
+    stance: Stance
+    date: dt.date
+    evidence: str = Field(min_length=1)
+    url: str = Field(pattern=r"^https?://")
+
+
+class RulesSpec(_Strict):
+    """The whole rules document of a topic."""
+
+    sides: dict[str, SideSpec] = Field(min_length=1)
+    non_speakers: list[str] = Field(default_factory=list)
+    reporting: list[str] = Field(default_factory=list)
+    speech_verbs: list[str] = Field(min_length=1)
+    clause_breaks: list[str] = Field(default_factory=lambda: ["but", "while", "whereas"])
+    hedges: list[str] = Field(default_factory=list)
+    issues: dict[str, IssueSpec] = Field(min_length=1)
+    stances: dict[Stance, StanceSpec]
+    not_stances: list[str] = Field(default_factory=list)
+    negation: NegationSpec
+    confidence: ConfidenceSpec = Field(default_factory=ConfidenceSpec)
+    ledger: LedgerSpec = Field(default_factory=LedgerSpec)
+    baseline: list[BaselineSpec] = Field(default_factory=list)
+
+    _p = field_validator("non_speakers", "reporting", "speech_verbs", "not_stances", "hedges")(
+        classmethod(lambda cls, v: [_check_phrase(p) for p in v])
+    )
+
+    @model_validator(mode="after")
+    def _consistent(self) -> RulesSpec:
+        if not any(side.tracked for side in self.sides.values()):
+            raise ValueError("sides: at least one side must have 'tracked: true'")
+        missing = [stance for stance in STANCES if stance not in self.stances]
+        if missing:
+            raise ValueError(f"stances: missing {', '.join(missing)}")
+        seen: dict[str, str] = {}
+        for name, issue in self.issues.items():
+            for item in [*issue.cues, *issue.negative_cues]:
+                phrase = (item if isinstance(item, str) else item.cue).lower()
+                if phrase in seen and seen[phrase] != name:
+                    raise ValueError(
+                        f"issues.{name}: cue {phrase!r} is already a cue of issues.{seen[phrase]}"
+                    )
+                seen[phrase] = name
+        for index, entry in enumerate(self.baseline):
+            if entry.side not in self.sides:
+                raise ValueError(f"baseline.{index}.side: unknown side {entry.side!r}")
+            if entry.issue not in self.issues and entry.issue != "other":
+                raise ValueError(f"baseline.{index}.issue: unknown issue {entry.issue!r}")
+        return self
+
+
+@dataclass(frozen=True, slots=True)
+class ActorInfo:
+    """What an actor cue stands for."""
+
+    side: str
+    name: str
+    kind: str
+    tracked: bool
+
+
+@dataclass(frozen=True, slots=True)
+class StanceInfo:
+    """What a stance cue stands for."""
+
+    stance: str
+    weight: float
+    modal: bool
+
+
+@dataclass(frozen=True, slots=True)
+class IssueInfo:
+    """What an issue cue stands for; ``negative`` cues name the issue's opposite."""
+
+    issue: str
+    weight: float
+    negative: bool
+    negatable: bool
+
+
+def _cue_text(item: CueItem) -> tuple[str, float]:
+    return (item, 1.0) if isinstance(item, str) else (item.cue, item.weight)
+
+
+class RuleSet:
+    """Validated rules plus their compiled cue layers; built once per topic."""
+
+    def __init__(self, spec: RulesSpec) -> None:
+        self.spec = spec
+        self.tracked_sides = frozenset(n for n, s in spec.sides.items() if s.tracked)
+        mentions: list[Cue] = []
+        for side_name, side in spec.sides.items():
+            for actor in side.actors:
+                info = ActorInfo(side_name, actor.name, actor.kind, side.tracked)
+                for alias in dict.fromkeys([actor.name, *actor.aliases]):
+                    mentions.append(Cue(alias, "actor", info))
+        mentions += [Cue(p, "non_speaker") for p in spec.non_speakers]
+        mentions += [Cue(p, "reporter") for p in spec.reporting]
+        stance_cues: list[Cue] = []
+        for stance, stance_spec in spec.stances.items():
+            for item in stance_spec.cues:
+                phrase, weight = _cue_text(item)
+                stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, False)))
+            for item in stance_spec.modal:
+                phrase, weight = _cue_text(item)
+                stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, True)))
+        stance_cues += [Cue(p, NOT_A_STANCE) for p in spec.not_stances]
+        issue_cues: list[Cue] = []
+        for issue, issue_spec in spec.issues.items():
+            for items, negative in ((issue_spec.cues, False), (issue_spec.negative_cues, True)):
+                for item in items:
+                    phrase, weight = _cue_text(item)
+                    issue_cues.append(
+                        Cue(phrase, issue, IssueInfo(issue, weight, negative, issue_spec.negatable))
+                    )
+        elliptical = [
+            Cue(phrase, issue, IssueInfo(issue, weight, False, issue_spec.negatable))
+            for issue, issue_spec in spec.issues.items()
+            for phrase, weight in map(_cue_text, issue_spec.elliptical_cues)
+        ]
+        negation = spec.negation
+        self.index = PhraseIndex(
+            {
+                "mentions": mentions,
+                "stances": stance_cues,
+                "issues": issue_cues,
+                "elliptical": elliptical,
+                "speech": [Cue(p, "speech") for p in spec.speech_verbs],
+                "negations": [Cue(p, "not") for p in negation.cues],
+                "object_negations": [Cue(p, "not") for p in negation.object_cues],
+                "after_negations": [Cue(p, "not") for p in negation.after_cues],
+                "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
+                "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
+                "hedges": [Cue(p, "hedge") for p in spec.hedges],
+            }
+        )
+
+    def scan(self, text: str) -> Scan:
+        """All cue layers' matches in a text, in one pass."""
+        return self.index.scan(text)
+
+    @property
+    def issue_names(self) -> list[str]:
+        return list(self.spec.issues)
+
+
+def _format_error(exc: ValidationError, origin: str) -> str:
+    lines = [f"invalid rules in {origin}:"]
+    for error in exc.errors():
+        where = ".".join(["rules", *(str(part) for part in error["loc"])])
+        message = error["msg"].removeprefix("Value error, ")
+        lines.append(f"  {where}: {message}")
+    return "\n".join(lines)
+
+
+def load_ruleset(data: Mapping[str, Any] | Path) -> RuleSet:
+    """Validate rules given as a mapping or a YAML file path; raise RulesError naming the field."""
+    origin = "topic config"
+    if isinstance(data, (str, Path)):
+        path = Path(data)
+        origin = str(path)
+        try:
+            raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise RulesError(f"cannot read rules file {path}: {exc.strerror}") from exc
+        except yaml.YAMLError as exc:
+            raise RulesError(f"rules file {path} is not valid YAML: {exc}") from exc
+        if isinstance(raw, Mapping) and "rules" in raw and len(raw) == 1:
+            raw = raw["rules"]
+    else:
+        raw = data
+    if not isinstance(raw, Mapping):
+        raise RulesError(f"invalid rules in {origin}: expected a mapping, got {type(raw).__name__}")
+    try:
+        spec = RulesSpec.model_validate(dict(raw))
+    except ValidationError as exc:
+        raise RulesError(_format_error(exc, origin)) from exc
+    ruleset = RuleSet(spec)
+    logger.debug("loaded rules from %s: %d issues", origin, len(spec.issues))
+    return ruleset
+
+
+DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "topics" / "default.rules.yaml"
+
+
+def default_ruleset() -> RuleSet:
+    """The shipped default topic's rules (Russia's positions on Ukraine's security guarantees)."""
+    return load_ruleset(DEFAULT_RULES_PATH)
+
+
+def topic_ruleset(rules: Mapping[str, Any] | str | Path | None, topic_path: Path) -> RuleSet:
+    """A topic's ``rules:``: inline, a file relative to the topic file, or the shipped default."""
+    if rules is None:
+        return default_ruleset()
+    if isinstance(rules, (str, Path)):
+        return load_ruleset(topic_path.parent / rules)
+    return load_ruleset(rules)

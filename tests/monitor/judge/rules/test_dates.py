@@ -1,0 +1,35 @@
+"""Statement dates resolved against the article's date."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from monitor.judge.rules.dates import statement_date
+
+ARTICLE = dt.date(2025, 9, 4)  # a Thursday
+
+
+@pytest.mark.parametrize(
+    "sentence,expected",
+    [
+        ("he told journalists in China on Wednesday.", dt.date(2025, 9, 3)),
+        ("Mr. Peskov said on Thursday that", dt.date(2025, 9, 4)),
+        ("Lavrov said on Friday that", dt.date(2025, 8, 29)),
+        ("which was stated in talks in Istanbul in June, is a cap", dt.date(2025, 6, 1)),
+        ("in December the Kremlin said", dt.date(2024, 12, 1)),
+        ("He said this week that Russia would accept", dt.date(2025, 9, 1)),
+        ("Last week Moscow demanded", dt.date(2025, 8, 25)),
+        ("Earlier this month the Kremlin said", dt.date(2025, 9, 1)),
+        ("Last month Lavrov insisted", dt.date(2025, 8, 1)),
+        ("Yesterday Putin said", dt.date(2025, 9, 3)),
+        ("On June 14, 2024, Putin demanded", dt.date(2024, 6, 14)),
+        ("On Sept. 1 he said", dt.date(2025, 9, 1)),
+        ("in December 2021 Russia published draft treaties", dt.date(2021, 12, 1)),
+        ("Russia has long demanded neutrality", ARTICLE),
+        ("a plan for the talks in May 2026", ARTICLE),  # the future is not a statement date
+    ],
+)
+def test_statement_date(sentence: str, expected: dt.date) -> None:
+    assert statement_date(sentence, ARTICLE) == expected
