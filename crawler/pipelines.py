@@ -16,6 +16,10 @@ from crawler.extract import extract_article, warm_up
 
 logger = logging.getLogger(__name__)
 
+# A long-lived crawl worker runs crawl after crawl in one process; with NEWSMON_KEEP_EXTRACT_POOL
+# its crawls share this pool, so no crawl pays for starting the pool's processes again.
+_KEPT_POOL: ProcessPoolExecutor | None = None
+
 
 class ExtractionPipeline:
     """Runs ``extract_article`` in a process pool and hands the result to the spider's sink."""
@@ -24,6 +28,7 @@ class ExtractionPipeline:
         self.crawler = crawler
         workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS") or os.cpu_count() or 1
         self.workers = max(1, workers)
+        self.keep_pool = crawler.settings.getbool("NEWSMON_KEEP_EXTRACT_POOL")
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -31,6 +36,9 @@ class ExtractionPipeline:
         return cls(crawler)
 
     def _executor(self) -> ProcessPoolExecutor:
+        global _KEPT_POOL
+        if self._pool is None and self.keep_pool and _KEPT_POOL is not None:
+            self._pool = _KEPT_POOL
         if self._pool is None:
             # Never fork this process (it runs a reactor and holds DB connections): workers fork
             # from a clean forkserver that imported the extraction stack once, so N workers
@@ -38,10 +46,14 @@ class ExtractionPipeline:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.extract"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            if self.keep_pool:
+                _KEPT_POOL = self._pool
         return self._pool
 
     def open_spider(self) -> None:
         """Start every worker now, so their imports overlap the feed polls, not the first pages."""
+        if self.keep_pool and _KEPT_POOL is not None:
+            return  # warm already
         pool = self._executor()
         for _ in range(self.workers):
             pool.submit(warm_up)
@@ -68,8 +80,16 @@ class ExtractionPipeline:
 
     def close_spider(self) -> None:
         try:
-            if self._pool is not None:
+            if self._pool is not None and not self.keep_pool:
                 self._pool.shutdown(wait=True, cancel_futures=True)
-                self._pool = None
         finally:
+            self._pool = None
             self.crawler.spider.sink.flush()  # buffered articles are stored before the crawl ends
+
+
+def close_kept_pool() -> None:
+    """End the pool kept across crawls (the long-lived worker calls this when it stops)."""
+    global _KEPT_POOL
+    if _KEPT_POOL is not None:
+        _KEPT_POOL.shutdown(wait=True, cancel_futures=True)
+        _KEPT_POOL = None

@@ -1,10 +1,15 @@
-"""Run one crawl in this process (Scrapy's reactor runs once per process: the daemon forks a worker)."""
+"""Run crawls: one blocking crawl per process, or crawl after crawl on one long-lived reactor.
+
+Twisted's reactor cannot be restarted in a process: ``run_crawl`` starts and stops it (one crawl,
+then the process ends); ``ReactorCrawls`` schedules crawls into a reactor that keeps running
+(the daemon's long-lived worker), so Scrapy, the extraction pool and the imports stay warm.
+"""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.log import DEFAULT_LOGGING
@@ -13,6 +18,9 @@ from crawler.settings import build_settings
 from crawler.sink import CrawlSink
 from crawler.sources import CrawlOptions, SourceSpec
 from crawler.spiders.news import NewsSpider
+
+if TYPE_CHECKING:
+    from twisted.internet.defer import Deferred
 
 logger = logging.getLogger(__name__)
 
@@ -65,3 +73,41 @@ def run_crawl(
     finally:
         sink.flush()  # the pipeline flushes at close; this covers a crawl that died before it
     return CrawlStats.from_scrapy(crawler.stats.get_stats())
+
+
+class ReactorCrawls:
+    """Crawl after crawl on the running reactor; the extraction pool is kept between them."""
+
+    def __init__(self, options: CrawlOptions, *, log_level: str = "INFO") -> None:
+        from scrapy.crawler import CrawlerRunner
+
+        settings = build_settings(options, log_level)
+        settings["LOG_INSTALL_ROOT_HANDLER"] = False
+        settings["NEWSMON_KEEP_EXTRACT_POOL"] = True
+        DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = log_level
+        self.options = options
+        self.runner = CrawlerRunner(settings)
+        for name in ("scrapy", "twisted", "py.warnings"):
+            logging.getLogger(name).setLevel(log_level)
+
+    def crawl(self, sources: list[SourceSpec], sink: CrawlSink) -> Deferred[CrawlStats]:
+        """Poll the sources once; fires with the crawl's counters once everything is stored."""
+        crawler = self.runner.create_crawler(NewsSpider)
+        done = self.runner.crawl(crawler, sources=sources, sink=sink, options=self.options)
+
+        def stored(result: object) -> object:
+            sink.flush()
+            return result
+
+        done.addBoth(stored)
+        done.addCallback(lambda _: CrawlStats.from_scrapy(crawler.stats.get_stats()))
+        return cast("Deferred[CrawlStats]", done)
+
+    def stop(self) -> Deferred[Any]:
+        """Stop running crawls (they close as Scrapy does on SIGTERM)."""
+        return self.runner.stop()
+
+    def close(self) -> None:
+        from crawler.pipelines import close_kept_pool
+
+        close_kept_pool()

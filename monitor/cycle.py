@@ -14,12 +14,42 @@ from collections.abc import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from crawler.sources import SourceSpec
 from monitor.config import AppConfig
 from monitor.errors import InputError
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[Counter[str]], None]
+
+
+def due_sources(cfg: AppConfig, only_sources: list[str] | None) -> list[SourceSpec]:
+    """The enabled sources (or only those named); an unknown name is an input error."""
+    sources = [s for s in cfg.topic.sources if s.enabled]
+    if only_sources is not None:
+        unknown = sorted(set(only_sources) - {s.name for s in sources})
+        if unknown:
+            raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
+        sources = [s for s in sources if s.name in only_sources]
+    return sources
+
+
+def begin_run(cfg: AppConfig, factory: sessionmaker[Session], kind: str) -> int:
+    """Record the run (and the configured sources) before anything is fetched."""
+    from monitor.store import queries as store
+
+    with factory.begin() as session:
+        store.sync_sources(session, cfg.topic.sources)
+        return store.start_run(session, kind).id
+
+
+def finish_run(
+    factory: sessionmaker[Session], run_id: int, counters: Counter[str], error: str | None
+) -> None:
+    from monitor.store import queries as store
+
+    with factory.begin() as session:
+        store.finish_run(session, run_id, dict(counters), error)
 
 
 def crawl_once(
@@ -35,15 +65,8 @@ def crawl_once(
     from monitor.pipeline import AnalysisContext, analyse_pending
     from monitor.store import queries as store
 
-    sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
-    if only_sources is not None:
-        unknown = sorted(set(only_sources) - {s.name for s in sources})
-        if unknown:
-            raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
-        sources = [s for s in sources if s.name in only_sources]
-    with factory.begin() as session:
-        store.sync_sources(session, cfg.topic.sources)
-        run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
+    sources = [] if article_urls else due_sources(cfg, only_sources)
+    run_id = begin_run(cfg, factory, "crawl" if not article_urls else "ingest")
     sink = store.StoreSink(factory, on_progress=on_progress)
     error: str | None = None
     counters: Counter[str] = Counter()
@@ -59,6 +82,5 @@ def crawl_once(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with factory.begin() as session:
-            store.finish_run(session, run_id, dict(counters), error)
+        finish_run(factory, run_id, counters, error)
     return counters

@@ -1,7 +1,10 @@
-"""Crawl cycles: one worker process at a time for every due source, with a timeout.
+"""Crawl cycles: every due source goes to one long-lived worker process, with a timeout.
 
-Poll jobs mark sources due; the runner batches them into one ``monitor.daemon.worker`` process, kills
-it after the cycle timeout (SIGTERM, then SIGKILL), and reports each cycle to the daemon.
+Poll jobs mark sources due; the runner batches them into a cycle for the ``monitor.daemon.worker``
+process it keeps running (one cycle at a time, a JSON line in, a result line out), and reports
+each cycle to the daemon. The worker is replaced when it fails, when a cycle passes the timeout
+(SIGTERM, then SIGKILL), after ``max_cycles`` cycles or when its memory passes ``max_rss_mib``:
+cheap insurance against leaks in a process that lives for months.
 """
 
 from __future__ import annotations
@@ -9,14 +12,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+import queue
 import signal
 import subprocess
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from monitor.daemon.worker import RESULT_PREFIX
+from monitor.daemon.worker import FAILED_PREFIX, RESULT_PREFIX
 from monitor.store.models import utcnow
 
 logger = logging.getLogger(__name__)
@@ -28,7 +33,9 @@ class CycleLimits:
 
     timeout: float = 900.0
     stop_grace: float = 10.0
-    batch_window: float = 0.5
+    batch_window: float = 0.2
+    max_cycles: int = 500
+    max_rss_mib: float = 1024.0
 
 
 @dataclass
@@ -44,11 +51,11 @@ class CycleResult:
 
 
 class CycleRunner(threading.Thread):
-    """Runs one worker process at a time for every source marked due, with a timeout."""
+    """Runs the due sources' cycles, one at a time, in a worker process it keeps between cycles."""
 
     def __init__(
         self,
-        command: Callable[[list[str]], list[str]],
+        command: Callable[[], list[str]],
         env: dict[str, str],
         limits: CycleLimits,
         on_done: Callable[[CycleResult], None],
@@ -63,6 +70,9 @@ class CycleRunner(threading.Thread):
         self._wake = threading.Event()
         self._stopping = threading.Event()
         self._proc: subprocess.Popen[str] | None = None
+        self._lines: queue.Queue[str | None] = queue.Queue()
+        self._served = 0  # cycles the current worker has run
+        self.workers_started = 0
 
     def mark_due(self, names: list[str]) -> None:
         if not names:
@@ -93,35 +103,88 @@ class CycleRunner(threading.Thread):
                 except Exception:  # accounting must never stop the cycles
                     logger.exception("recording the cycle failed")
 
+    def _worker(self) -> subprocess.Popen[str]:
+        """The running worker, started anew when it died, aged out or grew past the ceiling."""
+        proc = self._proc
+        if proc is not None and proc.poll() is None:
+            rss = rss_mib(proc.pid)
+            if self._served < self._limits.max_cycles and rss < self._limits.max_rss_mib:
+                return proc
+            logger.info(
+                "replacing the crawl worker %d after %d cycle(s) at %.0f MiB",
+                proc.pid,
+                self._served,
+                rss,
+            )
+            self._retire(proc)
+        proc = subprocess.Popen(
+            self._command(),
+            env=self._env,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=None,
+            text=True,
+            bufsize=1,
+        )
+        lines: queue.Queue[str | None] = queue.Queue()
+        threading.Thread(
+            target=_pump, args=(proc, lines), name=f"worker-{proc.pid}-stdout", daemon=True
+        ).start()
+        self._proc, self._lines, self._served = proc, lines, 0
+        self.workers_started += 1
+        return proc
+
+    def _retire(self, proc: subprocess.Popen[str]) -> None:
+        """Close the worker's stdin (it stops after its cycle) and wait; kill it if it will not."""
+        try:
+            if proc.stdin is not None:
+                proc.stdin.close()
+            proc.wait(timeout=self._limits.stop_grace)
+        except (OSError, subprocess.TimeoutExpired):
+            self._terminate(proc)
+
     def _run_cycle(self, names: list[str]) -> CycleResult:
         started_at, t0 = utcnow(), time.monotonic()
         logger.info("crawl cycle starting for %d source(s): %s", len(names), ", ".join(names))
         with self._mutex:
             if self._stopping.is_set():
                 return CycleResult(names, "stopped", 0.0, started_at, None)
-            self._proc = subprocess.Popen(
-                self._command(names), env=self._env, stdout=subprocess.PIPE, stderr=None, text=True
-            )
-            proc = self._proc
-        outcome = "ok"
+            proc = self._worker()
+            lines = self._lines
+        outcome, counters = "failed", {}
         try:
-            stdout, _ = proc.communicate(timeout=self._limits.timeout)
-        except subprocess.TimeoutExpired:
+            assert proc.stdin is not None
+            proc.stdin.write(json.dumps({"sources": names}) + "\n")
+            proc.stdin.flush()
+            deadline = t0 + self._limits.timeout
+            while True:
+                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                if line is None:  # the worker exited
+                    proc.wait()
+                    break
+                if line.startswith(RESULT_PREFIX):
+                    outcome, counters = "ok", parse_result(line)
+                    break
+                if line.startswith(FAILED_PREFIX):
+                    break
+        except queue.Empty:
             logger.error("crawl cycle exceeded %.0fs: stopping the worker", self._limits.timeout)
             self._terminate(proc)
-            proc.communicate()  # drain and close the pipe
-            stdout, outcome = "", "timeout"
-        with self._mutex:
-            self._proc = None
-        if outcome == "ok" and proc.returncode != 0:
-            outcome = "stopped" if self._stopping.is_set() else "failed"
-        counters = parse_result(stdout)
+            outcome = "timeout"
+        except OSError:  # the worker died before it read the command
+            proc.wait()
+        self._served += 1
+        if outcome != "ok":
+            if self._stopping.is_set():
+                outcome = "stopped"
+            self._terminate(proc)  # a worker that failed a cycle is not trusted with the next
         duration = time.monotonic() - t0
         logger.info(
-            "crawl cycle %s in %.1fs (worker exit %s): %s",
+            "crawl cycle %s in %.1fs (worker %d%s): %s",
             outcome,
             duration,
-            proc.returncode,
+            proc.pid,
+            "" if proc.returncode is None else f", exit {proc.returncode}",
             json.dumps(counters, sort_keys=True),
         )
         return CycleResult(names, outcome, duration, started_at, proc.returncode, counters)
@@ -139,14 +202,33 @@ class CycleRunner(threading.Thread):
             proc.wait()
 
     def stop(self) -> None:
-        """Stop taking cycles and end a running worker (used on shutdown and on lock loss)."""
+        """Stop taking cycles and end the worker (used on shutdown and on lock loss)."""
         self._stopping.set()
         self._wake.set()
         with self._mutex:
             proc = self._proc
-        if proc is not None:
-            logger.info("stopping the running crawl worker %d", proc.pid)
+        if proc is not None and proc.poll() is None:
+            logger.info("stopping the crawl worker %d", proc.pid)
             self._terminate(proc)
+
+
+def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:
+    """The worker's stdout, line by line, into a queue the cycle can wait on with a timeout."""
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        lines.put(line.rstrip("\n"))
+    lines.put(None)
+
+
+def rss_mib(pid: int) -> float:
+    """Resident memory of a process in MiB (0 when it is gone)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return 0.0
 
 
 def parse_result(stdout: str) -> dict[str, int]:

@@ -1,9 +1,9 @@
-"""The daemon behind ``newsmon run``: one scheduler per database, crawl cycles in worker processes.
+"""The daemon behind ``newsmon run``: one scheduler per database, crawl cycles in a worker process.
 
 APScheduler 3 keeps the schedule (poll each source, dispatch alerts, digest, retention) in a
 persistent SQLAlchemy job store in the newsmon database. Poll jobs only mark their source due;
-``monitor.daemon.cycles`` crawls the due sources in a worker process. See deploy/README.md for why
-each cycle is a process of its own.
+``monitor.daemon.cycles`` crawls the due sources in a long-lived worker process, and a cycle
+that queued alerts starts a dispatch pass at once. See deploy/README.md for the design.
 """
 
 from __future__ import annotations
@@ -59,7 +59,7 @@ class DaemonOptions:
     retention_every_hours: float = 6.0
     lock_retry: float = 1.0
     lock_check: float = 2.0
-    batch_window: float = 0.5
+    batch_window: float = 0.2
     digest_grace_hours: float = 6.0
 
 
@@ -114,6 +114,7 @@ class Daemon:
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         self._lost = threading.Event()
+        self._dispatching = threading.Lock()  # the timer's pass and one started by a cycle
         # Built before taking the lock, so a bad Slack setting fails at start, not mid-run.
         self.alert_jobs = AlertJobs(config, self.factory)
 
@@ -161,7 +162,9 @@ class Daemon:
         self._lost.clear()
         watch = LockWatch(self.lock, self._on_lock_lost, self.options.lock_check)
         limits = CycleLimits(
-            self.options.cycle_timeout, self.options.worker_stop_grace, self.options.batch_window
+            timeout=self.options.cycle_timeout,
+            stop_grace=self.options.worker_stop_grace,
+            batch_window=self.options.batch_window,
         )
         self.cycles = CycleRunner(
             self._worker_command, self._worker_env(), limits, self._cycle_done
@@ -324,11 +327,8 @@ class Daemon:
 
     # What the jobs do
 
-    def _worker_command(self, names: list[str]) -> list[str]:
-        command = [sys.executable, "-m", "monitor.daemon.worker", "--parent-pid", str(os.getpid())]
-        for name in names:
-            command += ["--source", name]
-        return command
+    def _worker_command(self) -> list[str]:
+        return [sys.executable, "-m", "monitor.daemon.worker", "--parent-pid", str(os.getpid())]
 
     def _worker_env(self) -> dict[str, str]:
         """The worker builds the same configuration from the environment (no secrets in argv)."""
@@ -353,6 +353,9 @@ class Daemon:
         self.metrics.record_cycle(result.outcome, result.duration, result.counters, failed)
         if result.outcome == "ok":
             self.health.mark_cycle_ok()
+        if result.counters.get("alerts_queued"):
+            # New alerts go out now, not at the dispatch timer's next tick.
+            threading.Thread(target=self.dispatch_alerts, name="dispatch-now", daemon=True).start()
 
     def apply_retention(self) -> None:
         days = self.config.topic.retention.irrelevant_text_days
@@ -365,7 +368,8 @@ class Daemon:
         )
 
     def dispatch_alerts(self) -> None:
-        result = self.alert_jobs.dispatch()
+        with self._dispatching:
+            result = self.alert_jobs.dispatch()
         if result.sent:
             self.metrics.alerts_sent.inc(result.sent)
         if result.failed or result.retried:

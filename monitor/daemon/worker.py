@@ -1,9 +1,13 @@
-"""The crawl worker: one crawl cycle in a fresh process, started by the daemon for the due sources.
+"""The crawl worker: a long-lived process that runs the daemon's crawl cycles on one reactor.
 
-Runs the same code as ``newsmon crawl --once`` (``monitor.cycle.crawl_once``) so Scrapy gets a fresh
-Twisted reactor each cycle and the memory it used goes back to the OS when the process exits.
-Settings come from the environment the daemon passes (no secrets on the command line); the
-cycle's counters are printed as one JSON line on stdout for the daemon's metrics.
+The daemon writes one JSON line per cycle on the worker's stdin (``{"sources": [...]}``); the
+worker polls those sources with Scrapy on a Twisted reactor that runs for the worker's whole
+life, analyses what was stored, and answers with one result line on stdout. Between cycles it
+keeps warm what a fresh process pays for every time: the interpreter and imports, the
+extraction pool's processes, the rule set and the story (dedup) index. The daemon restarts it
+after a failure, a timeout, a number of cycles or a memory ceiling (see
+``monitor.daemon.cycles``). ``--source`` runs one cycle and exits (a cycle by hand, and tests).
+Settings come from the environment the daemon passes; no secrets on the command line.
 """
 
 from __future__ import annotations
@@ -16,11 +20,20 @@ import logging
 import os
 import signal
 import sys
+import threading
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from monitor.config import AppConfig
 
 logger = logging.getLogger("monitor.daemon.worker")
 
 PR_SET_PDEATHSIG = 1
 RESULT_PREFIX = "newsmon-worker-result "
+FAILED_PREFIX = "newsmon-worker-failed "
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -34,15 +47,130 @@ def die_with_parent(parent_pid: int) -> None:
         raise SystemExit(f"newsmon worker: parent {parent_pid} is gone; not crawling")
 
 
+def answer(prefix: str, data: dict[str, Any]) -> None:
+    sys.stdout.write(prefix + json.dumps(data, sort_keys=True) + "\n")
+    sys.stdout.flush()
+
+
+class Worker:
+    """Cycles on one running reactor; a failed cycle ends the worker (the daemon starts anew)."""
+
+    def __init__(self, cfg: AppConfig, factory: sessionmaker[Session]) -> None:
+        from crawler.run import ReactorCrawls
+
+        self.cfg = cfg
+        self.factory = factory
+        scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
+        self.crawls = ReactorCrawls(cfg.topic.crawl, log_level=scrapy_level)
+        self.context: Any = None  # the AnalysisContext, built at the first cycle
+        self.exit_code = 0
+        self.stopping = False
+
+    def cycle(self, names: list[str]) -> Any:
+        """One cycle as a Deferred: crawl on the reactor, then analyse in a thread."""
+        from twisted.internet import defer, threads
+
+        from monitor.cycle import begin_run, due_sources, finish_run
+        from monitor.pipeline import AnalysisContext, analyse_pending
+        from monitor.store import queries as store
+
+        @defer.inlineCallbacks
+        def run() -> Any:
+            sources = due_sources(self.cfg, names)
+            run_id = yield threads.deferToThread(begin_run, self.cfg, self.factory, "crawl")
+            counters: Counter[str] = Counter()
+            error: str | None = None
+            try:
+                sink = store.StoreSink(self.factory)
+                stats = yield self.crawls.crawl(sources, sink)
+                counters.update(vars(stats))
+                counters["stored"] = sink.counters["stored"]
+                if self.stopping:
+                    raise RuntimeError("stopped")
+                if self.context is None:
+                    self.context = yield threads.deferToThread(
+                        AnalysisContext.build, self.cfg, self.factory
+                    )
+                analysed = yield threads.deferToThread(analyse_pending, self.factory, self.context)
+                counters.update(analysed)
+            except Exception as exc:
+                error = f"{type(exc).__name__}: {exc}"
+                raise
+            finally:
+                yield threads.deferToThread(finish_run, self.factory, run_id, counters, error)
+            return counters
+
+        return run()
+
+    def serve(self, first: list[str] | None) -> int:
+        """Run the reactor: take cycles from stdin (or run ``first`` once), answer on stdout."""
+        from twisted.internet import reactor as twisted_reactor
+
+        reactor: Any = twisted_reactor
+
+        def done(counters: Counter[str]) -> None:
+            answer(RESULT_PREFIX, dict(counters))
+            if first is not None:
+                reactor.stop()
+
+        def failed(failure: Any) -> None:
+            if not self.stopping:
+                logger.error(
+                    "crawl cycle failed: %s",
+                    failure.getTraceback() if logger.isEnabledFor(logging.DEBUG) else failure.value,
+                )
+            answer(FAILED_PREFIX, {"error": str(failure.value)[:500]})
+            self.exit_code = 1
+            reactor.stop()
+
+        def start(names: list[str]) -> None:
+            self.cycle(names).addCallbacks(done, failed)
+
+        def read_commands() -> None:
+            for line in sys.stdin:
+                try:
+                    names = [str(n) for n in json.loads(line)["sources"]]
+                except (ValueError, KeyError, TypeError):
+                    logger.error("unreadable cycle command: %r", line[:200])
+                    continue
+                reactor.callFromThread(start, names)
+            reactor.callFromThread(stop)  # the daemon closed stdin
+
+        def stop() -> None:
+            if self.stopping:
+                return
+            self.stopping = True
+            self.crawls.stop().addBoth(lambda _: reactor.stop())
+
+        def on_signal(signum: int, _frame: Any) -> None:
+            logger.info("received %s: stopping", signal.Signals(signum).name)
+            reactor.callFromThread(stop)
+
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, on_signal)
+        if first is not None:
+            reactor.callWhenRunning(start, first)
+        else:
+            threading.Thread(target=read_commands, name="commands", daemon=True).start()
+        try:
+            reactor.run(installSignalHandlers=False)
+        finally:
+            self.crawls.close()
+        return self.exit_code
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m monitor.daemon.worker", description=__doc__)
-    parser.add_argument("--source", action="append", required=True, help="a due source (repeat)")
+    parser.add_argument("--source", action="append", help="run one cycle for these sources")
     parser.add_argument("--parent-pid", type=int, required=True)
     args = parser.parse_args(argv)
     die_with_parent(args.parent_pid)
 
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+
     from monitor.config import Settings, load_config
-    from monitor.cycle import crawl_once
     from monitor.logs import configure_logging, secrets_of
     from monitor.store import db
 
@@ -52,13 +180,11 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine = db.make_engine(settings.database_url)
         db.check_schema(engine)
-        counters = crawl_once(cfg, db.session_factory(engine), only_sources=args.source)
+        worker = Worker(cfg, db.session_factory(engine))
+        return worker.serve(args.source)
     except Exception:  # the process boundary: report through logging (redacted), exit non-zero
-        logger.exception("crawl cycle for %s failed", ", ".join(args.source))
+        logger.exception("the crawl worker failed")
         return 1
-    sys.stdout.write(RESULT_PREFIX + json.dumps(dict(counters), sort_keys=True) + "\n")
-    sys.stdout.flush()
-    return 0
 
 
 if __name__ == "__main__":
