@@ -50,6 +50,10 @@ class Settings(BaseSettings):
     slack_channel: str | None = Field(default=None, validation_alias="SLACK_CHANNEL")
     slack_webhook_url: SecretStr | None = Field(default=None, validation_alias="SLACK_WEBHOOK_URL")
     slack_api_url: str | None = Field(default=None, validation_alias="SLACK_API_URL")
+    # Past one machine: the shared crawl queue (redis://...); empty means crawl in-process.
+    queue_url: str = ""
+    queue_namespace: str = "newsmon"
+    queue_heartbeat_seconds: float = 60.0
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:

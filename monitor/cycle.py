@@ -34,12 +34,15 @@ def due_sources(cfg: AppConfig, only_sources: list[str] | None) -> list[SourceSp
     return sources
 
 
-def begin_run(cfg: AppConfig, factory: sessionmaker[Session], kind: str) -> int:
-    """Record the run (and the configured sources) before anything is fetched."""
+def begin_run(
+    cfg: AppConfig, factory: sessionmaker[Session], kind: str, *, sync_sources: bool = True
+) -> int:
+    """Record the run (and the configured sources, unless the shared-queue leader did)."""
     from monitor.store import queries as store
 
     with factory.begin() as session:
-        store.sync_sources(session, cfg.topic.sources)
+        if sync_sources:
+            store.sync_sources(session, cfg.topic.sources)
         return store.start_run(session, kind).id
 
 

@@ -128,6 +128,24 @@ def run(
 
 
 @app.command()
+def worker(ctx: typer.Context) -> None:
+    """A crawler worker past one machine: poll the sources the leader queues in Redis.
+
+    Needs NEWSMON_QUEUE_URL (redis://HOST:6379/0) and the shared PostgreSQL database; the
+    leader (`newsmon run` with the same queue URL) schedules, analyses and alerts.
+    """
+    from monitor.daemon.worker import run_worker
+    from monitor.store import db
+
+    state = _state(ctx)
+    cfg = state.config
+    if not cfg.settings.queue_url:
+        raise InputError("newsmon worker needs NEWSMON_QUEUE_URL (e.g. redis://127.0.0.1:6379/0)")
+    db.check_schema(state.engine)
+    raise typer.Exit(run_worker(cfg, shared_queue=True))
+
+
+@app.command()
 def ingest(
     ctx: typer.Context,
     paths_or_urls: Annotated[list[str], typer.Argument(help="Saved HTML files or http(s) URLs.")],

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
 from monitor.daemon import housekeeping
+from monitor.daemon.crawlqueue import Analyser, CrawlQueue, QueueFeeder
 from monitor.daemon.cycles import CycleLimits, CycleResult, CycleRunner
 from monitor.daemon.health import HealthServer, HealthState, Metrics, database_check
 from monitor.daemon.jobs import AlertJobs
@@ -110,10 +111,12 @@ class Daemon:
             max_cycle_age=3 * longest + self.options.cycle_timeout,
             database_check=database_check(engine),
         )
-        self.cycles: CycleRunner | None = None
+        self.cycles: CycleRunner | QueueFeeder | None = None
+        self.analyser: Analyser | None = None
         self.scheduler: BackgroundScheduler | None = None
         self._stop = threading.Event()
         self._lost = threading.Event()
+        self._analysis: Any = None  # the AnalysisContext of the shared-queue leader
         self._dispatching = threading.Lock()  # the timer's pass and one started by a cycle
         # Built before taking the lock, so a bad Slack setting fails at start, not mid-run.
         self.alert_jobs = AlertJobs(config, self.factory)
@@ -166,11 +169,24 @@ class Daemon:
             stop_grace=self.options.worker_stop_grace,
             batch_window=self.options.batch_window,
         )
-        self.cycles = CycleRunner(
-            self._worker_command, self._worker_env(), limits, self._cycle_done
-        )
-        with self.factory.begin() as session:
-            housekeeping.abandon_unfinished_runs(session)
+        settings = self.config.settings
+        if settings.queue_url:
+            # Past one machine: `newsmon worker` processes crawl what is queued; judged here.
+            queue = CrawlQueue(
+                settings.queue_url, settings.queue_namespace, settings.queue_heartbeat_seconds
+            )
+            self.cycles = QueueFeeder(queue)
+            from monitor.store import queries as store
+
+            with self.factory.begin() as session:  # workers only read it: no insert races
+                store.sync_sources(session, self.config.topic.sources)
+            self.analyser = Analyser(self._analyse_stored, self._analysis_done)
+        else:
+            self.cycles = CycleRunner(
+                self._worker_command, self._worker_env(), limits, self._cycle_done
+            )
+            with self.factory.begin() as session:  # (shared-queue workers' runs stay open)
+                housekeeping.abandon_unfinished_runs(session)
         with self.factory() as session:
             overdue = housekeeping.overdue_sources(session, self.enabled_sources())
         self.scheduler = self.build_scheduler()
@@ -179,6 +195,8 @@ class Daemon:
         try:
             self.schedule_jobs(self.scheduler)
             self.cycles.start()
+            if self.analyser is not None:
+                self.analyser.start()
             self.cycles.mark_due(overdue)
             self.scheduler.resume()
             self.health.scheduler_running = lambda: bool(self.scheduler and self.scheduler.running)
@@ -201,6 +219,10 @@ class Daemon:
             stopper = threading.Thread(target=self.scheduler.shutdown, kwargs={"wait": True})
             stopper.start()
             self.cycles.stop()
+            if self.analyser is not None:
+                self.analyser.stop()
+                self.analyser.join(timeout=self.options.worker_stop_grace + 5)
+                self.analyser = None
             stopper.join(timeout=self.options.worker_stop_grace)
             self.cycles.join(timeout=self.options.worker_stop_grace + 5)
             _ACTIVE = None
@@ -356,6 +378,21 @@ class Daemon:
         if result.counters.get("alerts_queued"):
             # New alerts go out now, not at the dispatch timer's next tick.
             threading.Thread(target=self.dispatch_alerts, name="dispatch-now", daemon=True).start()
+
+    def _analyse_stored(self) -> dict[str, int]:
+        """One pass over what the shared-queue workers stored since the last one."""
+        from monitor.pipeline import AnalysisContext, analyse_pending
+
+        if self._analysis is None:
+            self._analysis = AnalysisContext.build(self.config, self.factory)
+        return dict(analyse_pending(self.factory, self._analysis))
+
+    def _analysis_done(self, counters: dict[str, int]) -> None:
+        self.health.mark_cycle_ok()
+        if counters.get("analysed"):
+            self.metrics.record_cycle("ok", 0.0, counters, [])
+        if counters.get("alerts_queued"):
+            self.dispatch_alerts()
 
     def apply_retention(self) -> None:
         days = self.config.topic.retention.irrelevant_text_days

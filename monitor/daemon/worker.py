@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
     from monitor.config import AppConfig
+    from monitor.daemon.crawlqueue import CrawlQueue
 
 logger = logging.getLogger("monitor.daemon.worker")
 
@@ -65,6 +66,7 @@ class Worker:
         self.context: Any = None  # the AnalysisContext, built at the first cycle
         self.exit_code = 0
         self.stopping = False
+        self.shared = False  # a shared-queue worker: the leader keeps the sources table
 
     def cycle(self, names: list[str]) -> Any:
         """One cycle as a Deferred: crawl on the reactor, then analyse in a thread."""
@@ -77,7 +79,9 @@ class Worker:
         @defer.inlineCallbacks
         def run() -> Any:
             sources = due_sources(self.cfg, names)
-            run_id = yield threads.deferToThread(begin_run, self.cfg, self.factory, "crawl")
+            run_id = yield threads.deferToThread(
+                begin_run, self.cfg, self.factory, "crawl", sync_sources=not self.shared
+            )
             counters: Counter[str] = Counter()
             error: str | None = None
             try:
@@ -87,6 +91,8 @@ class Worker:
                 counters["stored"] = sink.counters["stored"]
                 if self.stopping:
                     raise RuntimeError("stopped")
+                if self.shared:  # judged by the leader, in one place
+                    return counters
                 if self.context is None:
                     self.context = yield threads.deferToThread(
                         AnalysisContext.build, self.cfg, self.factory
@@ -102,8 +108,8 @@ class Worker:
 
         return run()
 
-    def serve(self, first: list[str] | None) -> int:
-        """Run the reactor: take cycles from stdin (or run ``first`` once), answer on stdout."""
+    def serve(self, first: list[str] | None, shared: CrawlQueue | None = None) -> int:
+        """Run the reactor: take cycles from stdin, the shared queue, or run ``first`` once."""
         from twisted.internet import reactor as twisted_reactor
 
         reactor: Any = twisted_reactor
@@ -148,8 +154,39 @@ class Worker:
 
         for sig in (signal.SIGTERM, signal.SIGINT):
             signal.signal(sig, on_signal)
+
+        def consume(queue: CrawlQueue) -> None:
+            from twisted.internet.threads import blockingCallFromThread
+
+            alive = threading.Event()
+            beat = max(1.0, queue.broker.heartbeat_timeout / 4000)
+            threading.Thread(
+                target=queue.keep_alive, args=(beat, alive), name="heartbeat", daemon=True
+            ).start()
+            for names, message, consumer in queue.messages():
+                if self.stopping:
+                    break
+                if message is None:
+                    continue
+                try:
+                    counters = blockingCallFromThread(reactor, self.cycle, names)
+                except Exception as exc:
+                    if self.stopping:
+                        break  # not acknowledged: another worker redoes the batch
+                    logger.error("crawl cycle for %s failed: %s", ", ".join(names), exc)
+                    consumer.nack(message)
+                    self.exit_code = 1
+                    break
+                consumer.ack(message)
+                answer(RESULT_PREFIX, dict(counters))
+            alive.set()
+            reactor.callFromThread(stop)
+
+        self.shared = shared is not None
         if first is not None:
             reactor.callWhenRunning(start, first)
+        elif shared is not None:
+            threading.Thread(target=consume, args=(shared,), name="consume", daemon=True).start()
         else:
             threading.Thread(target=read_commands, name="commands", daemon=True).start()
         try:
@@ -159,6 +196,37 @@ class Worker:
         return self.exit_code
 
 
+def run_worker(
+    cfg: AppConfig, *, first: list[str] | None = None, shared_queue: bool = False
+) -> int:
+    """Serve cycles until stopped (``newsmon worker``: from the shared queue); the exit code."""
+    from scrapy.utils.reactor import install_reactor
+
+    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
+
+    from monitor.logs import configure_logging, secrets_of
+    from monitor.store import db
+
+    settings = cfg.settings
+    configure_logging(settings.log_level, secrets=secrets_of(settings))
+    try:
+        engine = db.make_engine(settings.database_url)
+        db.check_schema(engine)
+        worker = Worker(cfg, db.session_factory(engine))
+        queue = None
+        if shared_queue:
+            from monitor.daemon.crawlqueue import CrawlQueue
+
+            queue = CrawlQueue(
+                settings.queue_url, settings.queue_namespace, settings.queue_heartbeat_seconds
+            )
+            logger.info("crawl worker consuming the shared queue %s", settings.queue_namespace)
+        return worker.serve(first, queue)
+    except Exception:  # the process boundary: report through logging (redacted), exit non-zero
+        logger.exception("the crawl worker failed")
+        return 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m monitor.daemon.worker", description=__doc__)
     parser.add_argument("--source", action="append", help="run one cycle for these sources")
@@ -166,25 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     die_with_parent(args.parent_pid)
 
-    from scrapy.utils.reactor import install_reactor
-
-    install_reactor("twisted.internet.asyncioreactor.AsyncioSelectorReactor")
-
     from monitor.config import Settings, load_config
-    from monitor.logs import configure_logging, secrets_of
-    from monitor.store import db
 
-    cfg = load_config(Settings())
-    settings = cfg.settings
-    configure_logging(settings.log_level, secrets=secrets_of(settings))
-    try:
-        engine = db.make_engine(settings.database_url)
-        db.check_schema(engine)
-        worker = Worker(cfg, db.session_factory(engine))
-        return worker.serve(args.source)
-    except Exception:  # the process boundary: report through logging (redacted), exit non-zero
-        logger.exception("the crawl worker failed")
-        return 1
+    return run_worker(load_config(Settings()), first=args.source)
 
 
 if __name__ == "__main__":

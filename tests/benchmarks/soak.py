@@ -1,8 +1,9 @@
 """Soak: `newsmon run` against feeds that gain items every poll, ~1 s interval, N cycles.
 
-Prints one JSON line: errors, items served vs stored (each once), the daemon's resident memory
-after cycle 30 (the baseline) and after the last cycle as a ratio, the memory curve, and cycle
-time median/p99 with the drift of the last 30 cycles against the first 30.
+Prints one JSON line: errors, items served vs stored (each once), the resident memory of the
+daemon and of its long-lived crawl worker (with the extraction pool's processes) after cycle 30
+(the baseline) and after the last cycle as ratios, the memory curves, and cycle time
+median/p99 with the drift of the last 30 cycles against the first 30.
 
     python tests/benchmarks/soak.py [--cycles 300] [--feeds 2] [--interval 1.0] [--database-url URL]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import re
 import signal
 import statistics
@@ -44,6 +46,33 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def descendants(pid: int) -> list[int]:
+    """Every process below ``pid`` (the crawl worker, its forkserver and extraction pool)."""
+    found: list[int] = []
+    todo = [pid]
+    while todo:
+        current = todo.pop()
+        for task in Path(f"/proc/{current}/task").glob("*"):
+            try:
+                children = [int(c) for c in (task / "children").read_text().split()]
+            except OSError:
+                continue
+            found += children
+            todo += children
+    return found
+
+
+def tree_rss_kib(pid: int) -> int:
+    """Resident memory of the processes below the daemon (0 when none runs)."""
+    total = 0
+    for child in descendants(pid):
+        try:
+            total += rss_kib(child)
+        except (OSError, RuntimeError):
+            pass
+    return total
+
+
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(q * (len(ordered) - 1))))
@@ -62,6 +91,7 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
         daemon = DaemonProcess(env, workdir / "daemon.log")
         started = time.monotonic()
         curve: dict[int, int] = {}
+        worker_curve: dict[int, int] = {}
         done = 0
         try:
             while done < cycles:
@@ -76,8 +106,10 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
                 step = (done // BASELINE_CYCLE) * BASELINE_CYCLE
                 if step and step not in curve:
                     curve[step] = rss_kib(daemon.proc.pid)
+                    worker_curve[step] = tree_rss_kib(daemon.proc.pid)
                 time.sleep(0.1)
             rss_end = rss_kib(daemon.proc.pid)
+            worker_end = tree_rss_kib(daemon.proc.pid)
             soak_seconds = time.monotonic() - started
             site.growing = False
             served = site.all_article_urls()
@@ -95,6 +127,7 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
         line for line in log.splitlines() if '"level": "ERROR"' in line or "Traceback" in line
     ]
     rss_base = curve.get(BASELINE_CYCLE)
+    worker_base = worker_curve.get(BASELINE_CYCLE)
     return {
         "benchmark": "soak",
         "database": url.split(":", 1)[0],
@@ -110,6 +143,11 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
         f"rss_kib_after_cycle_{cycles}": rss_end,
         "rss_ratio_end_vs_30": round(rss_end / rss_base, 3) if rss_base else None,
         "rss_curve_kib": curve,
+        "worker_rss_kib_after_cycle_30": worker_base,
+        f"worker_rss_kib_after_cycle_{cycles}": worker_end,
+        "worker_rss_ratio_end_vs_30": round(worker_end / worker_base, 3) if worker_base else None,
+        "worker_rss_curve_kib": worker_curve,
+        "load_average": [round(x, 2) for x in os.getloadavg()],
         "cycle_seconds_median": round(statistics.median(durations), 3) if durations else None,
         "cycle_seconds_p99": round(percentile(durations, 0.99), 3) if durations else None,
         "cycle_time_drift_last30_vs_first30": (
