@@ -66,7 +66,8 @@ class Worker:
         self.context: Any = None  # the AnalysisContext, built at the first cycle
         self.exit_code = 0
         self.stopping = False
-        self.shared = False  # a shared-queue worker: the leader keeps the sources table
+        self.shared = False  # a shared-queue worker: judged by the leader
+        self.synced = False  # the sources table matches the configuration
 
     def cycle(self, names: list[str]) -> Any:
         """One cycle as a Deferred: crawl on the reactor, then analyse in a thread."""
@@ -79,9 +80,12 @@ class Worker:
         @defer.inlineCallbacks
         def run() -> Any:
             sources = due_sources(self.cfg, names)
+            # The configuration is fixed for the worker's life: the sources table is made to
+            # match it once (5,000 sources cost a second per sync), and never by a queue worker.
             run_id = yield threads.deferToThread(
-                begin_run, self.cfg, self.factory, "crawl", sync_sources=not self.shared
+                begin_run, self.cfg, self.factory, "crawl", sync_sources=not self.synced
             )
+            self.synced = True
             counters: Counter[str] = Counter()
             error: str | None = None
             try:
@@ -182,7 +186,7 @@ class Worker:
             alive.set()
             reactor.callFromThread(stop)
 
-        self.shared = shared is not None
+        self.shared = self.synced = shared is not None  # the leader keeps the sources table
         if first is not None:
             reactor.callWhenRunning(start, first)
         elif shared is not None:

@@ -11,6 +11,7 @@ median/p99 with the drift of the last 30 cycles against the first 30.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -66,10 +67,8 @@ def tree_rss_kib(pid: int) -> int:
     """Resident memory of the processes below the daemon (0 when none runs)."""
     total = 0
     for child in descendants(pid):
-        try:
+        with contextlib.suppress(OSError, RuntimeError):
             total += rss_kib(child)
-        except (OSError, RuntimeError):
-            pass
     return total
 
 

@@ -31,10 +31,20 @@ def test_compose_migrates_before_the_daemon_starts() -> None:
     assert int(daemon["stop_grace_period"].rstrip("s")) > 30
 
 
+def test_compose_scales_crawler_workers_over_redis() -> None:
+    services = load_compose()["services"]
+    worker = services["worker"]
+    assert worker["command"] == ["worker"]
+    assert worker["scale"] >= 2
+    assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert services["newsmon"]["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert worker["environment"]["NEWSMON_QUEUE_URL"].startswith("redis://redis:")
+
+
 def test_compose_takes_secrets_from_the_env_file_only() -> None:
     text = (DEPLOY / "compose.yaml").read_text()
     services = load_compose()["services"]
-    for name in ("postgres", "init", "newsmon"):
+    for name in ("postgres", "init", "newsmon", "worker"):
         assert services[name]["env_file"] == ["newsmon.env"]
     assert not re.search(r"(PASSWORD|TOKEN|WEBHOOK)\w*\s*[:=]", text)
     example = (DEPLOY / "newsmon.env.example").read_text()
