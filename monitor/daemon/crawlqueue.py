@@ -41,7 +41,7 @@ class CrawlQueue:
             url=url,
             namespace=namespace,
             heartbeat_timeout=int(heartbeat_seconds * 1000),
-            maintenance_chance=200,  # of 100,000 calls: dead consumers are found in seconds
+            maintenance_chance=100_000,  # per million calls: a dead consumer is found in seconds
         )
         self.broker.declare_queue(QUEUE)
 
