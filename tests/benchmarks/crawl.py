@@ -6,7 +6,12 @@ A local site serves 2,000 article pages behind 20 feeds. In one run it measures
 (c) ``newsmon crawl --once`` end to end (politeness delays off; fresh SQLite database),
 and prints ONE JSON line: pages/s for each and ``ratio = c / min(a, b)`` (target >= 0.8).
 
-    python -m tests.benchmarks.crawl [--pages 2000] [--feeds 20]
+It does so for two mixes of pages, each with its own floor: ``all_relevant`` (every page is on
+the topic with about 11 claim-like sentences: the analysis at its heaviest) and ``realistic``
+(10 % of pages on the topic carrying 1-4 Russian claims, the rest ordinary off-topic news, as
+polled feeds really are; target >= 0.6).
+
+    python -m tests.benchmarks.crawl [--pages 2000] [--feeds 20] [--mix all_relevant,realistic]
 """
 
 from __future__ import annotations
@@ -77,17 +82,68 @@ TAILS = [
 ]
 
 
-def article_html(rng: random.Random, n: int) -> bytes:
-    """A news page with navigation, share buttons and teasers around ~8 paragraphs of text."""
-    title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS).split(' that')[0]} on story {n}"
-    paragraphs = []
-    for _ in range(rng.randint(6, 10)):
-        sentences = [
-            f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAIMS)}."
+OFF_SUBJECTS = [
+    "The city council",
+    "The central bank",
+    "The regional health authority",
+    "The port operator",
+    "Farmers' unions",
+    "The transport ministry",
+    "The school board",
+    "The football club's owners",
+]
+OFF_CLAIMS = [
+    "the new timetable for the bridge repairs would hold despite the storms",
+    "interest rates would stay unchanged until inflation eased",
+    "grain exports through the southern ports had recovered to last year's levels",
+    "hospital waiting lists had fallen for a third consecutive month",
+    "the ferry service would resume once the harbour wall was rebuilt",
+    "the new stadium would open before the start of the season",
+    "bus fares would rise by four percent in January",
+]
+RUSSIAN_CLAIMS = [
+    "Kremlin spokesman Dmitry Peskov said on Tuesday that Russia would never accept Ukraine "
+    "joining NATO.",
+    "Foreign Minister Sergei Lavrov insisted that Russia rejects any deployment of European "
+    "troops in Ukraine.",
+    "Maria Zakharova said Moscow does not object to Ukraine joining the European Union.",
+    "The Kremlin demanded the lifting of Western sanctions before any ceasefire in Ukraine.",
+    "Yuri Ushakov said Russia demands legally binding security guarantees from the West.",
+]
+
+
+def realistic_sentences(rng: random.Random, n: int) -> list[list[str]]:
+    """Paragraphs of off-topic news; every tenth page is on the topic with 1-4 claims."""
+    paragraphs = [
+        [
+            f"{rng.choice(OFF_SUBJECTS)} {rng.choice(VERBS)} {rng.choice(OFF_CLAIMS)}."
             for _ in range(rng.randint(2, 4))
         ]
-        sentences.append(rng.choice(TAILS))
-        paragraphs.append("<p>" + " ".join(sentences) + "</p>")
+        + [rng.choice(TAILS)]
+        for _ in range(rng.randint(6, 10))
+    ]
+    if n % 10 == 0:
+        for claim in rng.sample(RUSSIAN_CLAIMS, rng.randint(1, 4)):
+            rng.choice(paragraphs).insert(0, claim)
+    return paragraphs
+
+
+def article_html(rng: random.Random, n: int, mix: str = "all_relevant") -> bytes:
+    """A news page with navigation, share buttons and teasers around ~8 paragraphs of text."""
+    if mix == "realistic":
+        subject = "Moscow" if n % 10 == 0 else rng.choice(OFF_SUBJECTS)
+        title = f"{subject} {rng.choice(VERBS).split(' that')[0]} on story {n}"
+        paragraphs = ["<p>" + " ".join(p) + "</p>" for p in realistic_sentences(rng, n)]
+    else:
+        title = f"{rng.choice(SUBJECTS)} {rng.choice(VERBS).split(' that')[0]} on story {n}"
+        paragraphs = []
+        for _ in range(rng.randint(6, 10)):
+            sentences = [
+                f"{rng.choice(SUBJECTS)} {rng.choice(VERBS)} {rng.choice(CLAIMS)}."
+                for _ in range(rng.randint(2, 4))
+            ]
+            sentences.append(rng.choice(TAILS))
+            paragraphs.append("<p>" + " ".join(sentences) + "</p>")
     teasers = "".join(
         f'<li><a href="/news/{rng.randint(1, 99999)}.html">{rng.choice(SUBJECTS)} story</a></li>'
         for _ in range(8)
@@ -110,10 +166,12 @@ def article_html(rng: random.Random, n: int) -> bytes:
         """).encode()
 
 
-def build_site(pages: int, feeds: int) -> tuple[NewsSite, dict[str, bytes], dict[str, str]]:
+def build_site(
+    pages: int, feeds: int, mix: str = "all_relevant"
+) -> tuple[NewsSite, dict[str, bytes], dict[str, str]]:
     rng = random.Random(20250904)
     site = NewsSite()
-    bodies = {f"/news/{n}.html": article_html(rng, n) for n in range(pages)}
+    bodies = {f"/news/{n}.html": article_html(rng, n, mix) for n in range(pages)}
     for path, body in bodies.items():
         site.add(path, Route(body=body, conditional=False))
     site.add("/robots.txt", Route(body=b"User-agent: *\nAllow: /\n", content_type="text/plain"))
@@ -226,18 +284,31 @@ def bench_newsmon(site: NewsSite, feeds: dict[str, str], tmp: Path, pages: int) 
     return {**figures(pages, elapsed), "summary": summary}
 
 
+def run_mix(mix: str, pages: int, feeds_count: int, workers: int) -> dict[str, Any]:
+    site, bodies, feeds = build_site(pages, feeds_count, mix)
+    with site, tempfile.TemporaryDirectory() as tmp:
+        bare = bench_bare_scrapy(site, list(bodies))
+        raw = bench_raw_trafilatura(site, bodies, workers)
+        newsmon = bench_newsmon(site, feeds, Path(tmp), pages)
+    floor = min(bare["pages_per_s"], raw["pages_per_s"])
+    return {
+        "a_bare_scrapy": bare,
+        "b_raw_trafilatura": raw,
+        "c_newsmon_crawl_once": newsmon,
+        "ratio_c_to_floor": round(newsmon["pages_per_s"] / floor, 3),
+        "target": 0.6 if mix == "realistic" else 0.8,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pages", type=int, default=2000)
     parser.add_argument("--feeds", type=int, default=20)
+    parser.add_argument("--mix", default="all_relevant,realistic")
     args = parser.parse_args()
     workers = os.cpu_count() or 1
-    site, bodies, feeds = build_site(args.pages, args.feeds)
-    with site, tempfile.TemporaryDirectory() as tmp:
-        bare = bench_bare_scrapy(site, list(bodies))
-        raw = bench_raw_trafilatura(site, bodies, workers)
-        newsmon = bench_newsmon(site, feeds, Path(tmp), args.pages)
-    floor = min(bare["pages_per_s"], raw["pages_per_s"])
+    load_before = [round(x, 2) for x in os.getloadavg()]
+    mixes = {mix: run_mix(mix, args.pages, args.feeds, workers) for mix in args.mix.split(",")}
     print(
         json.dumps(
             {
@@ -245,14 +316,10 @@ def main() -> None:
                 "pages": args.pages,
                 "feeds": args.feeds,
                 "cores": workers,
-                "load_average_1m": round(
-                    os.getloadavg()[0], 2
-                ),  # other work on the machine skews all three
-                "a_bare_scrapy": bare,
-                "b_raw_trafilatura": raw,
-                "c_newsmon_crawl_once": newsmon,
-                "ratio_c_to_floor": round(newsmon["pages_per_s"] / floor, 3),
-                "target": 0.8,
+                # other work on the machine skews all three
+                "load_average_before": load_before,
+                "load_average_after": [round(x, 2) for x in os.getloadavg()],
+                **mixes,
             }
         )
     )
