@@ -150,7 +150,7 @@ def save_articles(session: Session, items: Sequence[ArticleToSave]) -> list[bool
     changed: list[bool] = []
     for item in items:
         article, is_new_text = _apply(
-            session, item, existing.get(item.key), source_ids.get(item.source)
+            session, item, existing.get(item.key), source_ids.get(item.source or "")
         )
         existing[item.key] = article  # the same URL twice in one batch: the later one refreshes
         changed.append(is_new_text)
@@ -473,7 +473,7 @@ def stories_since(
         for story_id, article_id, url, domain in rows:
             # The site a page belongs to: its canonical URL's domain, else where it was fetched.
             domains[article_id] = domain or domain_of(url)
-            members[story_id].append((article_id, domains[article_id]))
+            members[story_id].append((article_id, domains[article_id]))  # type: ignore[index]
             originals[article_id] = url
     out = []
     for story in stories:
