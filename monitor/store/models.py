@@ -148,7 +148,6 @@ class Article(Base):
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     relation: Mapped[str | None] = mapped_column(String(20))
-    duplicate_reason: Mapped[str | None] = mapped_column(String(40))
     analysed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     text_dropped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
