@@ -77,15 +77,6 @@ def sources_failed_since(session: Session, since: dt.datetime) -> list[str]:
     )
 
 
-def last_runs(session: Session, since: dt.datetime) -> list[Run]:
-    """Crawl runs started since ``since``, oldest first (the cycle's counters come from here)."""
-    return list(
-        session.scalars(
-            select(Run).where(Run.started_at >= since, Run.kind == "crawl").order_by(Run.id)
-        )
-    )
-
-
 def overdue_sources(
     session: Session, intervals: dict[str, float], now: dt.datetime | None = None
 ) -> list[str]:

@@ -21,11 +21,12 @@ from matplotlib.figure import Figure
 
 from monitor.deliver.digest.model import PositionEntry
 from monitor.deliver.view import side_label
+from monitor.store.kinds import Stance
 
 logger = logging.getLogger(__name__)
 
 # Firm at the bottom, soft at the top, so a softening reads as a line going up.
-STANCE_ORDER = ("rejects", "demands", "proposes", "open_to", "accepts")
+STANCE_ORDER = (Stance.REJECTS, Stance.DEMANDS, Stance.PROPOSES, Stance.OPEN_TO, Stance.ACCEPTS)
 COLORS = ("#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214")
 
 
