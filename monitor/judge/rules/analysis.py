@@ -406,6 +406,8 @@ class SentenceAnalysis:
         if quote is not None:
             speaker = self.article.quote_speaker(quote, self.paragraph)
             if speaker is None:
+                speaker = self._carried()
+            if speaker is None:
                 raise _Blocked("quotation without a named speaker in this sentence")
             if not speaker.tracked:
                 raise _Blocked(f"quoted speaker is {_speaker_label(speaker)}")
@@ -442,6 +444,9 @@ class SentenceAnalysis:
             )
             if document is not None:
                 return _Holder(document, "subject", reported)
+            carried = self._carried()
+            if carried is not None:
+                return _Holder(carried, "carried", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
         subject = self._subject(cue, lo)
         if subject is not None:
@@ -476,7 +481,27 @@ class SentenceAnalysis:
         agent = self._clause_agent(cue)
         if agent is not None:
             return _Holder(agent, "passive", reported)
+        carried = self._carried()
+        if carried is not None:
+            return _Holder(carried, "carried", reported)
         raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _carried(self) -> Mention | None:
+        """The tracked party the preceding sentences were about, when this one names nobody."""
+        if self.in_title:
+            return None
+        if any(
+            m.kind not in ("reporter", "pronoun")
+            and not (m.info is not None and m.info.kind == "country")
+            for m in self.mentions
+        ):
+            return None  # someone else is named here: no carrying over them
+        carried = self.article.carried_holder(self.start)
+        if carried is None:
+            return None
+        return Mention(
+            carried.start, carried.end, carried.text, carried.kind, carried.info, via_pronoun=True
+        )
 
     def _clause_agent(self, cue: CueMatch) -> Mention | None:
         """ "The demand for X was repeated by Putin": a nominal stance's holder is the agent."""
@@ -499,7 +524,7 @@ class SentenceAnalysis:
             score += spec.quote_bonus
         if holder.reported:
             score *= spec.reported_factor
-        if holder.how in ("inherited", "passive") or holder.mention.via_pronoun:
+        if holder.how in ("inherited", "passive", "carried") or holder.mention.via_pronoun:
             score *= spec.inherited_factor
         if self.in_title:
             score *= spec.title_factor
@@ -618,6 +643,8 @@ class SentenceAnalysis:
             object_negation = self._object_negation(cue, issue)
             if issue_info.negative or object_negation is not None:
                 final = "rejects"
+        if final == "demands" and issue_info.demand_means:
+            final = issue_info.demand_means  # a demand about NATO membership is to exclude it
         actor = holder.mention.info
         assert actor is not None
         parts = [

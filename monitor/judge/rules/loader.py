@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,7 @@ ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
 NOT_A_STANCE = "_none"
+GENERIC = "_generic"  # an issue cue whose issue the organisation named next to it decides
 Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
 
 
@@ -92,6 +94,7 @@ class IssueSpec(_Strict):
     negative_cues: list[CueItem] = Field(default_factory=list)
     elliptical_cues: list[CueItem] = Field(default_factory=list)
     negatable: bool = True
+    demand_means: Stance | None = None
 
     _c = field_validator("cues", "negative_cues", "elliptical_cues")(
         classmethod(lambda cls, v: _check_cues(v))
@@ -160,6 +163,20 @@ class BaselineSpec(_Strict):
     url: str = Field(pattern=r"^https?://")
 
 
+class ReferenceSpec(_Strict):
+    """Phrases that name an issue only through context: the organisation or topic named nearby.
+
+    ``generic_cues`` ("aspirations to join", "the bloc") take the issue of the organisation named
+    next to them, else of the one named last before them in the article; ``organisations`` map
+    each issue to the names that decide it.
+    """
+
+    generic_cues: list[str] = Field(default_factory=list)
+    organisations: dict[str, list[str]] = Field(default_factory=dict)
+
+    _c = field_validator("generic_cues")(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
+
+
 class RulesSpec(_Strict):
     """The whole rules document of a topic."""
 
@@ -176,6 +193,8 @@ class RulesSpec(_Strict):
     confidence: ConfidenceSpec = Field(default_factory=ConfidenceSpec)
     ledger: LedgerSpec = Field(default_factory=LedgerSpec)
     baseline: list[BaselineSpec] = Field(default_factory=list)
+    possessors: dict[str, list[str]] = Field(default_factory=dict)
+    references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
 
     _p = field_validator("non_speakers", "reporting", "speech_verbs", "not_stances", "hedges")(
         classmethod(lambda cls, v: [_check_phrase(p) for p in v])
@@ -197,6 +216,12 @@ class RulesSpec(_Strict):
                         f"issues.{name}: cue {phrase!r} is already a cue of issues.{seen[phrase]}"
                     )
                 seen[phrase] = name
+        for side in self.possessors:
+            if side not in self.sides:
+                raise ValueError(f"possessors: unknown side {side!r}")
+        for issue in self.references.organisations:
+            if issue not in self.issues:
+                raise ValueError(f"references.organisations: unknown issue {issue!r}")
         for index, entry in enumerate(self.baseline):
             if entry.side not in self.sides:
                 raise ValueError(f"baseline.{index}.side: unknown side {entry.side!r}")
@@ -232,6 +257,7 @@ class IssueInfo:
     weight: float
     negative: bool
     negatable: bool
+    demand_means: str | None = None
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -266,9 +292,18 @@ class RuleSet:
             for items, negative in ((issue_spec.cues, False), (issue_spec.negative_cues, True)):
                 for item in items:
                     phrase, weight = _cue_text(item)
-                    issue_cues.append(
-                        Cue(phrase, issue, IssueInfo(issue, weight, negative, issue_spec.negatable))
+                    info = IssueInfo(
+                        issue, weight, negative, issue_spec.negatable, issue_spec.demand_means
                     )
+                    issue_cues.append(Cue(phrase, issue, info))
+        issue_cues += [
+            Cue(p, GENERIC, IssueInfo(GENERIC, 1.0, False, True))
+            for p in spec.references.generic_cues
+        ]
+        self.issue_infos = {
+            name: IssueInfo(name, 1.0, False, s.negatable, s.demand_means)
+            for name, s in spec.issues.items()
+        }
         elliptical = [
             Cue(phrase, issue, IssueInfo(issue, weight, False, issue_spec.negatable))
             for issue, issue_spec in spec.issues.items()
@@ -288,8 +323,15 @@ class RuleSet:
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
                 "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],
+                "organisations": [
+                    Cue(p, issue)
+                    for issue, names in spec.references.organisations.items()
+                    for p in names
+                ],
             }
         )
+
+        self.possessor_pattern = _possessors(spec.possessors)
 
     def scan(self, text: str) -> Scan:
         """All cue layers' matches in a text, in one pass."""
@@ -298,6 +340,17 @@ class RuleSet:
     @property
     def issue_names(self) -> list[str]:
         return list(self.spec.issues)
+
+
+def _possessors(possessors: Mapping[str, list[str]]) -> re.Pattern[str] | None:
+    """One regex: another side's possessive or adjective right before a name ("Ukraine's ")."""
+    if not possessors:
+        return None
+    groups = [
+        f"(?P<{side}>" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+        for side, words in possessors.items()
+    ]
+    return re.compile(r"\b(?:" + "|".join(groups) + r")\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 def _format_error(exc: ValidationError, origin: str) -> str:
