@@ -43,6 +43,10 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE_REACH = 4
+_MAIN_CLAUSE = re.compile(
+    r",\s+(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)\b",
+    re.IGNORECASE,
+)
 _SOFT = frozenset({"accepts", "open_to"})
 _HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
@@ -542,7 +546,8 @@ class SentenceAnalysis:
             result.reasons.append("no issue cue")
         if not self.stances:
             result.reasons.append("no stance cue")
-        if not self.issues or not self.stances:
+        conditions = self.article.within("conditions", self.start, self.end)
+        if not self.issues or not (self.stances or conditions):
             return result
         date_found = find_date(self.sentence, self.article_date)
         statement = date_found.date if date_found else self.article_date
@@ -575,14 +580,91 @@ class SentenceAnalysis:
             if not issues:
                 result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
                 continue
+            if stance == "accepts" and any(
+                c.start >= cue.end and c.text.lower().startswith("only") for c in conditions
+            ):
+                stance = "demands"  # "will agree to a truce only if ...": a precondition
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             for issue in issues:
                 self._add(best, holder, cue, info, stance, negation, issue, statement)
         self._elliptical(best, claimed_clauses, statement)
+        self._conditions(best, conditions, statement)
         result.claims = _merge_firm(list(best.values()))
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")
         return result
+
+    def _conditions(
+        self,
+        best: dict[tuple[str, str, str], ClaimFound],
+        conditions: list[CueMatch],
+        statement: dt.date,
+    ) -> None:
+        """ "we will order a ceasefire as soon as Kyiv withdraws ...": the condition is demanded.
+
+        The issues inside a condition a tracked holder sets are demands (an exclusion issue's
+        demand is a rejection); a ceasefire or talks in the main clause is a precondition on it.
+        """
+        if not conditions:
+            return
+        holder = self._condition_holder(best, conditions[0])
+        if holder is None:
+            return
+        in_condition: list[CueMatch] = []
+        for condition in conditions:
+            _, hi = self.clause_bounds(condition.end)
+            hi = self._condition_end(condition.end, hi)
+            in_condition += [i for i in self.issues if condition.end <= i.start and i.end <= hi]
+        if not in_condition:
+            return
+        cue = conditions[0]
+        info = StanceInfo("demands", 0.9, False)
+        claimed = {key[1] for key in best}
+        for issue in in_condition:
+            if issue.label in claimed or issue.label == "ceasefire_terms" or self._excluded(issue):
+                continue
+            self._add(best, holder, cue, info, "demands", None, issue, statement)
+        taken = {id(i) for i in in_condition}
+        for issue in self.issues:
+            if (
+                issue.label == "ceasefire_terms"
+                and id(issue) not in taken
+                and not any(key[1] == "ceasefire_terms" for key in best)
+            ):
+                self._add(best, holder, cue, info, "demands", None, issue, statement)
+
+    def _condition_end(self, start: int, hi: int) -> int:
+        """Where a condition stops: at ", we will" / ", Russia would" (the main clause)."""
+        match = _MAIN_CLAUSE.search(self.text, start, hi)
+        return match.start() if match else hi
+
+    def _condition_holder(
+        self, best: dict[tuple[str, str, str], ClaimFound], condition: CueMatch
+    ) -> _Holder | None:
+        """Who sets the condition: a claim's holder here, the quoted or attributed speaker."""
+        for quote in self.quotes:
+            if quote.start <= condition.start < quote.end:
+                speaker = self.article.quote_speaker(quote, self.paragraph)
+                if speaker is not None and speaker.tracked:
+                    return _Holder(speaker, "quote", bool(self.reported_anywhere))
+                return None
+        for attribution in self.attributions:
+            if attribution.speaker is not None and attribution.start < condition.start:
+                if not attribution.speaker.tracked:
+                    return None
+                return _Holder(attribution.speaker, "attribution", attribution.reported)
+        for claim in best.values():
+            if claim.side in self.rules.tracked_sides and claim.actor_span is not None:
+                start, end = claim.actor_span
+                for mention in self.mentions:
+                    if mention.start == self.start + start and mention.info is not None:
+                        return _Holder(mention, "subject", claim.reported)
+        first = next(
+            (m for m in self.mentions if m.kind != "reporter" and m.end <= condition.start), None
+        )
+        if first is not None and first.tracked and not first.possessive:
+            return _Holder(self._resolve(first) or first, "subject", bool(self.reported_anywhere))
+        return None
 
     def _elliptical(
         self,

@@ -34,7 +34,10 @@ def analyse(
     full = f"{title.strip()}\n{text}" if title and title.strip() else text
     title_end = len(title.strip()) if title and title.strip() else -1
     article = ArticleScan(full, ruleset)
-    stance_starts = [m.start for m in article.stances if m.label != NOT_A_STANCE]
+    stance_starts = sorted(
+        [m.start for m in article.stances if m.label != NOT_A_STANCE]
+        + [m.start for m in article.found["conditions"]]
+    )
     issue_starts = [m.start for m in article.issues]
     results: list[SentenceResult] = []
     for paragraph in paragraphs(full):

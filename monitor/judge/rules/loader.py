@@ -194,11 +194,12 @@ class RulesSpec(_Strict):
     ledger: LedgerSpec = Field(default_factory=LedgerSpec)
     baseline: list[BaselineSpec] = Field(default_factory=list)
     possessors: dict[str, list[str]] = Field(default_factory=dict)
+    conditions: list[str] = Field(default_factory=list)
     references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
 
-    _p = field_validator("non_speakers", "reporting", "speech_verbs", "not_stances", "hedges")(
-        classmethod(lambda cls, v: [_check_phrase(p) for p in v])
-    )
+    _p = field_validator(
+        "non_speakers", "reporting", "speech_verbs", "not_stances", "hedges", "conditions"
+    )(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
 
     @model_validator(mode="after")
     def _consistent(self) -> RulesSpec:
@@ -322,6 +323,7 @@ class RuleSet:
                 "after_negations": [Cue(p, "not") for p in negation.after_cues],
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
                 "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
+                "conditions": [Cue(p, "condition") for p in spec.conditions],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],
                 "organisations": [
                     Cue(p, issue)
