@@ -503,8 +503,15 @@ class SentenceAnalysis:
         carried = self.article.carried_holder(self.start)
         if carried is None:
             return None
+        lo = max(0, carried.start - 40)
+        context = " ".join(self.text[lo : carried.end + 40].split())
         return Mention(
-            carried.start, carried.end, carried.text, carried.kind, carried.info, via_pronoun=True
+            carried.start,
+            carried.end,
+            f"{carried.text}' carried from '…{context}…",
+            carried.kind,
+            carried.info,
+            via_pronoun=True,
         )
 
     def _clause_agent(self, cue: CueMatch) -> Mention | None:
@@ -736,6 +743,8 @@ class SentenceAnalysis:
         if negation is not None:
             parts.append(f"negated by '{negation.text}' -> {stance}")
         parts.append(f"issue cue '{issue.text}' ({issue_info.issue})")
+        if issue.cue.phrase.endswith(")") and "(= " in issue.cue.phrase:
+            parts.append(f"issue named by reference: {issue.cue.phrase}")
         if issue_info.negative:
             parts.append(f"'{issue.text}' names the opposite -> {final}")
         elif object_negation is not None:

@@ -32,6 +32,7 @@ ATTRIBUTION_GAP = 3
 _ORGANISATION_REACH = 5
 _SENTENCE_END = re.compile(r"[.;!?]\s")
 _CARRY_REACH = 600
+_CLAUSE_END = re.compile(r"\s*(?:[.,;:!?”\"’]|$)")
 
 
 @dataclass(slots=True)
@@ -96,7 +97,9 @@ class ArticleScan:
         self._word_starts = scan.word_starts
         self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
         self.stances = self.found["stances"]
-        self.issues = self.found["issues"] = self._resolve_generic(self.found["issues"])
+        self.issues = self.found["issues"] = self._with_references(
+            self._resolve_generic(self.found["issues"])
+        )
         self._starts["issues"] = [m.start for m in self.issues]
         self.mentions = self._mentions()
         self.people = [m for m in self.mentions if m.is_person and m.kind != "pronoun"]
@@ -133,6 +136,33 @@ class ArticleScan:
             cue = Cue(f"{match.cue.phrase} (= {chosen.text})", chosen.label, info)
             resolved.append(CueMatch(cue, match.start, match.end, match.text))
         return resolved
+
+    def _with_references(self, issues: list[CueMatch]) -> list[CueMatch]:
+        """ "Russia had nothing against that", "such a deployment": the issue named just before.
+
+        A pronoun right after a stance cue, or an anaphor anywhere, stands for the last issue
+        named before it (within a few sentences); with none, it names nothing.
+        """
+        stance_ends = {m.end for m in self.stances}
+        added: list[CueMatch] = []
+        starts = [m.start for m in issues]
+        for ref in self.found["issue_references"]:
+            if ref.label == "pronoun" and not (
+                any(0 <= ref.start - end <= 2 for end in stance_ends)
+                and _CLAUSE_END.match(self.text, ref.end)
+            ):
+                continue  # "demands that Ukraine ...": a conjunction, not a pronoun
+            index = bisect_left(starts, ref.start) - 1
+            if index < 0 or ref.start - issues[index].end > _CARRY_REACH:
+                continue
+            earlier = issues[index]
+            if earlier.end > ref.start:
+                continue
+            cue = Cue(f"{ref.text} (= {earlier.text})", earlier.label, earlier.cue.data)
+            added.append(CueMatch(cue, ref.start, ref.end, ref.text))
+        if not added:
+            return issues
+        return sorted(issues + added, key=lambda m: m.start)
 
     def carried_holder(self, position: int) -> Mention | None:
         """The party the text was last about before ``position``: a tracked one carries over.

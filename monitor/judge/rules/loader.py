@@ -173,8 +173,12 @@ class ReferenceSpec(_Strict):
 
     generic_cues: list[str] = Field(default_factory=list)
     organisations: dict[str, list[str]] = Field(default_factory=dict)
+    pronouns: list[str] = Field(default_factory=list)
+    anaphors: list[str] = Field(default_factory=list)
 
-    _c = field_validator("generic_cues")(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
+    _c = field_validator("generic_cues", "pronouns", "anaphors")(
+        classmethod(lambda cls, v: [_check_phrase(p) for p in v])
+    )
 
 
 class RulesSpec(_Strict):
@@ -324,6 +328,8 @@ class RuleSet:
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
                 "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
                 "conditions": [Cue(p, "condition") for p in spec.conditions],
+                "issue_references": [Cue(p, "pronoun") for p in spec.references.pronouns]
+                + [Cue(p, "anaphor") for p in spec.references.anaphors],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],
                 "organisations": [
                     Cue(p, issue)
