@@ -587,6 +587,7 @@ class SentenceAnalysis:
             if not issues:
                 result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
                 continue
+            assert stance is not None
             if stance == "accepts" and any(
                 c.start >= cue.end and c.text.lower().startswith("only") for c in conditions
             ):

@@ -125,20 +125,21 @@ class NegationSpec(_Strict):
     )
 
 
+_KIND_TRUST: dict[ActorKind, float] = {
+    "leader": 0.9,
+    "official": 0.9,
+    "spokesperson": 0.9,
+    "institution": 0.8,
+    "document": 0.8,
+    "collective": 0.75,
+    "country": 0.65,
+}
+
+
 class ConfidenceSpec(_Strict):
     """How far a claim can be trusted, by who said it and how we know."""
 
-    actor_kind: dict[ActorKind, float] = Field(
-        default_factory=lambda: {
-            "leader": 0.9,
-            "official": 0.9,
-            "spokesperson": 0.9,
-            "institution": 0.8,
-            "document": 0.8,
-            "collective": 0.75,
-            "country": 0.65,
-        }
-    )
+    actor_kind: dict[ActorKind, float] = Field(default_factory=lambda: dict(_KIND_TRUST))
     quote_bonus: float = Field(default=0.05, ge=0, le=0.5)
     reported_factor: float = Field(default=0.75, gt=0, le=1)
     inherited_factor: float = Field(default=0.95, gt=0, le=1)
@@ -224,9 +225,9 @@ class RulesSpec(_Strict):
         for side in self.possessors:
             if side not in self.sides:
                 raise ValueError(f"possessors: unknown side {side!r}")
-        for issue in self.references.organisations:
-            if issue not in self.issues:
-                raise ValueError(f"references.organisations: unknown issue {issue!r}")
+        for named in self.references.organisations:
+            if named not in self.issues:
+                raise ValueError(f"references.organisations: unknown issue {named!r}")
         for index, entry in enumerate(self.baseline):
             if entry.side not in self.sides:
                 raise ValueError(f"baseline.{index}.side: unknown side {entry.side!r}")
@@ -297,10 +298,10 @@ class RuleSet:
             for items, negative in ((issue_spec.cues, False), (issue_spec.negative_cues, True)):
                 for item in items:
                     phrase, weight = _cue_text(item)
-                    info = IssueInfo(
+                    issue_info = IssueInfo(
                         issue, weight, negative, issue_spec.negatable, issue_spec.demand_means
                     )
-                    issue_cues.append(Cue(phrase, issue, info))
+                    issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
             Cue(p, GENERIC, IssueInfo(GENERIC, 1.0, False, True))
             for p in spec.references.generic_cues
