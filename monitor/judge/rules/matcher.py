@@ -97,6 +97,19 @@ def phrase_atoms(phrase: str) -> list[tuple[str, str]]:
     return atoms
 
 
+def _spans(lowered: str, tokens: list[str]) -> list[tuple[int, int]]:
+    """Each token's span: tokens come in text order, so a find from the last end locates it
+    (cheaper than a second regex pass that builds a match object per word)."""
+    spans = []
+    find = lowered.find
+    position = 0
+    for token in tokens:
+        start = find(token, position)
+        position = start + len(token)
+        spans.append((start, position))
+    return spans
+
+
 class PhraseIndex:
     """All cue layers in one token trie; ``scan`` returns each layer's matches in text order."""
 
@@ -150,7 +163,7 @@ class PhraseIndex:
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             lowered = lowered.replace("’", "'")
         tokens = _TOKEN.findall(lowered)
-        spans = [word.span() for word in _TOKEN.finditer(lowered)]
+        spans = _spans(lowered, tokens)
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
         first_steps = self._first_steps
