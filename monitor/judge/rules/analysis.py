@@ -89,6 +89,7 @@ class SentenceAnalysis:
         sentence: Span,
         article_date: dt.date,
         in_title: bool,
+        header: CueMatch | None = None,
     ) -> None:
         self.article = article
         self.rules = article.rules
@@ -96,6 +97,7 @@ class SentenceAnalysis:
         self.start, self.end = sentence.start, sentence.end
         self.sentence = self.text[self.start : self.end]
         self.in_title = in_title
+        self.header = header  # the stance cue of a list header this sentence is an item of
         self.article_date = article_date
         self.paragraph = paragraph
         self.quotes = [
@@ -120,7 +122,12 @@ class SentenceAnalysis:
             for b in within("clause_breaks", self.start, self.end)
             if not any(s.start < b.start < s.end for s in self.stances)
         ]
-        breaks += [m.start() for m in _SEMICOLON.finditer(self.text, self.start, self.end)]
+        colon = self._list_colon()
+        breaks += [
+            m.start()
+            for m in _SEMICOLON.finditer(self.text, self.start, self.end)
+            if colon is None or m.start() < colon  # "sets out: a; b; c": one list, one stance
+        ]
         self.breaks = sorted(breaks)
         self.negations = within("negations", self.start, self.end)
         contractions = [
@@ -135,6 +142,13 @@ class SentenceAnalysis:
         self.result = SentenceResult(self.start, self.end, self.sentence)
 
     # -- structure -----------------------------------------------------------------------------
+
+    def _list_colon(self) -> int | None:
+        """Where "The document sets out: ..." opens a list after a stance cue, if it does."""
+        colon = self.text.find(":", self.start, self.end)
+        if colon < 0 or not any(s.end <= colon for s in self.stances):
+            return None
+        return colon
 
     def _swallow(self, stances: list[CueMatch]) -> list[CueMatch]:
         """ "rejected calls for", "refuses to accept": a cue right after another is its object."""
@@ -535,7 +549,7 @@ class SentenceAnalysis:
             score += spec.quote_bonus
         if holder.reported:
             score *= spec.reported_factor
-        if holder.how in ("inherited", "passive", "carried") or holder.mention.via_pronoun:
+        if holder.how in ("inherited", "passive", "carried", "list") or holder.mention.via_pronoun:
             score *= spec.inherited_factor
         if self.in_title:
             score *= spec.title_factor
@@ -554,6 +568,8 @@ class SentenceAnalysis:
         if not self.stances:
             result.reasons.append("no stance cue")
         conditions = self.article.within("conditions", self.start, self.end)
+        if self.issues and not self.stances and self.header is not None:
+            return self._list_item(self.header)
         if not self.issues or not (self.stances or conditions):
             return result
         date_found = find_date(self.sentence, self.article_date)
@@ -600,6 +616,24 @@ class SentenceAnalysis:
         result.claims = _merge_firm(list(best.values()))
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")
+        return result
+
+    def _list_item(self, header: CueMatch) -> SentenceResult:
+        """A verbless item under "The memorandum sets out:": the header's stance and holder."""
+        result = self.result
+        carried = self.article.carried_holder(self.start)
+        if carried is None or not carried.tracked:
+            result.reasons.append("list item under a header with no tracked holder")
+            return result
+        holder = _Holder(carried, "list", bool(self.reported_anywhere))
+        date_found = find_date(self.sentence, self.article_date)
+        statement = date_found.date if date_found else self.article_date
+        cue = CueMatch(header.cue, self.start, self.start, header.text)
+        best: dict[tuple[str, str, str], ClaimFound] = {}
+        for issue in self.issues:
+            if not self._excluded(issue):
+                self._add(best, holder, cue, header.cue.data, "demands", None, issue, statement)
+        result.claims = _merge_firm(list(best.values()))
         return result
 
     def _conditions(

@@ -15,10 +15,12 @@ from collections.abc import Sequence
 from monitor.judge.rules.analysis import SentenceAnalysis
 from monitor.judge.rules.article import ArticleScan
 from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet
+from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
+_ITEM_WORDS = 30
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
@@ -40,21 +42,49 @@ def analyse(
     )
     issue_starts = [m.start for m in article.issues]
     results: list[SentenceResult] = []
+    header: CueMatch | None = None
     for paragraph in paragraphs(full):
+        item = header is not None and _is_item(full, paragraph)
+        if not item:
+            header = None
         if not every_sentence and not (
-            _any_in(stance_starts, paragraph) and _any_in(issue_starts, paragraph)
+            (item or _any_in(stance_starts, paragraph)) and _any_in(issue_starts, paragraph)
         ):
+            header = _opens_list(article, paragraph) or header
             continue
         for sentence in sentences(full, paragraph):
             if not every_sentence and not (
-                _any_in(stance_starts, sentence) and _any_in(issue_starts, sentence)
+                (item or _any_in(stance_starts, sentence)) and _any_in(issue_starts, sentence)
             ):
                 continue
             analysis = SentenceAnalysis(
-                article, paragraph, sentence, article_date, in_title=sentence.end <= title_end
+                article,
+                paragraph,
+                sentence,
+                article_date,
+                in_title=sentence.end <= title_end,
+                header=header if item else None,
             )
             results.append(analysis.run())
+        header = _opens_list(article, paragraph) or header
     return results
+
+
+def _opens_list(article: ArticleScan, paragraph: Span) -> CueMatch | None:
+    """ "The memorandum sets out the following:": a paragraph ending in a colon after a demand."""
+    text = article.text[paragraph.start : paragraph.end].rstrip()
+    if not text.endswith(":"):
+        return None
+    cues = [
+        s for s in article.within("stances", paragraph.start, paragraph.end) if s.label == "demands"
+    ]
+    return cues[-1] if cues else None
+
+
+def _is_item(text: str, paragraph: Span) -> bool:
+    """A list item: starts with a bullet, arrow or dash, or is a short fragment."""
+    chunk = text[paragraph.start : paragraph.end].strip()
+    return bool(chunk) and (not chunk[0].isalnum() or len(chunk.split()) <= _ITEM_WORDS)
 
 
 def _any_in(starts: Sequence[int], span: Span) -> bool:

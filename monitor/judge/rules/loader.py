@@ -50,6 +50,7 @@ class WeightedCue(_Strict):
 
     cue: str
     weight: float = Field(default=1.0, gt=0, le=1)
+    means: Stance | None = None  # for an issue cue: what a demand about it is (over demand_means)
 
     _phrase = field_validator("cue")(classmethod(lambda cls, v: _check_phrase(v)))
 
@@ -298,9 +299,8 @@ class RuleSet:
             for items, negative in ((issue_spec.cues, False), (issue_spec.negative_cues, True)):
                 for item in items:
                     phrase, weight = _cue_text(item)
-                    issue_info = IssueInfo(
-                        issue, weight, negative, issue_spec.negatable, issue_spec.demand_means
-                    )
+                    means = getattr(item, "means", None) or issue_spec.demand_means
+                    issue_info = IssueInfo(issue, weight, negative, issue_spec.negatable, means)
                     issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
             Cue(p, GENERIC, IssueInfo(GENERIC, 1.0, False, True))
