@@ -183,6 +183,14 @@ class ReferenceSpec(_Strict):
     )
 
 
+class MatchingSpec(_Strict):
+    """How cue words meet text words: in ``lemma_layers`` every inflection of a cue word matches."""
+
+    lemma_layers: list[Literal["issues", "stances", "mentions", "speech"]] = Field(
+        default_factory=list
+    )
+
+
 class RulesSpec(_Strict):
     """The whole rules document of a topic."""
 
@@ -201,6 +209,7 @@ class RulesSpec(_Strict):
     baseline: list[BaselineSpec] = Field(default_factory=list)
     possessors: dict[str, list[str]] = Field(default_factory=dict)
     conditions: list[str] = Field(default_factory=list)
+    matching: MatchingSpec = Field(default_factory=MatchingSpec)
     references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
 
     _p = field_validator(
@@ -337,7 +346,8 @@ class RuleSet:
                     for issue, names in spec.references.organisations.items()
                     for p in names
                 ],
-            }
+            },
+            lemma_layers=frozenset(spec.matching.lemma_layers),
         )
 
         self.possessor_pattern = _possessors(spec.possessors)

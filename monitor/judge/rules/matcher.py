@@ -97,6 +97,33 @@ def phrase_atoms(phrase: str) -> list[tuple[str, str]]:
     return atoms
 
 
+_LEMMAS: dict[str, str] = {}
+_LEMMA_CACHE = 200_000
+
+
+def lemma(token: str) -> str:
+    """A word's dictionary form (verb, else noun) from lemminflect's tables, shipped in its wheel.
+
+    Cues and text go through the same function, so a cue matches every inflection of its words;
+    names, possessives and hyphenated words stay as they are.
+    """
+    found = _LEMMAS.get(token)
+    if found is not None:
+        return found
+    found = token
+    if len(token) > 3 and token.isalpha():
+        from lemminflect import getAllLemmas
+
+        forms = getAllLemmas(token)
+        for pos in ("VERB", "NOUN"):
+            if forms.get(pos):
+                found = forms[pos][0]
+                break
+    if len(_LEMMAS) < _LEMMA_CACHE:
+        _LEMMAS[token] = found
+    return found
+
+
 def _spans(lowered: str, tokens: list[str]) -> list[tuple[int, int]]:
     """Each token's span: tokens come in text order, so a find from the last end locates it
     (cheaper than a second regex pass that builds a match object per word)."""
@@ -113,14 +140,19 @@ def _spans(lowered: str, tokens: list[str]) -> list[tuple[int, int]]:
 class PhraseIndex:
     """All cue layers in one token trie; ``scan`` returns each layer's matches in text order."""
 
-    def __init__(self, layers: Mapping[str, Sequence[Cue]]) -> None:
+    def __init__(
+        self, layers: Mapping[str, Sequence[Cue]], lemma_layers: frozenset[str] = frozenset()
+    ) -> None:
         self.layers = list(layers)
+        self.lemmas = bool(lemma_layers)
         self._root = _Node()
         self._first_steps: dict[str, list[_Node]] = {}  # token -> trie nodes it starts
         for layer, cues in layers.items():
             for cue in cues:
                 node = self._root
                 for kind, token in phrase_atoms(cue.phrase):
+                    if kind == "word" and layer in lemma_layers:
+                        token = lemma(token)
                     node = self._step(node, kind, token)
                 node.ends.setdefault(layer, cue)  # the same phrase twice: the first one wins
 
@@ -146,6 +178,11 @@ class PhraseIndex:
         child = node.children.get(token)
         if child is not None:
             found.append(child)
+        key = _LEMMAS.get(token)
+        if key is not None and key != token:  # "admitted" walks on as "admit" (lemma layers)
+            child = node.children.get(key)
+            if child is not None:
+                found.append(child)
         if token.endswith("'s"):
             child = node.children.get(token[:-2])
             if child is not None:
@@ -164,6 +201,9 @@ class PhraseIndex:
             lowered = lowered.replace("’", "'")
         tokens = _TOKEN.findall(lowered)
         spans = _spans(lowered, tokens)
+        if self.lemmas:  # fill the cache: _next also tries each word's dictionary form
+            for token in set(tokens).difference(_LEMMAS):
+                lemma(token)
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
         first_steps = self._first_steps
@@ -181,6 +221,7 @@ class PhraseIndex:
                     or node.gap
                     or node.wild
                     or following in node.children
+                    or _LEMMAS.get(following, following) in node.children
                     or (following.endswith("'s") and following[:-2] in node.children)
                 ):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
