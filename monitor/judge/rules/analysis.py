@@ -43,6 +43,7 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE_REACH = 4
+_COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _MAIN_CLAUSE = re.compile(
     r",\s+(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)\b",
     re.IGNORECASE,
@@ -353,9 +354,27 @@ class SentenceAnalysis:
         return None
 
     def _subject(self, cue: CueMatch, lo: int) -> Mention | None:
-        """The nearest mention before the cue in its clause that can be its subject."""
+        """The nearest mention before the cue in its clause that can be its subject.
+
+        A coordinated verb ("Putin ... blames NATO for it and demands ...") shares the subject
+        that opens the clause, not the previous verb's object.
+        """
         clause_lo, _ = self.clause_bounds(cue.start)
         lo = max(lo, clause_lo)
+        if _COORDINATED.search(self.text, max(lo, cue.start - 12), cue.start):
+            opening = next(
+                (
+                    m
+                    for m in self.mentions
+                    if lo <= m.start < cue.start
+                    and m.kind != "reporter"
+                    and not m.possessive
+                    and not self.text[lo : m.start].strip(" ,“\"")
+                ),
+                None,
+            )
+            if opening is not None:
+                return self._resolve(opening)
         for mention in self.mentions:  # "Moscow's proposal": the cue is inside an actor's name
             if mention.start < cue.start < mention.end and mention.kind == "actor":
                 return mention
