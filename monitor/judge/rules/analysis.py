@@ -43,6 +43,7 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _POSSESSIVE_REACH = 4
+_CONDITION_REACH = 80
 _COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _MAIN_CLAUSE = re.compile(
     r",\s+(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)\b",
@@ -118,12 +119,20 @@ class SentenceAnalysis:
             for m in article.mentions_in(self.start, self.end, reporters=True)
             if not self._overlaps_issue(m.start, m.end)
         ]
+        documents = [m for m in self.mentions if m.info is not None and m.info.kind == "document"]
+        self.stances = [  # "The proposals would bar ...": the cue only names the document
+            s
+            for s in self.stances
+            if not any(d.start <= s.start and s.end <= d.end for d in documents)
+        ]
         breaks = [  # "only if", "even if": a break inside a stance cue opens no new clause
             b.start
             for b in within("clause_breaks", self.start, self.end)
             if not any(s.start < b.start < s.end for s in self.stances)
         ]
         colon = self._list_colon()
+        if colon is not None:  # "sets out: a ban on X; caps on Y": items, not new stances
+            self.stances = [s for s in self.stances if s.start < colon or s.cue.data.modal]
         breaks += [
             m.start()
             for m in _SEMICOLON.finditer(self.text, self.start, self.end)
@@ -369,7 +378,7 @@ class SentenceAnalysis:
                     if lo <= m.start < cue.start
                     and m.kind != "reporter"
                     and not m.possessive
-                    and not self.text[lo : m.start].strip(" ,“\"")
+                    and not self.text[lo : m.start].strip(' ,“"')
                 ),
                 None,
             )
@@ -676,6 +685,24 @@ class SentenceAnalysis:
             _, hi = self.clause_bounds(condition.end)
             hi = self._condition_end(condition.end, hi)
             in_condition += [i for i in self.issues if condition.end <= i.start and i.end <= hi]
+        others = (
+            [
+                m
+                for m in self.mentions
+                if m.info is not None
+                and not m.info.tracked
+                and m.info.side != holder.mention.info.side
+            ]
+            if holder.mention.info is not None
+            else []
+        )
+        in_condition = [
+            i
+            for i in in_condition
+            if i.cue.data.demand_means
+            or i.label == "territory"
+            or any(abs(m.start - i.start) < _CONDITION_REACH for m in others)
+        ]
         if not in_condition:
             return
         cue = conditions[0]
@@ -785,6 +812,11 @@ class SentenceAnalysis:
         if issue_info.negatable and final == "demands" and not elliptical:
             object_negation = self._object_negation(cue, issue)
             if issue_info.negative or object_negation is not None:
+                final = "rejects"
+        if final == "proposes" and issue_info.proposal_is_demand:
+            final = "demands"  # "tabled principles that included giving up NATO membership"
+            object_negation = self._object_negation(cue, issue) if issue_info.negatable else None
+            if object_negation is not None or issue_info.negative:
                 final = "rejects"
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it

@@ -96,6 +96,7 @@ class IssueSpec(_Strict):
     elliptical_cues: list[CueItem] = Field(default_factory=list)
     negatable: bool = True
     demand_means: Stance | None = None
+    proposal_is_demand: bool = False  # no "proposes" in the convention: a proposal demands it
 
     _c = field_validator("cues", "negative_cues", "elliptical_cues")(
         classmethod(lambda cls, v: _check_cues(v))
@@ -274,6 +275,7 @@ class IssueInfo:
     negative: bool
     negatable: bool
     demand_means: str | None = None
+    proposal_is_demand: bool = False
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -309,14 +311,21 @@ class RuleSet:
                 for item in items:
                     phrase, weight = _cue_text(item)
                     means = getattr(item, "means", None) or issue_spec.demand_means
-                    issue_info = IssueInfo(issue, weight, negative, issue_spec.negatable, means)
+                    issue_info = IssueInfo(
+                        issue,
+                        weight,
+                        negative,
+                        issue_spec.negatable,
+                        means,
+                        issue_spec.proposal_is_demand,
+                    )
                     issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
             Cue(p, GENERIC, IssueInfo(GENERIC, 1.0, False, True))
             for p in spec.references.generic_cues
         ]
         self.issue_infos = {
-            name: IssueInfo(name, 1.0, False, s.negatable, s.demand_means)
+            name: IssueInfo(name, 1.0, False, s.negatable, s.demand_means, s.proposal_is_demand)
             for name, s in spec.issues.items()
         }
         elliptical = [

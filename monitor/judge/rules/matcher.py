@@ -98,6 +98,7 @@ def phrase_atoms(phrase: str) -> list[tuple[str, str]]:
 
 
 _LEMMAS: dict[str, str] = {}
+_LEMMA_MARK = "~"
 _LEMMA_CACHE = 200_000
 
 
@@ -152,7 +153,7 @@ class PhraseIndex:
                 node = self._root
                 for kind, token in phrase_atoms(cue.phrase):
                     if kind == "word" and layer in lemma_layers:
-                        token = lemma(token)
+                        token = _LEMMA_MARK + lemma(token)  # its own key: other layers stay exact
                     node = self._step(node, kind, token)
                 node.ends.setdefault(layer, cue)  # the same phrase twice: the first one wins
 
@@ -179,14 +180,15 @@ class PhraseIndex:
         if child is not None:
             found.append(child)
         key = _LEMMAS.get(token)
-        if key is not None and key != token:  # "admitted" walks on as "admit" (lemma layers)
-            child = node.children.get(key)
+        if key is not None:  # "admitted" walks on as "~admit" (cues of the lemma layers)
+            child = node.children.get(_LEMMA_MARK + key)
             if child is not None:
                 found.append(child)
         if token.endswith("'s"):
-            child = node.children.get(token[:-2])
-            if child is not None:
-                found.append(child)
+            for bare in (token[:-2], _LEMMA_MARK + token[:-2]):
+                child = node.children.get(bare)
+                if child is not None:
+                    found.append(child)
         if node.wild:
             for stem, child in node.wild.get(token[:_WILD_STEM], ()):
                 if token.startswith(stem):
@@ -221,8 +223,14 @@ class PhraseIndex:
                     or node.gap
                     or node.wild
                     or following in node.children
-                    or _LEMMAS.get(following, following) in node.children
-                    or (following.endswith("'s") and following[:-2] in node.children)
+                    or _LEMMA_MARK + _LEMMAS.get(following, following) in node.children
+                    or (
+                        following.endswith("'s")
+                        and (
+                            following[:-2] in node.children
+                            or _LEMMA_MARK + following[:-2] in node.children
+                        )
+                    )
                 ):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
                 self._walk(node, index, tokens, spans, text, best)
