@@ -15,12 +15,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.errors import ConfigError
 from monitor.judge.rules.matcher import Cue, PhraseIndex, Scan, phrase_atoms
+from monitor.store.kinds import Stance as StanceKind
 
 logger = logging.getLogger(__name__)
 
-STANCES = ("demands", "rejects", "accepts", "open_to", "proposes")
-FIRM = frozenset({"demands", "rejects"})
-SOFT = frozenset({"accepts", "open_to"})
+STANCES = tuple(StanceKind)
 ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
