@@ -48,6 +48,7 @@ class SentenceScan:
         article_date: dt.date,
         in_title: bool,
         header: CueMatch | None = None,
+        previous_holder: Mention | None = None,
     ) -> None:
         self.article = article
         self.rules = article.rules
@@ -56,6 +57,8 @@ class SentenceScan:
         self.sentence = self.text[self.start : self.end]
         self.in_title = in_title
         self.header = header  # the stance cue of a list header this sentence is an item of
+        self.previous_holder = previous_holder  # who held the last claim before this sentence
+        self.last_holder: Mention | None = None
         self.article_date = article_date
         self.paragraph = paragraph
         self.quotes = [

@@ -24,6 +24,9 @@ _FOLLOWER_PUNCT = re.compile(
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
+_REFERS_BACK = re.compile(
+    r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?))\b"
+)
 _COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -255,6 +258,8 @@ class HolderRules(SentenceScan):
         ):
             return None  # someone else is named here: no carrying over them
         carried = self.article.carried_holder(self.start)
+        if self.previous_holder is not None and _REFERS_BACK.match(self.sentence):
+            carried = self.previous_holder  # "It further requires ...": the last claim's holder
         if carried is None:
             return None
         lo = max(0, carried.start - 40)
@@ -356,6 +361,8 @@ class HolderRules(SentenceScan):
             issue_span=(issue.start - self.start, issue.end - self.start),
             how=holder.how,
         )
+        if actor.tracked:
+            self.last_holder = holder.mention
         key = (claim.side, claim.issue, claim.stance)
         if key not in best or best[key].confidence < claim.confidence:
             best[key] = claim
