@@ -28,7 +28,8 @@ class SentenceAnalysis(Constructions):
         conditions = self.article.within("conditions", self.start, self.end)
         if self.issues and not self.stances and self.header is not None:
             return self._list_item(self.header)
-        if not self.issues or not (self.stances or conditions):
+        loaded = [i for i in self.issues if i.cue.data.stance]
+        if not self.issues or not (self.stances or conditions or loaded):
             return result
         date_found = find_date(self.sentence, self.article_date)
         statement = date_found.date if date_found else self.article_date
@@ -71,6 +72,7 @@ class SentenceAnalysis(Constructions):
                 self._add(best, holder, cue, info, stance, negation, issue, statement)
         self._elliptical(best, claimed_clauses, statement)
         self._conditions(best, conditions, statement)
+        self._loaded(best, loaded, statement)
         result.claims = _merge_firm(list(best.values()))
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")

@@ -44,6 +44,7 @@ def analyse(
     stance_starts = sorted(
         [m.start for m in article.stances if m.label != NOT_A_STANCE]
         + [m.start for m in article.found["conditions"]]
+        + [m.start for m in article.issues if m.cue.data.stance]
     )
     issue_starts = [m.start for m in article.issues]
     results: list[SentenceResult] = []

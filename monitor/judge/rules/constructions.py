@@ -9,7 +9,7 @@ import datetime as dt
 import re
 
 from monitor.judge.rules.dates import find_date
-from monitor.judge.rules.holders import HolderRules, _Holder, _merge_firm
+from monitor.judge.rules.holders import HolderRules, _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
 from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
@@ -131,6 +131,28 @@ class Constructions(HolderRules):
         if first is not None and first.tracked and not first.possessive:
             return _Holder(self._resolve(first) or first, "subject", bool(self.reported_anywhere))
         return None
+
+    def _loaded(
+        self,
+        best: dict[tuple[str, str, str], ClaimFound],
+        loaded: list[CueMatch],
+        statement: dt.date,
+    ) -> None:
+        """ "his own illegitimacy", "declares an Easter truce": the issue phrase is the stance.
+
+        Such a phrase needs no stance cue, only a holder found as for one; an issue the
+        sentence already claimed keeps that claim.
+        """
+        for issue in loaded:
+            if any(key[1] == issue.label for key in best):
+                continue
+            info = StanceInfo(issue.cue.data.stance, 0.9, False)
+            try:
+                holder = self._holder(issue, info, None)
+            except _Blocked as why:
+                self.result.reasons.append(f"'{issue.text}': {why}")
+                continue
+            self._add(best, holder, issue, info, info.stance, None, issue, statement)
 
     def _elliptical(
         self,

@@ -50,6 +50,7 @@ class WeightedCue(_Strict):
     cue: str
     weight: float = Field(default=1.0, gt=0, le=1)
     means: Stance | None = None  # for an issue cue: what a demand about it is (over demand_means)
+    stance: Stance | None = None  # an issue cue that states the stance itself ("illegitimate")
 
     _phrase = field_validator("cue")(classmethod(lambda cls, v: _check_phrase(v)))
 
@@ -275,6 +276,7 @@ class IssueInfo:
     negatable: bool
     demand_means: str | None = None
     proposal_is_demand: bool = False
+    stance: str | None = None
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -317,6 +319,7 @@ class RuleSet:
                         issue_spec.negatable,
                         means,
                         issue_spec.proposal_is_demand,
+                        getattr(item, "stance", None),
                     )
                     issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
