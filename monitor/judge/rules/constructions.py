@@ -147,8 +147,19 @@ class Constructions(HolderRules):
             if any(key[1] == issue.label for key in best):
                 continue
             info = StanceInfo(issue.cue.data.stance, 0.9, False)
+            governing = self._governing(issue)
             try:
-                holder = self._holder(issue, info, None)
+                if governing is not None and governing.speaker is not None:
+                    # "Zelensky knows his own illegitimacy, Zakharova said": the speaker holds it,
+                    # not the one the phrase is about.
+                    if not governing.speaker.tracked:
+                        raise _Blocked(f"attributed to '{governing.speaker.text}'")
+                    if self.quote_of(issue.start) is None:
+                        holder = _Holder(governing.speaker, "attribution", governing.reported)
+                    else:
+                        holder = self._holder(issue, info, None)
+                else:
+                    holder = self._holder(issue, info, None)
             except _Blocked as why:
                 self.result.reasons.append(f"'{issue.text}': {why}")
                 continue
