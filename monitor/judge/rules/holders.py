@@ -257,6 +257,11 @@ class HolderRules(SentenceScan):
             for m in self.mentions
         ):
             return None  # someone else is named here: no carrying over them
+        first_cue = min((c.start for c in self.stances), default=self.end)
+        if any(
+            m.info is not None and not m.info.tracked and m.start < first_cue for m in self.mentions
+        ):
+            return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
         carried = self.article.carried_holder(self.start)
         if self.previous_holder is not None and _REFERS_BACK.match(self.sentence):
             carried = self.previous_holder  # "It further requires ...": the last claim's holder
@@ -320,6 +325,8 @@ class HolderRules(SentenceScan):
             object_negation = self._object_negation(cue, issue)
             if issue_info.negative or object_negation is not None:
                 final = "rejects"
+        if final == "accepts" and issue_info.accepts_means:
+            final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
         if final == "proposes" and issue_info.proposal_is_demand:
             final = "demands"  # "tabled principles that included giving up NATO membership"
             object_negation = self._object_negation(cue, issue) if issue_info.negatable else None

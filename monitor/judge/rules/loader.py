@@ -97,6 +97,7 @@ class IssueSpec(_Strict):
     negatable: bool = True
     demand_means: Stance | None = None
     proposal_is_demand: bool = False  # no "proposes" in the convention: a proposal demands it
+    accepts_means: Stance | None = None  # no "accepts" in the convention: what acceptance is
 
     _c = field_validator("cues", "negative_cues", "elliptical_cues")(
         classmethod(lambda cls, v: _check_cues(v))
@@ -277,6 +278,7 @@ class IssueInfo:
     demand_means: str | None = None
     proposal_is_demand: bool = False
     stance: str | None = None
+    accepts_means: str | None = None
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -320,6 +322,7 @@ class RuleSet:
                         means,
                         issue_spec.proposal_is_demand,
                         getattr(item, "stance", None),
+                        issue_spec.accepts_means,
                     )
                     issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
