@@ -26,7 +26,7 @@ class SentenceAnalysis(Constructions):
         if not self.stances:
             result.reasons.append("no stance cue")
         conditions = self.article.within("conditions", self.start, self.end)
-        if self.issues and not self.stances and self.header is not None:
+        if self.issues and self.header is not None:  # an item's stance words are nominal
             return self._list_item(self.header)
         loaded = [i for i in self.issues if i.cue.data.stance]
         if not self.issues or not (self.stances or conditions or loaded):

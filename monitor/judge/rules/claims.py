@@ -71,6 +71,7 @@ def analyse(
                 article_date,
                 in_title=sentence.end <= title_end,
                 header=header.cue if item and header is not None else None,
+                header_holder=header.holder if item and header is not None else None,
                 previous_holder=previous,
             )
             results.append(analysis.run())
@@ -86,6 +87,7 @@ class _Header:
 
     cue: CueMatch
     bullets_only: bool
+    holder: Mention | None
 
 
 def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
@@ -99,15 +101,21 @@ def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
             if s.label == "demands"
         ]
         if cues:
-            return _Header(cues[-1], bullets_only=False)
+            holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
+            return _Header(cues[-1], False, holder)
     named = _DOCUMENT_WORD.search(text)
     for mention in article.mentions_in(paragraph.start, paragraph.end):
         if not mention.tracked or mention.info is None:
             continue
         if mention.info.kind == "document" or named is not None:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
-            return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True)
+            return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
     return None
+
+
+def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:
+    """The first tracked party a header paragraph names ("Russia's terms: ...")."""
+    return next((m for m in article.mentions_in(paragraph.start, paragraph.end) if m.tracked), None)
 
 
 def _is_item(text: str, paragraph: Span, bullets_only: bool) -> bool:

@@ -49,6 +49,7 @@ class SentenceScan:
         in_title: bool,
         header: CueMatch | None = None,
         previous_holder: Mention | None = None,
+        header_holder: Mention | None = None,
     ) -> None:
         self.article = article
         self.rules = article.rules
@@ -58,6 +59,7 @@ class SentenceScan:
         self.in_title = in_title
         self.header = header  # the stance cue of a list header this sentence is an item of
         self.previous_holder = previous_holder  # who held the last claim before this sentence
+        self.header_holder = header_holder  # who holds the list this sentence is an item of
         self.last_holder: Mention | None = None
         self.article_date = article_date
         self.paragraph = paragraph

@@ -27,7 +27,7 @@ class Constructions(HolderRules):
     def _list_item(self, header: CueMatch) -> SentenceResult:
         """A verbless item under "The memorandum sets out:": the header's stance and holder."""
         result = self.result
-        carried = self.article.carried_holder(self.start)
+        carried = self.header_holder or self.article.carried_holder(self.start)
         if carried is None or not carried.tracked:
             result.reasons.append("list item under a header with no tracked holder")
             return result
@@ -114,8 +114,12 @@ class Constructions(HolderRules):
                 if speaker is not None and speaker.tracked:
                     return _Holder(speaker, "quote", bool(self.reported_anywhere))
                 return None
-        for attribution in self.attributions:
-            if attribution.speaker is not None and attribution.start < condition.start:
+        spoken = sorted(  # "Once Kyiv ..., Russia will order a ceasefire, the president said"
+            (a for a in self.attributions if a.speaker is not None),
+            key=lambda a: (a.start > condition.start, a.start),
+        )
+        for attribution in spoken[:1]:
+            if attribution.speaker is not None:
                 if not attribution.speaker.tracked:
                     return None
                 return _Holder(attribution.speaker, "attribution", attribution.reported)
