@@ -27,6 +27,11 @@ _POSSESSIVE_REACH = 4
 _REFERS_BACK = re.compile(
     r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?))\b"
 )
+_OBLIGATION = re.compile(
+    r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
+    r"will|to)\b",
+    re.IGNORECASE,
+)
 _COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -212,6 +217,9 @@ class HolderRules(SentenceScan):
         subject = self._subject(cue, lo)
         if subject is not None:
             if not subject.tracked:
+                document = self._framing_document(subject, cue)
+                if document is not None:
+                    return _Holder(document, "document", reported)
                 raise _Blocked(f"the subject is {_speaker_label(subject)}")
             if (
                 governing is not None
@@ -246,6 +254,26 @@ class HolderRules(SentenceScan):
         if carried is not None:
             return _Holder(carried, "carried", reported)
         raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _framing_document(self, subject: Mention, cue: CueMatch) -> Mention | None:
+        """ "Under the draft, the NATO allies would pledge not to enlarge": the obligation's
+        subject is not the holder; the tracked document that frames it is."""
+        if not _OBLIGATION.match(self.text, subject.end, cue.end + 1):
+            return None
+        candidates = [
+            m
+            for m in self.mentions
+            if m.end <= subject.start
+            and m.tracked
+            and m.info is not None
+            and m.info.kind == "document"
+        ]
+        if candidates:
+            return candidates[-1]
+        for earlier in (self.previous_holder, self.article.carried_holder(self.start)):
+            if earlier is not None and earlier.info is not None and earlier.info.kind == "document":
+                return earlier
+        return None
 
     def _carried(self) -> Mention | None:
         """The tracked party the preceding sentences were about, when this one names nobody."""
