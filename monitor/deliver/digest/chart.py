@@ -40,7 +40,7 @@ def timeline_svg(issue_title: str, points: Sequence[PositionEntry], day: dt.date
     sides: dict[str, list[PositionEntry]] = {}
     for point in sorted(points, key=lambda p: p.statement_date):
         sides.setdefault(point.side, []).append(point)
-    levels = {stance: i for i, stance in enumerate(STANCE_ORDER)}
+    levels: dict[str, int] = {stance: i for i, stance in enumerate(STANCE_ORDER)}
     for n, (side, entries) in enumerate(sorted(sides.items())):
         xs = [e.statement_date for e in entries] + [day]
         ys = [levels.get(e.stance, len(STANCE_ORDER) // 2) for e in entries]
