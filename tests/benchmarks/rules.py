@@ -3,7 +3,7 @@
 Prints one JSON line. The pages are realistic news pages on the default topic (navigation,
 teasers, scripts, share links, footer around 15-30 paragraphs: about 40% on the topic's
 positions, quotes, analysts' views and other sides, the rest background; the NYT seed is ~30%).
-Target: the engine adds at most 10% to extraction's cost.
+Target: the engine costs at most a quarter of extraction.
 
     python tests/benchmarks/rules.py [--articles 1000] [--seed 7]
 """
@@ -178,7 +178,7 @@ def main() -> None:
                 "engine_articles_per_s": round(args.articles / engine_seconds, 1),
                 "extract_articles_per_s": round(args.articles / extract_seconds, 1),
                 "engine_over_extract": round(engine_seconds / extract_seconds, 4),
-                "target_engine_over_extract": 0.10,
+                "target_engine_over_extract": 0.25,
             }
         )
     )

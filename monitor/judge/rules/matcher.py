@@ -19,9 +19,11 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, compress
 from typing import Any
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
+_TOKEN_SPLIT = re.compile(r"(\w+(?:[-'’]\w+)*)")
 _JOINER = re.compile(r"[\s\"“”‘’«».\-]*")
 _GAP_STOP = re.compile(r"[.;:!?]\s")
 _MAX_GAP = 3
@@ -66,6 +68,23 @@ class _Node:
     wild: dict[str, list[tuple[str, _Node]]] = field(default_factory=dict)
     gap: _Node | None = None
     ends: dict[str, Cue] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class _Start:
+    """The trie nodes a word starts, and whether any can go on past a word not in ``keys``."""
+
+    nodes: list[_Node]
+    always: bool
+    keys: frozenset[str]
+
+    @staticmethod
+    def of(nodes: list[_Node]) -> _Start:
+        return _Start(
+            nodes,
+            any(node.ends or node.gap or node.wild for node in nodes),
+            frozenset(key for node in nodes for key in node.children),
+        )
 
 
 def _norm(word: str) -> str:
@@ -125,17 +144,12 @@ def lemma(token: str) -> str:
     return found
 
 
-def _spans(lowered: str, tokens: list[str]) -> list[tuple[int, int]]:
-    """Each token's span: tokens come in text order, so a find from the last end locates it
-    (cheaper than a second regex pass that builds a match object per word)."""
-    spans = []
-    find = lowered.find
-    position = 0
-    for token in tokens:
-        start = find(token, position)
-        position = start + len(token)
-        spans.append((start, position))
-    return spans
+def _bounds(lowered: str) -> tuple[list[str], list[int], list[int]]:
+    """The words of a text with where each starts and ends, all at C speed: one split keeps the
+    separators, and running sums of the pieces' lengths are the word boundaries."""
+    pieces = _TOKEN_SPLIT.split(lowered)  # separator, word, separator, ..., separator
+    bounds = list(accumulate(map(len, pieces)))
+    return pieces[1::2], bounds[0:-1:2], bounds[1::2]
 
 
 class PhraseIndex:
@@ -147,7 +161,8 @@ class PhraseIndex:
         self.layers = list(layers)
         self.lemmas = bool(lemma_layers)
         self._root = _Node()
-        self._first_steps: dict[str, list[_Node]] = {}  # token -> trie nodes it starts
+        self._first_steps: dict[str, _Start | None] = {}  # token -> trie nodes it starts
+        self._keys: dict[str, frozenset[str]] = {}  # token -> the child keys it can walk on as
         for layer, cues in layers.items():
             for cue in cues:
                 node = self._root
@@ -156,6 +171,16 @@ class PhraseIndex:
                         token = _LEMMA_MARK + lemma(token)  # its own key: other layers stay exact
                     node = self._step(node, kind, token)
                 node.ends.setdefault(layer, cue)  # the same phrase twice: the first one wins
+
+    def _following_keys(self, token: str) -> frozenset[str]:
+        """The trie keys a word can walk on as: itself, its dictionary form, its bare possessive."""
+        keys = {token, _LEMMA_MARK + _LEMMAS.get(token, token)}
+        if token.endswith("'s"):
+            keys.update((token[:-2], _LEMMA_MARK + token[:-2]))
+        found = frozenset(keys)
+        if len(self._keys) < _FIRST_STEP_CACHE:
+            self._keys[token] = found
+        return found
 
     @staticmethod
     def _step(node: _Node, kind: str, token: str) -> _Node:
@@ -201,8 +226,7 @@ class PhraseIndex:
         if len(lowered) != len(text):  # a few characters change length when lower-cased
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             lowered = lowered.replace("’", "'")
-        tokens = _TOKEN.findall(lowered)
-        spans = _spans(lowered, tokens)
+        tokens, starts, ends = _bounds(lowered)
         if self.lemmas:  # fill the cache: _next also tries each word's dictionary form
             for token in set(tokens).difference(_LEMMAS):
                 lemma(token)
@@ -210,14 +234,24 @@ class PhraseIndex:
         free = dict.fromkeys(self.layers, 0)
         first_steps = self._first_steps
         for token in set(tokens).difference(first_steps):
-            starts = self._next(self._root, token)
-            if len(first_steps) < _FIRST_STEP_CACHE or starts:
-                first_steps[token] = starts
-        for index in [i for i, token in enumerate(tokens) if first_steps.get(token)]:
-            starts = first_steps[tokens[index]]
-            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+            nodes = self._next(self._root, token)
+            if len(first_steps) < _FIRST_STEP_CACHE or nodes:
+                first_steps[token] = _Start.of(nodes) if nodes else None
+        last_index = len(tokens) - 1
+        keys_of = self._keys
+        for index in compress(range(len(tokens)), map(first_steps.get, tokens)):
+            start_here = first_steps[tokens[index]]
+            assert start_here is not None
+            following = tokens[index + 1] if index < last_index else ""
+            if not start_here.always:  # most starts ("the", "in") end at the next word
+                keys = keys_of.get(following)
+                if keys is None:
+                    keys = self._following_keys(following)
+                if start_here.keys.isdisjoint(keys):
+                    continue
+            steps = start_here.nodes
             best: dict[str, tuple[int, Cue]] = {}
-            for node in starts:
+            for node in steps:
                 if not (
                     node.ends
                     or node.gap
@@ -233,23 +267,24 @@ class PhraseIndex:
                     )
                 ):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
-                self._walk(node, index, tokens, spans, text, best)
+                self._walk(node, index, tokens, starts, ends, text, best)
             if not best:
                 continue
             for layer, (last, cue) in best.items():
                 if index < free[layer]:
                     continue
-                start, end = spans[index][0], spans[last][1]
+                start, end = starts[index], ends[last]
                 results[layer].append(CueMatch(cue, start, end, text[start:end]))
                 free[layer] = last + 1
-        return Scan(results, [span[0] for span in spans])
+        return Scan(results, starts)
 
     def _walk(
         self,
         node: _Node,
         index: int,
         tokens: list[str],
-        spans: list[tuple[int, int]],
+        starts: list[int],
+        ends: list[int],
         text: str,
         best: dict[str, tuple[int, Cue]],
     ) -> None:
@@ -262,18 +297,18 @@ class PhraseIndex:
             return
         if node.children or node.wild:
             nexts = self._next(node, tokens[following])
-            if nexts and _JOINER.fullmatch(text, spans[index][1], spans[following][0]):
+            if nexts and _JOINER.fullmatch(text, ends[index], starts[following]):
                 for child in nexts:
-                    self._walk(child, following, tokens, spans, text, best)
+                    self._walk(child, following, tokens, starts, ends, text, best)
         if node.gap is not None:
             for skip in range(0, _MAX_GAP + 1):
                 target = following + skip
                 if target >= len(tokens):
                     break
-                if _GAP_STOP.search(text, spans[index][1], spans[target][0]):
+                if _GAP_STOP.search(text, ends[index], starts[target]):
                     break
                 for child in self._next(node.gap, tokens[target]):
-                    self._walk(child, target, tokens, spans, text, best)
+                    self._walk(child, target, tokens, starts, ends, text, best)
 
 
 class CueLayer:
