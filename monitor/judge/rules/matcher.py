@@ -17,9 +17,10 @@ Cue syntax (kept small so a domain expert can write it):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress
+from operator import and_, or_
 from typing import Any
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
@@ -163,6 +164,7 @@ class PhraseIndex:
         self._root = _Node()
         self._first_steps: dict[str, _Start | None] = {}  # token -> trie nodes it starts
         self._keys: dict[str, frozenset[str]] = {}  # token -> the child keys it can walk on as
+        self._flags: dict[str, tuple[int, int, int]] = {}  # token -> see _candidates
         for layer, cues in layers.items():
             for cue in cues:
                 node = self._root
@@ -171,6 +173,30 @@ class PhraseIndex:
                         token = _LEMMA_MARK + lemma(token)  # its own key: other layers stay exact
                     node = self._step(node, kind, token)
                 node.ends.setdefault(layer, cue)  # the same phrase twice: the first one wins
+        firsts = [*self._root.children.values()]
+        firsts += [child for bucket in self._root.wild.values() for _, child in bucket]
+        self._second_words = frozenset(key for node in firsts for key in node.children)
+
+    def _candidates(self, tokens: list[str]) -> Iterator[int]:
+        """Per word, 1 if it may start a cue: it starts one that can end or skip here, or one
+        that can go on to the next word (C-level maps over per-word flags cached by word)."""
+        flags = self._flags
+        if len(flags) > _FIRST_STEP_CACHE:
+            flags.clear()
+        for token in set(tokens).difference(flags):
+            start = self._first_steps.get(token)
+            second = not self._second_words.isdisjoint(
+                self._keys.get(token) or self._following_keys(token)
+            )
+            flags[token] = (
+                int(start is not None and start.always),
+                int(start is not None and not start.always),
+                int(second),
+            )
+        if not tokens:
+            return iter(())
+        always, conditional, then = zip(*map(flags.__getitem__, tokens), strict=True)
+        return map(or_, always, map(and_, conditional, then[1:] + (0,)))
 
     def _following_keys(self, token: str) -> frozenset[str]:
         """The trie keys a word can walk on as: itself, its dictionary form, its bare possessive."""
@@ -239,7 +265,7 @@ class PhraseIndex:
                 first_steps[token] = _Start.of(nodes) if nodes else None
         last_index = len(tokens) - 1
         keys_of = self._keys
-        for index in compress(range(len(tokens)), map(first_steps.get, tokens)):
+        for index in compress(range(len(tokens)), self._candidates(tokens)):
             start_here = first_steps[tokens[index]]
             assert start_here is not None
             following = tokens[index + 1] if index < last_index else ""
