@@ -30,7 +30,15 @@ from monitor.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATE_KEYS = ("NEW_DEMAND", "NEW_POSITION", "SHIFT", "POSSIBLE_SHIFT", "copy", "reiteration")
+TEMPLATE_KEYS = (
+    "NEW_DEMAND",
+    "NEW_POSITION",
+    "SHIFT",
+    "POSSIBLE_SHIFT",
+    "copy",
+    "reiteration",
+    "retraction",
+)
 
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -158,6 +166,7 @@ class AlertTemplates:
             "site": view.site,
             "url": view.url,
             "event_type": view.event_type,
+            "reason": view.evidence if view.kind == "retraction" else None,
         }
         try:
             return self.env.get_template(f"alert_{key}.j2").render(context).strip()
@@ -236,9 +245,9 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
             }
         )
     blocks.append(_section(headline))
-    if view.evidence and view.kind != "copy":
+    if view.evidence and view.kind not in ("copy", "retraction"):
         blocks.append(_section(f"{quote(view.evidence)}\n{_speaker(view)}"))
-    if (view.url or view.title) and view.kind != "copy":
+    if (view.url or view.title) and view.kind not in ("copy", "retraction"):
         blocks.append(_section(_source_line(view)))
     if (
         view.kind == "event"
@@ -261,6 +270,6 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         blocks.append(_context(footer))
     blocks = blocks[:MAX_BLOCKS]
     fallback = _strip_mrkdwn(headline)
-    if view.evidence and view.kind != "copy":
+    if view.evidence and view.kind not in ("copy", "retraction"):
         fallback += f" — “{escape_mrkdwn(view.evidence.strip())}”"
     return {"text": truncate_mrkdwn(fallback, FALLBACK_MAX), "blocks": blocks}

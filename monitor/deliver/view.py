@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-AlertKind = Literal["event", "copy", "reiteration"]
+AlertKind = Literal["event", "copy", "reiteration", "retraction"]
 EVENT_TYPES = ("NEW_DEMAND", "NEW_POSITION", "SHIFT", "POSSIBLE_SHIFT")
 
 # Labels for the shipped default topic; other keys are humanised ("foo_bar" -> "foo bar").

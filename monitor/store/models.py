@@ -182,6 +182,10 @@ class Claim(Base):
     # an analyst marked it wrong: kept (a reanalysis must not bring it back), out of the ledger
     retracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     retraction_reason: Mapped[str | None] = mapped_column(Text)
+    # a named senior official's direct quote whose words name the issue (corroborates a shift)
+    senior_quote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    issue_start: Mapped[int | None] = mapped_column(Integer)  # the issue cue in ``evidence``
+    issue_end: Mapped[int | None] = mapped_column(Integer)
 
     article: Mapped[Article] = relationship(back_populates="claims")
 

@@ -1,4 +1,4 @@
-"""timeline: date provenance, backfilled and retracted events, retracted claims
+"""timeline: date provenance, backfilled and retracted events, retracted claims, claim quote facts
 
 Revision ID: 0004
 Revises: 0003
@@ -25,6 +25,11 @@ def upgrade() -> None:
         batch_op.alter_column('statement_date', existing_type=sa.Date(), nullable=True)
         batch_op.add_column(sa.Column('retracted_at', sa.DateTime(timezone=True), nullable=True))
         batch_op.add_column(sa.Column('retraction_reason', sa.Text(), nullable=True))
+        batch_op.add_column(
+            sa.Column('senior_quote', sa.Boolean(), nullable=False, server_default=sa.false())
+        )
+        batch_op.add_column(sa.Column('issue_start', sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column('issue_end', sa.Integer(), nullable=True))
     with op.batch_alter_table('positions', schema=None) as batch_op:
         batch_op.add_column(
             sa.Column('date_estimated', sa.Boolean(), nullable=False, server_default=sa.false())
@@ -49,6 +54,9 @@ def downgrade() -> None:
     with op.batch_alter_table('positions', schema=None) as batch_op:
         batch_op.drop_column('date_estimated')
     with op.batch_alter_table('claims', schema=None) as batch_op:
+        batch_op.drop_column('issue_end')
+        batch_op.drop_column('issue_start')
+        batch_op.drop_column('senior_quote')
         batch_op.drop_column('retraction_reason')
         batch_op.drop_column('retracted_at')
         batch_op.alter_column('statement_date', existing_type=sa.Date(), nullable=False)
