@@ -232,9 +232,11 @@ def test_a_retracted_sent_event_gets_exactly_one_thread_reply(
         dispatcher.dispatch_once()
         with factory() as session:
             shift = session.scalars(
-                select(Event).where(Event.type == "SHIFT", Event.issue == "foreign_troops")
+                select(Event).where(Event.type == "SHIFT", Event.issue == "military_limits")
             ).one()
-            alert = session.scalars(select(Alert).where(Alert.event_id == shift.id)).one()
+            alert = session.scalars(
+                select(Alert).where(Alert.event_id == shift.id, Alert.kind == "event")
+            ).one()
             assert alert.status == "sent"
         stricter = _context(
             factory, database_url, tmp_path, stream_rules(_stricter), **_slack_settings(slack)
