@@ -265,6 +265,7 @@ def test_an_analyst_retracting_a_claim_recomputes_its_issue(
         shift = session.scalars(
             select(Event).where(Event.type == "SHIFT", Event.issue == "military_limits")
         ).one()
+        assert shift.claim_id is not None
         report = retract_claim(
             session, ctx.config, shift.claim_id, "misread: a question, not an offer"
         )
