@@ -33,7 +33,8 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from monitor.judge.rules.claims import ClaimFound
-from monitor.judge.rules.loader import FIRM, SOFT, RuleSet
+from monitor.judge.rules.loader import RuleSet
+from monitor.store.kinds import ALERTING, FIRM, EventKind, stance_class
 
 logger = logging.getLogger(__name__)
 
@@ -52,8 +53,8 @@ class Kind(enum.StrEnum):
     DUPLICATE = "DUPLICATE"
 
 
-EVENT_KINDS = frozenset({Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT, Kind.POSSIBLE_SHIFT})
-ALERT_KINDS = frozenset({Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT})
+EVENT_KINDS = frozenset(Kind(k) for k in EventKind)
+ALERT_KINDS = frozenset(Kind(k) for k in ALERTING)
 # Entries that set the stance a table shows; a reiteration only restates it.
 ANCHOR_KINDS = frozenset({Kind.BASELINE, Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT})
 # Issues where demands and rejects are opposite answers (SPEC "Issue conventions"): demanding
@@ -62,15 +63,6 @@ OPPOSED_FIRM_ISSUES = frozenset(
     {"neutrality", "military_limits", "legally_binding", "eu_membership", "russian_speakers"}
 )
 LONG_RECORD = 5
-
-
-def stance_class(stance: str) -> str:
-    """firm, soft or neutral (proposes)."""
-    if stance in FIRM:
-        return "firm"
-    if stance in SOFT:
-        return "soft"
-    return "neutral"
 
 
 def stance_line(stance: str, issue: str) -> str:
