@@ -180,7 +180,6 @@ def positions(
                 "since",
                 "last stated",
                 "times",
-                "basis",
                 "last evidence",
             ):
                 table.add_column(column, no_wrap=column != "last evidence")
@@ -192,7 +191,7 @@ def positions(
                     str(summary.since) + (" (first seen)" if summary.since_estimated else ""),
                     str(summary.last_stated),
                     str(summary.times_stated),
-                    "baseline" if summary.baseline_only else "articles",
-                    _clip(summary.last_evidence),
+                    # a row no article has stated yet rests on the shipped baseline
+                    ("(baseline) " if summary.baseline_only else "") + _clip(summary.last_evidence),
                 )
     console.print(table)
