@@ -79,3 +79,6 @@ class CrawlOptions(BaseModel):
         return value
 
     extract_workers: int = Field(default=0, ge=0)  # 0: one per core
+    # A handful of pages (the demo, ingest of URLs): extract in a thread of the crawl's own
+    # process, because starting a worker pool costs more than the pages themselves.
+    extract_in_process: bool = False

@@ -47,12 +47,15 @@ def crawl_once(
         sync_sources(session, cfg.topic.sources)
         run_id = start_run(session, "crawl" if not article_urls else "ingest").id
     sink = StoreSink(factory, on_progress=on_progress)
+    options = cfg.topic.crawl
+    if article_urls:  # a few pages named on the command line: no extraction pool to start
+        options = options.model_copy(update={"extract_in_process": True})
     error: str | None = None
     counters: Counter[str] = Counter()
     scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
     try:
         stats = run_crawl(
-            sources, sink, cfg.topic.crawl, log_level=scrapy_level, article_urls=article_urls or []
+            sources, sink, options, log_level=scrapy_level, article_urls=article_urls or []
         )
         counters.update({k: v for k, v in vars(stats).items()})
         counters["stored"] = sink.counters["stored"]

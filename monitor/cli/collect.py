@@ -213,6 +213,7 @@ def demo(
             "download_delay": 0,
             "timeout_seconds": 10,
             "retries": 0,
+            "extract_in_process": True,
         }
         if isinstance(data.get("rules"), str):
             data["rules"] = str((Path(base or DEFAULT_TOPIC).parent / data["rules"]).resolve())
