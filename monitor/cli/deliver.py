@@ -168,7 +168,8 @@ def digest(
     state = _state(ctx)
     setup_logging(state.log_level or state.config.settings.log_level)
     config = state.config
-    day = _parse_date(date, "--date").date() if date else local_today(config.topic.digest.timezone)
+    parsed = _parse_date(date, "--date")
+    day = parsed.date() if parsed else local_today(config.topic.digest.timezone)
     run = produce_digest(
         state.factory(), config, day, send=send, dispatcher=_dispatcher(state) if send else None
     )

@@ -33,7 +33,7 @@ def drop_irrelevant_text(
         .values(text=None, text_dropped_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def abandon_unfinished_runs(session: Session, now: dt.datetime | None = None) -> list[str]:

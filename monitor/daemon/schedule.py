@@ -92,7 +92,7 @@ def schedule_jobs(daemon: Daemon, scheduler: BackgroundScheduler) -> None:
             f"{POLL_PREFIX}{name}",
             poll_source_job,
             trigger,
-            same=lambda t, s=seconds, j=jitter: (
+            same=lambda t, s=seconds, j=jitter: (  # type: ignore[misc]
                 isinstance(t, IntervalTrigger) and t.interval.total_seconds() == s and t.jitter == j
             ),
             args=[name],

@@ -40,7 +40,7 @@ MAX_BLOCKS = 50
 MAX_COPIES_LISTED = 20
 ELLIPSIS = "…"
 
-HEADER_EMOJI = {
+HEADER_EMOJI: dict[str, str] = {
     EventKind.SHIFT: ":rotating_light:",
     EventKind.POSSIBLE_SHIFT: ":grey_question:",
     EventKind.NEW_DEMAND: ":exclamation:",

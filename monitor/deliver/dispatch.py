@@ -204,7 +204,7 @@ class Dispatcher:
                     next_attempt_at=utcnow() + dt.timedelta(seconds=self.lease_seconds),
                 )
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if claimed != 1:
                 return None
             session.refresh(alert)

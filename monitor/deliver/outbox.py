@@ -80,7 +80,7 @@ def event_view(session: Session, event: Event) -> AlertView:
         stance=event.stance,
         statement_date=event.statement_date,
         evidence=event.evidence,
-        **_source_fields(article),
+        **_source_fields(article),  # type: ignore[arg-type]
         actor=event.actor,
         confidence=event.confidence,
         previous_stance=event.previous_stance,
@@ -159,7 +159,7 @@ def enqueue_copy_alerts(session: Session, article: Article) -> list[Alert]:
     for parent, event in _event_alerts(session, Event.story_id == article.story_id):
         if article.id == event.article_id:
             continue
-        base = AlertView.from_payload(parent.payload["view"])
+        base = AlertView.from_payload((parent.payload or {})["view"])
         view = AlertView(
             kind=AlertKind.COPY,
             event_type=base.event_type,
@@ -168,7 +168,7 @@ def enqueue_copy_alerts(session: Session, article: Article) -> list[Alert]:
             stance=base.stance,
             statement_date=base.statement_date,
             evidence="",
-            **_source_fields(article),
+            **_source_fields(article),  # type: ignore[arg-type]
             event_id=base.event_id,
             story_id=article.story_id,
         )
@@ -196,7 +196,7 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
         stance=claim.stance,
         statement_date=claim.statement_date,
         evidence=claim.evidence,
-        **_source_fields(article),
+        **_source_fields(article),  # type: ignore[arg-type]
         actor=claim.actor,
         confidence=claim.confidence,
         story_id=claim.story_id,

@@ -93,7 +93,7 @@ def save_articles(session: Session, items: Sequence[ArticleToSave]) -> list[bool
     changed: list[bool] = []
     for item in items:
         article, is_new_text = _apply(
-            session, item, existing.get(item.key), source_ids.get(item.source)
+            session, item, existing.get(item.key), source_ids.get(item.source or "")
         )
         existing[item.key] = article  # the same URL twice in one batch: the later one refreshes
         changed.append(is_new_text)

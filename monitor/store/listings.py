@@ -61,7 +61,7 @@ def stories_since(
         for story_id, article_id, url, domain in rows:
             # The site a page belongs to: its canonical URL's domain, else where it was fetched.
             domains[article_id] = domain or domain_of(url)
-            members[story_id].append((article_id, domains[article_id]))
+            members[story_id].append((article_id, domains[article_id]))  # type: ignore[index]
             urls[article_id] = url
     out = []
     for story in stories:

@@ -129,7 +129,7 @@ def day_stories(session: Session, start: dt.datetime, end: dt.datetime) -> list[
                     select(Claim.story_id, func.count())
                     .where(Claim.story_id.in_(chunk))
                     .group_by(Claim.story_id)
-                ).all()
+                ).all()  # type: ignore[arg-type]  # story_id IN (...) is never NULL
             )
         )
     rows = []

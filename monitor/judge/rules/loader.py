@@ -125,7 +125,7 @@ class ConfidenceSpec(_Strict):
     """How far a claim can be trusted, by who said it and how we know."""
 
     actor_kind: dict[ActorKind, float] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type,return-value]
             "leader": 0.9,
             "official": 0.9,
             "spokesperson": 0.9,
