@@ -133,7 +133,9 @@ def write_topic(path: Path, site: NewsSite, feeds: dict[str, str], **extra: Any)
 # Commands that never start Scrapy's reactor run in this process (Typer's runner): they need
 # no process of their own, and a child would pay every import again. The others (crawl, run,
 # demo, ingest of URLs) start the reactor, which runs once per process, so they get a child.
-IN_PROCESS = frozenset({"init", "sources", "positions", "stories", "export", "ingest"})
+IN_PROCESS = frozenset(
+    {"init", "sources", "positions", "stories", "export", "ingest", "digest", "feed"}
+)
 
 
 def _command(argv: list[str]) -> tuple[str | None, list[str]]:
@@ -185,7 +187,16 @@ def _run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.Complete
         for k in os.environ
         if k.startswith(("NEWSMON_", "SLACK_")) and k != "NEWSMON_DATA_DIR"
     }
-    result = CliRunner().invoke(app, argv, env={**unset, **env}, prog_name="newsmon")
+    from monitor.cli.app import console
+
+    # A child reads COLUMNS when it starts; the shared console must too, for this run only.
+    columns = env.get("COLUMNS") or os.environ.get("COLUMNS") or ""
+    width = console._width
+    console.width = int(columns) if columns.isdigit() else 80
+    try:
+        result = CliRunner().invoke(app, argv, env={**unset, **env}, prog_name="newsmon")
+    finally:
+        console._width = width
     stderr, code = result.stderr, result.exit_code
     if isinstance(result.exception, NewsmonError):
         stderr, code = stderr + f"newsmon: error: {result.exception}\n", 2
