@@ -17,14 +17,11 @@ Cue syntax (kept small so a domain expert can write it):
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import accumulate, compress
-from operator import and_, or_
 from typing import Any
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
-_TOKEN_SPLIT = re.compile(r"(\w+(?:[-'’]\w+)*)")
 _JOINER = re.compile(r"[\s\"“”‘’«».\-]*")
 _GAP_STOP = re.compile(r"[.;:!?]\s")
 _MAX_GAP = 3
@@ -69,23 +66,6 @@ class _Node:
     wild: dict[str, list[tuple[str, _Node]]] = field(default_factory=dict)
     gap: _Node | None = None
     ends: dict[str, Cue] = field(default_factory=dict)
-
-
-@dataclass(frozen=True, slots=True)
-class _Start:
-    """The trie nodes a word starts, and whether any can go on past a word not in ``keys``."""
-
-    nodes: list[_Node]
-    always: bool
-    keys: frozenset[str]
-
-    @staticmethod
-    def of(nodes: list[_Node]) -> _Start:
-        return _Start(
-            nodes,
-            any(node.ends or node.gap or node.wild for node in nodes),
-            frozenset(key for node in nodes for key in node.children),
-        )
 
 
 def _norm(word: str) -> str:
@@ -145,12 +125,17 @@ def lemma(token: str) -> str:
     return found
 
 
-def _bounds(lowered: str) -> tuple[list[str], list[int], list[int]]:
-    """The words of a text with where each starts and ends, all at C speed: one split keeps the
-    separators, and running sums of the pieces' lengths are the word boundaries."""
-    pieces = _TOKEN_SPLIT.split(lowered)  # separator, word, separator, ..., separator
-    bounds = list(accumulate(map(len, pieces)))
-    return pieces[1::2], bounds[0:-1:2], bounds[1::2]
+def _spans(lowered: str, tokens: list[str]) -> list[tuple[int, int]]:
+    """Each token's span: tokens come in text order, so a find from the last end locates it
+    (cheaper than a second regex pass that builds a match object per word)."""
+    spans = []
+    find = lowered.find
+    position = 0
+    for token in tokens:
+        start = find(token, position)
+        position = start + len(token)
+        spans.append((start, position))
+    return spans
 
 
 class PhraseIndex:
@@ -162,9 +147,7 @@ class PhraseIndex:
         self.layers = list(layers)
         self.lemmas = bool(lemma_layers)
         self._root = _Node()
-        self._first_steps: dict[str, _Start | None] = {}  # token -> trie nodes it starts
-        self._keys: dict[str, frozenset[str]] = {}  # token -> the child keys it can walk on as
-        self._flags: dict[str, tuple[int, int, int]] = {}  # token -> see _candidates
+        self._first_steps: dict[str, list[_Node]] = {}  # token -> trie nodes it starts
         for layer, cues in layers.items():
             for cue in cues:
                 node = self._root
@@ -173,40 +156,6 @@ class PhraseIndex:
                         token = _LEMMA_MARK + lemma(token)  # its own key: other layers stay exact
                     node = self._step(node, kind, token)
                 node.ends.setdefault(layer, cue)  # the same phrase twice: the first one wins
-        firsts = [*self._root.children.values()]
-        firsts += [child for bucket in self._root.wild.values() for _, child in bucket]
-        self._second_words = frozenset(key for node in firsts for key in node.children)
-
-    def _candidates(self, tokens: list[str]) -> Iterator[int]:
-        """Per word, 1 if it may start a cue: it starts one that can end or skip here, or one
-        that can go on to the next word (C-level maps over per-word flags cached by word)."""
-        flags = self._flags
-        if len(flags) > _FIRST_STEP_CACHE:
-            flags.clear()
-        for token in set(tokens).difference(flags):
-            start = self._first_steps.get(token)
-            second = not self._second_words.isdisjoint(
-                self._keys.get(token) or self._following_keys(token)
-            )
-            flags[token] = (
-                int(start is not None and start.always),
-                int(start is not None and not start.always),
-                int(second),
-            )
-        if not tokens:
-            return iter(())
-        always, conditional, then = zip(*map(flags.__getitem__, tokens), strict=True)
-        return map(or_, always, map(and_, conditional, then[1:] + (0,)))
-
-    def _following_keys(self, token: str) -> frozenset[str]:
-        """The trie keys a word can walk on as: itself, its dictionary form, its bare possessive."""
-        keys = {token, _LEMMA_MARK + _LEMMAS.get(token, token)}
-        if token.endswith("'s"):
-            keys.update((token[:-2], _LEMMA_MARK + token[:-2]))
-        found = frozenset(keys)
-        if len(self._keys) < _FIRST_STEP_CACHE:
-            self._keys[token] = found
-        return found
 
     @staticmethod
     def _step(node: _Node, kind: str, token: str) -> _Node:
@@ -252,7 +201,8 @@ class PhraseIndex:
         if len(lowered) != len(text):  # a few characters change length when lower-cased
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             lowered = lowered.replace("’", "'")
-        tokens, starts, ends = _bounds(lowered)
+        tokens = _TOKEN.findall(lowered)
+        spans = _spans(lowered, tokens)
         if self.lemmas:  # fill the cache: _next also tries each word's dictionary form
             for token in set(tokens).difference(_LEMMAS):
                 lemma(token)
@@ -260,24 +210,14 @@ class PhraseIndex:
         free = dict.fromkeys(self.layers, 0)
         first_steps = self._first_steps
         for token in set(tokens).difference(first_steps):
-            nodes = self._next(self._root, token)
-            if len(first_steps) < _FIRST_STEP_CACHE or nodes:
-                first_steps[token] = _Start.of(nodes) if nodes else None
-        last_index = len(tokens) - 1
-        keys_of = self._keys
-        for index in compress(range(len(tokens)), self._candidates(tokens)):
-            start_here = first_steps[tokens[index]]
-            assert start_here is not None
-            following = tokens[index + 1] if index < last_index else ""
-            if not start_here.always:  # most starts ("the", "in") end at the next word
-                keys = keys_of.get(following)
-                if keys is None:
-                    keys = self._following_keys(following)
-                if start_here.keys.isdisjoint(keys):
-                    continue
-            steps = start_here.nodes
+            starts = self._next(self._root, token)
+            if len(first_steps) < _FIRST_STEP_CACHE or starts:
+                first_steps[token] = starts
+        for index in [i for i, token in enumerate(tokens) if first_steps.get(token)]:
+            starts = first_steps[tokens[index]]
+            following = tokens[index + 1] if index + 1 < len(tokens) else ""
             best: dict[str, tuple[int, Cue]] = {}
-            for node in steps:
+            for node in starts:
                 if not (
                     node.ends
                     or node.gap
@@ -293,24 +233,23 @@ class PhraseIndex:
                     )
                 ):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
-                self._walk(node, index, tokens, starts, ends, text, best)
+                self._walk(node, index, tokens, spans, text, best)
             if not best:
                 continue
             for layer, (last, cue) in best.items():
                 if index < free[layer]:
                     continue
-                start, end = starts[index], ends[last]
+                start, end = spans[index][0], spans[last][1]
                 results[layer].append(CueMatch(cue, start, end, text[start:end]))
                 free[layer] = last + 1
-        return Scan(results, starts)
+        return Scan(results, [span[0] for span in spans])
 
     def _walk(
         self,
         node: _Node,
         index: int,
         tokens: list[str],
-        starts: list[int],
-        ends: list[int],
+        spans: list[tuple[int, int]],
         text: str,
         best: dict[str, tuple[int, Cue]],
     ) -> None:
@@ -323,18 +262,18 @@ class PhraseIndex:
             return
         if node.children or node.wild:
             nexts = self._next(node, tokens[following])
-            if nexts and _JOINER.fullmatch(text, ends[index], starts[following]):
+            if nexts and _JOINER.fullmatch(text, spans[index][1], spans[following][0]):
                 for child in nexts:
-                    self._walk(child, following, tokens, starts, ends, text, best)
+                    self._walk(child, following, tokens, spans, text, best)
         if node.gap is not None:
             for skip in range(0, _MAX_GAP + 1):
                 target = following + skip
                 if target >= len(tokens):
                     break
-                if _GAP_STOP.search(text, ends[index], starts[target]):
+                if _GAP_STOP.search(text, spans[index][1], spans[target][0]):
                     break
                 for child in self._next(node.gap, tokens[target]):
-                    self._walk(child, target, tokens, starts, ends, text, best)
+                    self._walk(child, target, tokens, spans, text, best)
 
 
 class CueLayer:
