@@ -30,6 +30,7 @@ class ExtractionPipeline:
         workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS") or os.cpu_count() or 1
         self.workers = max(1, workers)
         self.keep_pool = crawler.settings.getbool("NEWSMON_KEEP_EXTRACT_POOL")
+        self.in_process = crawler.settings.getbool("NEWSMON_EXTRACT_IN_PROCESS")
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -55,6 +56,8 @@ class ExtractionPipeline:
         """Start every worker now, so their imports overlap the feed polls, not the first pages."""
         if self.keep_pool and _KEPT_POOL is not None:
             return  # warm already
+        if self.in_process:
+            return
         pool = self._executor()
         for _ in range(self.workers):
             pool.submit(warm_up)
@@ -68,8 +71,11 @@ class ExtractionPipeline:
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         stats = self.crawler.stats
-        future = self._executor().submit(extract_article, item["body"], item["url"])
-        article = await asyncio.wrap_future(future)
+        if self.in_process:
+            article = await asyncio.to_thread(extract_article, item["body"], item["url"])
+        else:
+            future = self._executor().submit(extract_article, item["body"], item["url"])
+            article = await asyncio.wrap_future(future)
         sink = self._sink()
         if article is None:
             stats.inc_value("newsmon/extract_empty")

@@ -38,21 +38,22 @@ def begin_run(
     cfg: AppConfig, factory: sessionmaker[Session], kind: str, *, sync_sources: bool = True
 ) -> int:
     """Record the run (and the configured sources, unless the shared-queue leader did)."""
-    from monitor.store import queries as store
+    from monitor.store import runs
+    from monitor.store.sources import sync_sources as sync
 
     with factory.begin() as session:
         if sync_sources:
-            store.sync_sources(session, cfg.topic.sources)
-        return store.start_run(session, kind).id
+            sync(session, cfg.topic.sources)
+        return runs.start_run(session, kind).id
 
 
-def finish_run(
+def end_run(
     factory: sessionmaker[Session], run_id: int, counters: Counter[str], error: str | None
 ) -> None:
-    from monitor.store import queries as store
+    from monitor.store import runs
 
     with factory.begin() as session:
-        store.finish_run(session, run_id, dict(counters), error)
+        runs.finish_run(session, run_id, dict(counters), error)
 
 
 def crawl_once(
@@ -66,17 +67,20 @@ def crawl_once(
     """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
     from monitor.pipeline import AnalysisContext, analyse_pending
-    from monitor.store import queries as store
+    from monitor.store.sink import StoreSink
 
     sources = [] if article_urls else due_sources(cfg, only_sources)
     run_id = begin_run(cfg, factory, "crawl" if not article_urls else "ingest")
-    sink = store.StoreSink(factory, on_progress=on_progress)
+    sink = StoreSink(factory, on_progress=on_progress)
+    options = cfg.topic.crawl
+    if article_urls:  # a few pages named on the command line: no extraction pool to start
+        options = options.model_copy(update={"extract_in_process": True})
     error: str | None = None
     counters: Counter[str] = Counter()
     scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
     try:
         stats = run_crawl(
-            sources, sink, cfg.topic.crawl, log_level=scrapy_level, article_urls=article_urls or []
+            sources, sink, options, log_level=scrapy_level, article_urls=article_urls or []
         )
         counters.update({k: v for k, v in vars(stats).items()})
         counters["stored"] = sink.counters["stored"]
@@ -85,5 +89,5 @@ def crawl_once(
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        finish_run(factory, run_id, counters, error)
+        end_run(factory, run_id, counters, error)
     return counters

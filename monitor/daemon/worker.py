@@ -73,9 +73,9 @@ class Worker:
         """One cycle as a Deferred: crawl on the reactor, then analyse in a thread."""
         from twisted.internet import defer, threads
 
-        from monitor.cycle import begin_run, due_sources, finish_run
+        from monitor.cycle import begin_run, due_sources, end_run
         from monitor.pipeline import AnalysisContext, analyse_pending
-        from monitor.store import queries as store
+        from monitor.store.sink import StoreSink
 
         @defer.inlineCallbacks
         def run() -> Any:
@@ -89,7 +89,7 @@ class Worker:
             counters: Counter[str] = Counter()
             error: str | None = None
             try:
-                sink = store.StoreSink(self.factory)
+                sink = StoreSink(self.factory)
                 stats = yield self.crawls.crawl(sources, sink)
                 counters.update(vars(stats))
                 counters["stored"] = sink.counters["stored"]
@@ -107,7 +107,7 @@ class Worker:
                 error = f"{type(exc).__name__}: {exc}"
                 raise
             finally:
-                yield threads.deferToThread(finish_run, self.factory, run_id, counters, error)
+                yield threads.deferToThread(end_run, self.factory, run_id, counters, error)
             return counters
 
         return run()
