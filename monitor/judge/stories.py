@@ -218,6 +218,34 @@ def _exact_match(session: Session, article: Article) -> int | None:
     )
 
 
+def _joinable(session: Session, linked: Sequence[int]) -> int | None:
+    """The linked article whose story this one may join, or None.
+
+    Joining needs a link to the story's original or links to two of its members, so one
+    pair linked by mistake can never chain two stories together. Best-linked story first.
+    """
+    if not linked:
+        return None
+    rows = session.execute(
+        select(Article.id, Article.story_id, Story.original_id)
+        .join(Story, Article.story_id == Story.id)
+        .where(Article.id.in_(linked))
+    ).all()
+    per_story: dict[int, list[int]] = {}
+    originals: dict[int, int | None] = {}
+    for aid, sid, oid in rows:
+        per_story.setdefault(sid, []).append(aid)
+        originals[sid] = oid
+    rank = {aid: i for i, aid in enumerate(linked)}
+    ok = [
+        sid for sid, members in per_story.items() if originals[sid] in members or len(members) >= 2
+    ]
+    if not ok:
+        return None
+    best = min(ok, key=lambda sid: (-len(per_story[sid]), min(rank[a] for a in per_story[sid])))
+    return min(per_story[best], key=rank.__getitem__)
+
+
 def _set_original(story: Story, members: Sequence[Article], original: Article) -> None:
     """Point the story and every member at ``original`` (one transaction: the caller's)."""
     story.original_id = original.id
@@ -260,14 +288,16 @@ def assign_story(
 
     match_id, reason = _exact_match(session, article), "exact"
     if match_id is None:
-        found = index.dedup.find(
+        links = index.dedup.find_all(
             fp,
             lambda ids: _load_texts(session, ids),
             publisher=_own_domain(article),
             exclude=article.id,
         )
+        found = _joinable(session, [m.article_id for m in links])
         if found is not None:
-            match_id, reason = found.article_id, found.verdict.reason
+            match_id = found
+            reason = next(m.verdict.reason for m in links if m.article_id == found)
     story = None
     if match_id is not None:
         matched = session.get(Article, match_id)
