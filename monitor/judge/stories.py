@@ -11,6 +11,7 @@ assigned since (found through ``stories.last_seen_at``, stamped under the lock).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import threading
@@ -21,7 +22,14 @@ from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.orm import Session
 
 from crawler.urls import domain_of, normalize_url
-from monitor.judge.dedup import Deduplicator, Fingerprint, SketchIndex, StoredText, fingerprint
+from monitor.judge.dedup import (
+    Deduplicator,
+    Fingerprint,
+    SketchIndex,
+    StoredText,
+    fingerprint,
+    semantic,
+)
 from monitor.judge.dedup.fingerprint import from_bytes
 from monitor.judge.dedup.verify import VerifyConfig
 from monitor.store.models import Article, Story, utcnow
@@ -30,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 ORIGINAL = "original"
 COPY = "copy"
-REWRITE = "rewrite"  # reserved: paraphrased wire copies (a later issue)
-TRANSLATION = "translation"  # reserved: translated copies (a later issue)
+REWRITE = "rewrite"  # the same story paraphrased, found by meaning
+TRANSLATION = "translation"  # the same story in another language, found by meaning
 RELATIONS = (ORIGINAL, COPY, REWRITE, TRANSLATION)
 
 STORY_LOCK_KEY = 0x6E6577736D6F6E  # "newsmon": pg_advisory_xact_lock key for story assignment
@@ -64,9 +72,18 @@ class StoryIndex:
     _shared: dict[str, StoryIndex] = {}
     _shared_lock = threading.Lock()
 
-    def __init__(self, config: VerifyConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: VerifyConfig | None = None,
+        *,
+        use_semantic: bool = True,
+        thresholds: semantic.Thresholds | None = None,
+    ) -> None:
         self.config = config
         self.dedup = Deduplicator(config=config)
+        self.embedder = semantic.load_embedder() if use_semantic else None
+        self.vectors = semantic.VectorIndex()
+        self.thresholds = thresholds or semantic.Thresholds()
         self._refreshed_at: dt.datetime | None = None
         self._reload: set[int] = set()  # rolled back here: take their stored signature again
 
@@ -90,6 +107,8 @@ class StoryIndex:
             )
             self.dedup.index = SketchIndex.from_signatures(rows)
             logger.info("story index loaded: %d articles", len(self.dedup.index))
+            if self.embedder is not None:
+                self._load_vectors(session, Article.story_id.is_not(None))
         else:
             rows = session.execute(
                 select(Article.id, Article.signature)
@@ -100,6 +119,11 @@ class StoryIndex:
             for aid, sig in rows:
                 if aid not in self.dedup.index:
                     self.dedup.index.add(aid, from_bytes(sig))
+            if self.embedder is not None:
+                recent = select(Story.id).where(
+                    Story.last_seen_at >= self._refreshed_at - CLOCK_MARGIN
+                )
+                self._load_vectors(session, Article.story_id.in_(recent))
         if self._reload:
             rows = session.execute(
                 select(Article.id, Article.signature).where(
@@ -112,6 +136,17 @@ class StoryIndex:
                 self.dedup.index.add(aid, from_bytes(sig))
             self._reload.clear()
         self._refreshed_at = now
+
+    def _load_vectors(self, session: Session, where) -> None:  # type: ignore[no-untyped-def]
+        """Index stored embeddings (not re-embedding any text)."""
+        rows = session.execute(
+            select(Article.id, Article.embedding, Article.published, Article.fetched_at)
+            .where(where, Article.embedding.is_not(None))
+            .execution_options(yield_per=20_000)
+        )
+        for aid, blob, published, fetched in rows:
+            if aid not in self.vectors:
+                self.vectors.add(aid, semantic.from_bytes(blob), _day(published, fetched))
 
     def add(self, session: Session, article_id: int, fp: Fingerprint) -> None:
         """Index an article now; forget it again if the transaction rolls back."""
@@ -128,8 +163,63 @@ class StoryIndex:
     def _rolled_back(self, session: Session) -> None:
         for aid in session.info.get("story_index_pending", []):
             self.dedup.index.discard(aid)
+            self.vectors.discard(aid)
             self._reload.add(aid)
         session.info["story_index_pending"] = []
+
+
+def _day(published: dt.datetime | None, fetched: dt.datetime | None) -> dt.date:
+    return (published or fetched or utcnow()).date()
+
+
+@functools.lru_cache(maxsize=256)
+def _meaning_of(text: str) -> semantic.Meaning | None:
+    """A stored text's sentence vectors (recomputed for cross-language checks; cached)."""
+    embedder = semantic.load_embedder()
+    return semantic.embed(embedder, text) if embedder is not None else None
+
+
+def _language(article: Article) -> str | None:
+    if article.language:
+        return article.language
+    from crawler.language import detect_language
+
+    return detect_language(article.text or "", None)
+
+
+def _semantic_links(session: Session, article: Article, index: StoryIndex) -> list[tuple[int, str]]:
+    """Stored articles telling the same story in other words or another language."""
+    embedder = index.embedder
+    lang = _language(article)
+    if embedder is None or lang not in embedder.languages:
+        return []
+    meaning = _meaning_of(article.text or "")
+    if meaning is None:
+        return []
+    article.embedding = semantic.to_bytes(meaning.vector)
+    th = index.thresholds
+    cands = index.vectors.query(
+        meaning.vector,
+        _day(article.published, article.fetched_at),
+        floor=min(th.same_language, th.cross_language),
+    )
+    links = []
+    for aid, cos in cands:
+        other = session.get(Article, aid)
+        if other is None or other.story_id is None or not other.text:
+            continue
+        other_lang = _language(other)
+        if other_lang == lang:
+            if cos >= th.same_language:
+                links.append((aid, REWRITE))
+        elif other_lang in embedder.languages and cos >= th.cross_language:
+            theirs = _meaning_of(other.text)
+            if theirs is not None and (
+                semantic.sentence_agreement(meaning.sentences, theirs.sentences)
+                >= th.cross_sentence_mean
+            ):
+                links.append((aid, TRANSLATION))
+    return links
 
 
 def lock_story_assignment(session: Session) -> None:
@@ -246,8 +336,10 @@ def _joinable(session: Session, linked: Sequence[int]) -> int | None:
     return min(per_story[best], key=rank.__getitem__)
 
 
-def _set_original(story: Story, members: Sequence[Article], original: Article) -> None:
-    """Point the story and every member at ``original`` (one transaction: the caller's)."""
+def _set_original(
+    story: Story, members: Sequence[Article], original: Article, demoted: str = COPY
+) -> None:
+    """Point the story and every member at ``original``; a former original becomes ``demoted``."""
     story.original_id = original.id
     story.title = original.title or story.title
     for member in members:
@@ -255,7 +347,7 @@ def _set_original(story: Story, members: Sequence[Article], original: Article) -
             member.relation, member.duplicate_of = ORIGINAL, None
         else:
             if member.relation in (None, ORIGINAL):
-                member.relation = COPY
+                member.relation = demoted
             member.duplicate_of = original.id
 
 
@@ -298,6 +390,19 @@ def assign_story(
         if found is not None:
             match_id = found
             reason = next(m.verdict.reason for m in links if m.article_id == found)
+    relation = COPY
+    if match_id is None:
+        meant = _semantic_links(session, article, index)
+        found = _joinable(session, [aid for aid, _ in meant])
+        if found is not None:
+            match_id, relation = found, dict(meant)[found]
+            reason = relation
+        if article.embedding is not None:
+            index.vectors.add(
+                article.id,
+                semantic.from_bytes(article.embedding),
+                _day(article.published, article.fetched_at),
+            )
     story = None
     if match_id is not None:
         matched = session.get(Article, match_id)
@@ -314,13 +419,14 @@ def assign_story(
         return StoryAssignment(article.id, story.id, ORIGINAL, article.id, "new_story")
 
     article.story_id = story.id
+    article.relation = relation
     story.last_seen_at = now
     members = list(session.scalars(select(Article).where(Article.story_id == story.id)))
     if article not in members:
         members.append(article)
     previous = story.original_id
     original = choose_original(members)
-    _set_original(story, members, original)
+    _set_original(story, members, original, relation)
     session.flush()
     index.add(session, article.id, fp)
     switched = previous if previous is not None and previous != original.id else None
