@@ -172,7 +172,7 @@ def _day(published: dt.datetime | None, fetched: dt.datetime | None) -> dt.date:
     return (published or fetched or utcnow()).date()
 
 
-@functools.lru_cache(maxsize=256)
+@functools.lru_cache(maxsize=2048)
 def _meaning_of(text: str) -> semantic.Meaning | None:
     """A stored text's sentence vectors (recomputed for cross-language checks; cached)."""
     embedder = semantic.load_embedder()
@@ -308,14 +308,14 @@ def _exact_match(session: Session, article: Article) -> int | None:
     )
 
 
-def _joinable(session: Session, linked: Sequence[int]) -> int | None:
-    """The linked article whose story this one may join, or None.
+def _qualifying(session: Session, linked: Sequence[int]) -> list[tuple[int, int]]:
+    """(story, linked member) for each story this article may join, best-linked first.
 
     Joining needs a link to the story's original or links to two of its members, so one
-    pair linked by mistake can never chain two stories together. Best-linked story first.
+    pair linked by mistake can never chain two stories together.
     """
     if not linked:
-        return None
+        return []
     rows = session.execute(
         select(Article.id, Article.story_id, Story.original_id)
         .join(Story, Article.story_id == Story.id)
@@ -330,10 +330,34 @@ def _joinable(session: Session, linked: Sequence[int]) -> int | None:
     ok = [
         sid for sid, members in per_story.items() if originals[sid] in members or len(members) >= 2
     ]
-    if not ok:
-        return None
-    best = min(ok, key=lambda sid: (-len(per_story[sid]), min(rank[a] for a in per_story[sid])))
-    return min(per_story[best], key=rank.__getitem__)
+    ok.sort(key=lambda sid: (-len(per_story[sid]), min(rank[a] for a in per_story[sid])))
+    return [(sid, min(per_story[sid], key=rank.__getitem__)) for sid in ok]
+
+
+def _may_lead(session: Session, article: Article, story: Story) -> bool:
+    """Would ``article`` become the original of ``story`` (so other stories may follow it)?"""
+    members = list(session.scalars(select(Article).where(Article.story_id == story.id)))
+    return choose_original([*members, article]) is article
+
+
+def _merge_into(session: Session, story: Story, others: Sequence[int]) -> None:
+    """Fold other stories into ``story`` (every table's ``story_id`` follows); used only when
+    the article that links them is the original of all of them."""
+    from monitor.store.models import Base
+
+    session.flush()
+    for table in Base.metadata.sorted_tables:
+        if "story_id" in table.c and table.name != "stories":
+            session.execute(
+                update(table).where(table.c.story_id.in_(others)).values(story_id=story.id)
+            )
+    session.expire_all()
+    for sid in others:
+        other = session.get(Story, sid)
+        if other is not None:
+            story.first_seen_at = min(story.first_seen_at, other.first_seen_at)
+            session.delete(other)
+    logger.info("stories %s folded into story %d", list(others), story.id)
 
 
 def _set_original(
@@ -379,6 +403,7 @@ def assign_story(
             )
 
     match_id, reason = _exact_match(session, article), "exact"
+    joins: list[tuple[int, int]] = []
     if match_id is None:
         links = index.dedup.find_all(
             fp,
@@ -386,27 +411,32 @@ def assign_story(
             publisher=_own_domain(article),
             exclude=article.id,
         )
-        found = _joinable(session, [m.article_id for m in links])
-        if found is not None:
-            match_id = found
-            reason = next(m.verdict.reason for m in links if m.article_id == found)
+        joins = _qualifying(session, [m.article_id for m in links])
+        if joins:
+            match_id = joins[0][1]
+            reason = next(m.verdict.reason for m in links if m.article_id == match_id)
     relation = COPY
-    if match_id is None:
+    story = None
+    if match_id is not None:
+        matched = session.get(Article, match_id)
+        story = session.get(Story, matched.story_id) if matched and matched.story_id else None
+    if story is None or _may_lead(session, article, story):
+        # By meaning: when nothing copies it, or when it may be the original of its story
+        # (then the rewrites and translations that arrived before it come into the story).
         meant = _semantic_links(session, article, index)
-        found = _joinable(session, [aid for aid, _ in meant])
-        if found is not None:
-            match_id, relation = found, dict(meant)[found]
+        more = _qualifying(session, [aid for aid, _ in meant])
+        if story is None and more:
+            match_id, relation = more[0][1], dict(meant)[more[0][1]]
             reason = relation
+            matched = session.get(Article, match_id)
+            story = session.get(Story, matched.story_id) if matched and matched.story_id else None
+        joins += [j for j in more if j[0] not in {sid for sid, _ in joins}]
         if article.embedding is not None:
             index.vectors.add(
                 article.id,
                 semantic.from_bytes(article.embedding),
                 _day(article.published, article.fetched_at),
             )
-    story = None
-    if match_id is not None:
-        matched = session.get(Article, match_id)
-        story = session.get(Story, matched.story_id) if matched and matched.story_id else None
 
     if story is None:
         story = Story(title=article.title, first_seen_at=now, last_seen_at=now)
@@ -421,10 +451,14 @@ def assign_story(
     article.story_id = story.id
     article.relation = relation
     story.last_seen_at = now
+    previous = story.original_id
+    others = [sid for sid, _ in joins if sid != story.id]
+    if others and _may_lead(session, article, story):
+        _merge_into(session, story, others)
+        session.flush()
     members = list(session.scalars(select(Article).where(Article.story_id == story.id)))
     if article not in members:
         members.append(article)
-    previous = story.original_id
     original = choose_original(members)
     _set_original(story, members, original, relation)
     session.flush()

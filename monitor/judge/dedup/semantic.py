@@ -157,6 +157,20 @@ class VectorIndex:
         self._days[i] = day.toordinal()
         self._ids[i] = article_id
 
+    def add_many(self, ids: np.ndarray, vectors: np.ndarray, days: np.ndarray) -> None:
+        """Index stored int8 vectors in bulk (ids not yet indexed; ``days`` as ordinals)."""
+        need = self._n + len(ids)
+        if need > len(self._ids):
+            cap = max(need, 2 * len(self._ids))
+            self._vecs = np.resize(self._vecs, (cap, self.dim))
+            self._days = np.resize(self._days, cap)
+            self._ids = np.resize(self._ids, cap)
+        self._vecs[self._n : need] = vectors
+        self._days[self._n : need] = days
+        self._ids[self._n : need] = ids
+        self._pos.update(zip(ids.tolist(), range(self._n, need), strict=True))
+        self._n = need
+
     def discard(self, article_id: int) -> None:
         """Forget an article (its row stays, pointing nowhere)."""
         i = self._pos.pop(article_id, None)

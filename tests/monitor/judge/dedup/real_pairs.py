@@ -18,9 +18,10 @@ import json
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -134,7 +135,9 @@ def arrival(docs: Iterable[Doc], order: str) -> list[Doc]:
     return ordered
 
 
-def assign_all(docs: Sequence[Doc], *, index_factory=None) -> dict[str, tuple[int, str | None]]:
+def assign_all(
+    docs: Sequence[Doc], *, index_factory: Callable[[], Any] | None = None
+) -> dict[str, tuple[int, str | None]]:
     """Store and assign every document in the given order; key -> (story id, relation)."""
     from sqlalchemy import create_engine
 
@@ -176,6 +179,7 @@ def score(
     hits: Counter[str] = Counter()
     totals: Counter[str] = Counter()
     false: list[str] = []
+    missed: list[str] = []
     no_merge = 0
     for p in story_set.pairs:
         if split and p.split != split:
@@ -185,6 +189,8 @@ def score(
             for key in (p.relation, f"{p.relation}:{p.kind}"):
                 totals[key] += 1
                 hits[key] += same
+            if not same and p.relation == "copy":
+                missed.append(p.b)
         else:
             no_merge += 1
             if same:
@@ -196,21 +202,70 @@ def score(
         "recall": {r: recall.get(r) for r in ("copy", "rewrite", "translation")},
         "recall_by_kind": {k: v for k, v in recall.items() if ":" in k},
         "missed": {k: f"{hits[k]}/{totals[k]}" for k in sorted(totals) if hits[k] < totals[k]},
+        "missed_copies": missed,
         "false_merges": len(false),
         "false_merge_pairs": false[:20],
     }
 
 
-def run(orders: Sequence[str] = ORDERS, split: str | None = None) -> dict[str, object]:
+def run(
+    orders: Sequence[str] = ORDERS,
+    split: str | None = None,
+    *,
+    semantic: bool = True,
+    thresholds: Any = None,
+) -> dict[str, object]:
     """Score every arrival order; one dict per order."""
+    from monitor.judge.stories import StoryIndex
+
     story_set = load()
     out: dict[str, object] = {}
     for order in orders:
         t = time.perf_counter()
-        placed = assign_all(arrival(story_set.docs.values(), order))
+        placed = assign_all(
+            arrival(story_set.docs.values(), order),
+            index_factory=lambda: StoryIndex(use_semantic=semantic, thresholds=thresholds),
+        )
         result = score(story_set, placed, split)
         result["seconds"] = round(time.perf_counter() - t, 1)
         out[order] = result
+    return out
+
+
+GRID_SAME = (0.85, 0.87, 0.89)
+GRID_CROSS = (0.76, 0.78, 0.80)
+
+
+def split_half() -> dict[str, object]:
+    """Thresholds chosen on one half (no false merge, most rewrites + translations), scored on
+    the other half, both ways (chronological order for the choice, both orders for the score)."""
+    from monitor.judge.dedup.semantic import Thresholds
+
+    story_set = load()
+    docs = arrival(story_set.docs.values(), "chrono")
+    placements = {}
+    for same in GRID_SAME:
+        for cross in GRID_CROSS:
+            th = Thresholds(same_language=same, cross_language=cross)
+            from monitor.judge.stories import StoryIndex
+
+            placements[th] = assign_all(docs, index_factory=lambda th=th: StoryIndex(thresholds=th))
+    out: dict[str, object] = {}
+    for choose_on, score_on in (("a", "b"), ("b", "a")):
+
+        def merit(th: Thresholds, split: str = choose_on) -> tuple[int, float]:
+            r = score(story_set, placements[th], split)
+            rec = r["recall"]
+            return (-int(r["false_merges"]), (rec["rewrite"] or 0) + (rec["translation"] or 0))
+
+        best = max(placements, key=merit)
+        out[f"chosen_on_{choose_on}"] = {
+            "thresholds": {
+                "same_language": best.same_language,
+                "cross_language": best.cross_language,
+            },
+            f"scored_on_{score_on}": run(ORDERS, score_on, thresholds=best),
+        }
     return out
 
 
@@ -218,9 +273,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--order", choices=[*ORDERS, "both"], default="both")
     parser.add_argument("--split", choices=["a", "b"], default=None)
+    parser.add_argument("--lexical", action="store_true", help="without the semantic stage")
+    parser.add_argument("--split-half", action="store_true", help="choose on one half, score other")
     args = parser.parse_args(argv)
+    if args.split_half:
+        print(json.dumps(split_half(), indent=1))
+        return 0
     orders = ORDERS if args.order == "both" else (args.order,)
-    print(json.dumps(run(orders, args.split), indent=1))
+    print(json.dumps(run(orders, args.split, semantic=not args.lexical), indent=1))
     return 0
 
 
