@@ -308,27 +308,36 @@ def _exact_match(session: Session, article: Article) -> int | None:
     )
 
 
-def _qualifying(session: Session, linked: Sequence[int]) -> list[tuple[int, int]]:
+def _qualifying(
+    session: Session, linked: Sequence[int], *, copied: bool = False
+) -> list[tuple[int, int]]:
     """(story, linked member) for each story this article may join, best-linked first.
 
     Joining needs a link to the story's original or links to two of its members, so one
-    pair linked by mistake can never chain two stories together.
+    pair linked by mistake can never chain two stories together. A verified copy (``copied``)
+    of a member that itself came in by meaning (a rewrite or translation) joins through it:
+    it tells what that member tells.
     """
     if not linked:
         return []
     rows = session.execute(
-        select(Article.id, Article.story_id, Story.original_id)
+        select(Article.id, Article.story_id, Story.original_id, Article.relation)
         .join(Story, Article.story_id == Story.id)
         .where(Article.id.in_(linked))
     ).all()
     per_story: dict[int, list[int]] = {}
     originals: dict[int, int | None] = {}
-    for aid, sid, oid in rows:
+    heads: set[int] = set()
+    for aid, sid, oid, rel in rows:
         per_story.setdefault(sid, []).append(aid)
         originals[sid] = oid
+        if copied and rel in (REWRITE, TRANSLATION):
+            heads.add(sid)
     rank = {aid: i for i, aid in enumerate(linked)}
     ok = [
-        sid for sid, members in per_story.items() if originals[sid] in members or len(members) >= 2
+        sid
+        for sid, members in per_story.items()
+        if originals[sid] in members or len(members) >= 2 or sid in heads
     ]
     ok.sort(key=lambda sid: (-len(per_story[sid]), min(rank[a] for a in per_story[sid])))
     return [(sid, min(per_story[sid], key=rank.__getitem__)) for sid in ok]
@@ -411,7 +420,7 @@ def assign_story(
             publisher=_own_domain(article),
             exclude=article.id,
         )
-        joins = _qualifying(session, [m.article_id for m in links])
+        joins = _qualifying(session, [m.article_id for m in links], copied=True)
         if joins:
             match_id = joins[0][1]
             reason = next(m.verdict.reason for m in links if m.article_id == match_id)
