@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
@@ -20,6 +20,7 @@ from monitor.judge.ledger import book as positions
 from monitor.judge.ledger.decide import Decision, Kind
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
+from monitor.judge.rules.results import ClaimFound
 from monitor.judge.stories import StoryIndex, assign_story
 from monitor.store import queries as store
 from monitor.store.models import Article, Claim, utcnow
@@ -82,19 +83,48 @@ def process(
 
     story = assign_story(session, article, index=ctx.story_index)
     outcome.story_id, outcome.relation = story.story_id, story.relation
+    day = (article.published or article.fetched_at).date()
     if not story.is_original or story.switched_original:
         # A copy adds "also on" to its story; an original arriving after its copy takes the
         # story over, but the same text was analysed already: claims come once per story.
         outcome.alerts += len(outbox.enqueue_copy_alerts(session, article))
+        if story.is_original:
+            return outcome
+        # Only what the story's analysed text lacks: a rewrite, translation or longer window
+        # may carry a claim the original does not.
+        found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
+        known = set(
+            session.execute(
+                select(Claim.side, Claim.issue, Claim.stance).where(
+                    Claim.story_id == story.story_id, Claim.article_id != article.id
+                )
+            ).all()
+        )
+        extra = [c for c in found if (c.side, c.issue, c.stance) not in known]
+        if extra:
+            session.execute(delete(Claim).where(Claim.article_id == article.id))
+            _record(session, article, extra, ctx, history, outcome)
         return outcome
 
     # A re-fetched article with changed text is analysed again in its story.
     session.execute(delete(Claim).where(Claim.article_id == article.id))
-    day = (article.published or article.fetched_at).date()
     found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
+    _record(session, article, found, ctx, history, outcome)
+    return outcome
+
+
+def _record(
+    session: Session,
+    article: Article,
+    found: list[ClaimFound],
+    ctx: AnalysisContext,
+    history: positions.HistoryCache | None,
+    outcome: Outcome,
+) -> None:
+    """Claims through the ledger; events and reiterations to the outbox."""
     ledger = positions.record_claims(session, article, found, ruleset=ctx.ruleset, cache=history)
-    outcome.claims = len(ledger.claims)
-    outcome.decisions = ledger.decisions
+    outcome.claims += len(ledger.claims)
+    outcome.decisions += ledger.decisions
     for event in ledger.events:
         outcome.events.append(event.type)
         if event.type in outbox.ALERTING_TYPES:
@@ -104,7 +134,6 @@ def process(
             claim = session.get(Claim, decision.entry.claim_id)
             if claim is not None:
                 outcome.alerts += len(outbox.enqueue_reiteration_alerts(session, claim))
-    return outcome
 
 
 def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Counter[str]:
@@ -132,7 +161,7 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
             history.committed(outcome.decisions)
             counters["analysed"] += 1
             counters["relevant" if outcome.relevant else "irrelevant"] += 1
-            if outcome.relation == "copy":
+            if outcome.relation in ("copy", "rewrite", "translation"):
                 counters["duplicates"] += 1
             counters["claims"] += outcome.claims
             counters["events"] += len(outcome.events)

@@ -57,6 +57,7 @@ class CopyRef:
 
     site: str
     url: str
+    relation: str = "copy"  # copy | rewrite | translation
 
 
 @dataclass(frozen=True)

@@ -145,7 +145,7 @@ class StoryIndex:
             .execution_options(yield_per=20_000)
         )
         for aid, blob, published, fetched in rows:
-            if aid not in self.vectors:
+            if aid not in self.vectors and blob is not None:
                 self.vectors.add(aid, semantic.from_bytes(blob), _day(published, fetched))
 
     def add(self, session: Session, article_id: int, fp: Fingerprint) -> None:
@@ -329,6 +329,8 @@ def _qualifying(
     originals: dict[int, int | None] = {}
     heads: set[int] = set()
     for aid, sid, oid, rel in rows:
+        if sid is None:
+            continue
         per_story.setdefault(sid, []).append(aid)
         originals[sid] = oid
         if copied and rel in (REWRITE, TRANSLATION):

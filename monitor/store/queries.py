@@ -465,15 +465,19 @@ def stories_since(
     originals: dict[int, str | None] = {}
     if stories:
         rows = session.execute(
-            select(Article.story_id, Article.id, Article.url, Article.domain)
+            select(Article.story_id, Article.id, Article.url, Article.domain, Article.relation)
             .where(Article.story_id.in_(list(members)))
             .order_by(Article.id)
         )
         domains: dict[int, str | None] = {}
-        for story_id, article_id, url, domain in rows:
+        for story_id, article_id, url, domain, relation in rows:
             # The site a page belongs to: its canonical URL's domain, else where it was fetched.
             domains[article_id] = domain or domain_of(url)
-            members[story_id].append((article_id, domains[article_id]))
+            # Rewrites and translations are named as such ("site (translation)").
+            label = domains[article_id]
+            if label and relation in ("rewrite", "translation"):
+                label = f"{label} ({relation})"
+            members[story_id].append((article_id, label))
             originals[article_id] = url
     out = []
     for story in stories:
