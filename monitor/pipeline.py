@@ -23,6 +23,7 @@ from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
 from monitor.judge.rules.results import ClaimFound
 from monitor.judge.stories import StoryIndex, assign_story
 from monitor.store import queries as store
+from monitor.store.kinds import ALERTING
 from monitor.store.models import Article, Claim, utcnow
 
 logger = logging.getLogger(__name__)
@@ -127,7 +128,7 @@ def _record(
     outcome.decisions += ledger.decisions
     for event in ledger.events:
         outcome.events.append(event.type)
-        if event.type in outbox.ALERTING_TYPES:
+        if event.type in ALERTING:
             outcome.alerts += len(outbox.enqueue_event_alerts(session, event, ctx.config))
     for decision in ledger.decisions:
         if decision.kind is Kind.REITERATION and decision.entry is not None:

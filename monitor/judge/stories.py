@@ -105,7 +105,7 @@ class StoryIndex:
                 .order_by(Article.id)
                 .execution_options(yield_per=20_000)
             )
-            self.dedup.index = SketchIndex.from_signatures(rows)
+            self.dedup.index = SketchIndex.from_signatures(rows)  # type: ignore[arg-type]
             logger.info("story index loaded: %d articles", len(self.dedup.index))
             if self.embedder is not None:
                 self._load_vectors(session, Article.story_id.is_not(None))
@@ -118,7 +118,7 @@ class StoryIndex:
             )
             for aid, sig in rows:
                 if aid not in self.dedup.index:
-                    self.dedup.index.add(aid, from_bytes(sig))
+                    self.dedup.index.add(aid, from_bytes(sig or b""))
             if self.embedder is not None:
                 recent = select(Story.id).where(
                     Story.last_seen_at >= self._refreshed_at - CLOCK_MARGIN
@@ -133,7 +133,7 @@ class StoryIndex:
                 )
             )
             for aid, sig in rows:
-                self.dedup.index.add(aid, from_bytes(sig))
+                self.dedup.index.add(aid, from_bytes(sig or b""))
             self._reload.clear()
         self._refreshed_at = now
 
@@ -290,7 +290,7 @@ def _load_texts(session: Session, ids: Sequence[int]) -> Mapping[int, StoredText
             Article.id.in_(ids), Article.text.is_not(None), Article.story_id.is_not(None)
         )
     )
-    return {aid: StoredText(body, domain_of(url)) for aid, body, url in rows}
+    return {aid: StoredText(body or "", domain_of(url)) for aid, body, url in rows}
 
 
 def _exact_match(session: Session, article: Article) -> int | None:
