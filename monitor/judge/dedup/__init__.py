@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from monitor.judge.dedup.fingerprint import from_bytes, sketch, text_hash, to_bytes, token_hash
+from monitor.judge.dedup.fingerprint import from_bytes, sketch, text_hash, to_bytes, token_hashes
 from monitor.judge.dedup.index import Candidate, SketchIndex
 from monitor.judge.dedup.normalize import normalized_text, tokens
 from monitor.judge.dedup.sentences import Sentence, sentences
@@ -93,20 +93,27 @@ class DocFrequency:
         self.counts = np.zeros(buckets, dtype=np.uint32)
         self.docs = 0
 
-    def _slot(self, word: str) -> int:
-        return token_hash(word) % len(self.counts)
+    def _slots(self, words: Sequence[str]) -> np.ndarray:
+        return (token_hashes(words) % np.uint64(len(self.counts))).astype(np.int64)
 
     def add(self, words: set[str]) -> None:
         """Count one article's distinct words."""
         self.docs += 1
-        for w in words:
-            self.counts[self._slot(w)] += 1
+        if words:
+            np.add.at(self.counts, np.unique(self._slots(list(words))), 1)
 
-    def weight(self, word: str) -> float:
-        """IDF of a word (all words weigh alike until enough articles are counted)."""
+    def weigh(self, sents: Sequence[Sentence]) -> list[float]:
+        """Each sentence's summed IDF (plain word counts until enough articles are counted)."""
         if self.docs < 50:
-            return 1.0
-        return float(np.log((self.docs + 1) / (int(self.counts[self._slot(word)]) + 1))) + 0.1
+            return [float(len(s.words)) for s in sents]
+        words = [w for s in sents for w in s.words]
+        df = self.counts[self._slots(words)].astype(np.float64)
+        idf = np.log((self.docs + 1) / (df + 1)) + 0.1
+        ends = np.cumsum([len(s.words) for s in sents])
+        sums = np.add.reduceat(idf, np.r_[0, ends[:-1]]) if len(idf) else np.zeros(len(sents))
+        return [
+            float(v) if n else 0.0 for v, n in zip(sums, (len(s.words) for s in sents), strict=True)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +179,7 @@ class Deduplicator:
                 _stored_sentences(other.text),
                 same_publisher=same,
                 config=self.config,
-                weight=self.df.weight,
+                weigh=self.df.weigh,
             )
             if not verdict.is_copy and verdict.reason == "low_overlap":
                 # A window cut mid-sentence at both ends: the word alignment still finds it.

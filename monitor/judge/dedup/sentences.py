@@ -9,6 +9,7 @@ copies (Sergey/Sergei, Kiev/Kyiv, Zelenskiy/Zelensky), so every word is folded t
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -70,9 +71,10 @@ def sentences(text: str) -> list[Sentence]:
     """The article as sentences of folded words (quoted passages kept apart)."""
     out = []
     for raw in split_sentences(text):
-        all_words = tuple(fold_word(w) for w in _WORD.findall(raw))
-        words = tuple(fold_word(w) for w in _WORD.findall(_unquote(raw)))
+        all_words = tuple(map(fold_word, _WORD.findall(raw)))
         if all_words:
+            unquoted = _unquote(raw)
+            words = all_words if unquoted == raw else tuple(map(fold_word, _WORD.findall(unquoted)))
             out.append(Sentence(words, all_words))
     return out
 
@@ -82,12 +84,12 @@ def sentence_cover(
     long_: list[Sentence],
     *,
     min_ratio: float = 80.0,
-    weight=None,
+    weigh: Callable[[Sequence[Sentence]], list[float]] | None = None,
 ) -> tuple[float, float, int]:
     """How much of ``short`` (outside quotes) has a near-equal sentence anywhere in ``long_``.
 
     Returns (covered share of ``short``, covered share of ``long_``, matched sentences); each
-    sentence counts by its words' weights (``weight(word)``, 1 each by default). Order-free, so
+    sentence counts by its words' weights (``weigh(sentences)``, 1 a word by default). Order-free, so
     reordered paragraphs and windows still match; rapidfuzz's ratio tolerates word edits.
     """
     from rapidfuzz import fuzz, process
@@ -99,9 +101,11 @@ def sentence_cover(
     scores = process.cdist(
         [x.text for x in s], [x.text for x in ll], scorer=fuzz.ratio, score_cutoff=min_ratio
     )
-    w = weight or (lambda word: 1.0)
-    ws = [sum(w(t) for t in x.words) for x in s]
-    wl = [sum(w(t) for t in x.words) for x in ll]
+    if weigh is None:
+        ws: list[float] = [float(len(x.words)) for x in s]
+        wl: list[float] = [float(len(x.words)) for x in ll]
+    else:
+        ws, wl = weigh(s), weigh(ll)
     hit_s = scores.max(axis=1) >= min_ratio
     hit_l = scores.max(axis=0) >= min_ratio
     cover_s = sum(v for v, h in zip(ws, hit_s, strict=True) if h) / max(sum(ws), 1e-9)

@@ -95,12 +95,12 @@ def verify_sentences(
     *,
     same_publisher: bool = False,
     config: VerifyConfig | None = None,
-    weight: Callable[[str], float] | None = None,
+    weigh: Callable[[Sequence[Sentence]], list[float]] | None = None,
 ) -> Verdict:
     """Copy by sentences: the shorter text's unquoted sentences found, edited or not, in the other.
 
     Survives windows, reordered paragraphs, word edits and transliterations; quotes shared by
-    independent reports do not count. ``weight`` (IDF) makes rare words count more.
+    independent reports do not count. ``weigh`` (IDF per sentence) makes rare words count more.
     """
     cfg = config or VerifyConfig()
     na, nb = sum(len(s.words) for s in a), sum(len(s.words) for s in b)
@@ -110,7 +110,7 @@ def verify_sentences(
     if sum(len(s.all_words) for s in short) < cfg.min_words:
         return Verdict(False, "too_short", 0.0, 1.0, ratio)
     cover, cover_long, matched = sentence_cover(
-        list(short), list(long_), min_ratio=cfg.sentence_ratio, weight=weight
+        list(short), list(long_), min_ratio=cfg.sentence_ratio, weigh=weigh
     )
     novelty = 1.0 - cover_long
     if cover < cfg.min_cover or matched == 0:
