@@ -107,6 +107,7 @@ class StoryIndex:
             )
             self.dedup.index = SketchIndex.from_signatures(rows)  # type: ignore[arg-type]
             logger.info("story index loaded: %d articles", len(self.dedup.index))
+            self._warm_word_counts(session)
             if self.embedder is not None:
                 self._load_vectors(session, Article.story_id.is_not(None))
         else:
@@ -136,6 +137,20 @@ class StoryIndex:
                 self.dedup.index.add(aid, from_bytes(sig or b""))
             self._reload.clear()
         self._refreshed_at = now
+
+    def _warm_word_counts(self, session: Session, sample: int = 2_000) -> None:
+        """Rare-word weights from the latest stored texts (then kept current as articles come)."""
+        from monitor.judge.dedup.normalize import tokens
+        from monitor.judge.dedup.sentences import fold_word
+
+        texts = session.scalars(
+            select(Article.text)
+            .where(Article.text.is_not(None), Article.story_id.is_not(None))
+            .order_by(Article.id.desc())
+            .limit(sample)
+        )
+        for body in texts:
+            self.dedup.df.add({fold_word(w) for w in tokens(body or "")})
 
     def _load_vectors(self, session: Session, where) -> None:  # type: ignore[no-untyped-def]
         """Index stored embeddings (not re-embedding any text)."""
