@@ -16,8 +16,8 @@ import numpy as np
 
 from monitor.judge.dedup.fingerprint import from_bytes, sketch, text_hash, to_bytes, token_hashes
 from monitor.judge.dedup.index import Candidate, SketchIndex
-from monitor.judge.dedup.normalize import normalized_text, tokens
-from monitor.judge.dedup.sentences import Sentence, sentences
+from monitor.judge.dedup.normalize import content_lines, normalized_text, tokens, tokens_of_lines
+from monitor.judge.dedup.sentences import Sentence, fold_word, sentences
 from monitor.judge.dedup.verify import Verdict, VerifyConfig, verify, verify_sentences
 
 logger = logging.getLogger(__name__)
@@ -47,7 +47,11 @@ class Fingerprint:
     tokens: list[str]
     text_hash: str
     keys: np.ndarray
-    sentences: tuple[Sentence, ...] = ()
+    lines: tuple[str, ...] = ()  # content lines: sentences are split from them when needed
+
+    def sentences(self) -> tuple[Sentence, ...]:
+        """The text's comparable sentences (only articles with candidates need them)."""
+        return _sentences_of_lines(self.lines)
 
     @property
     def signature(self) -> bytes:
@@ -57,8 +61,14 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """Normalise and fingerprint an article text."""
-    words = tokens(text)
-    return Fingerprint(words, text_hash(" ".join(words)), sketch(words), tuple(sentences(text)))
+    lines = content_lines(text)
+    words = tokens_of_lines(lines)
+    return Fingerprint(words, text_hash(" ".join(words)), sketch(words), tuple(lines))
+
+
+@functools.lru_cache(maxsize=64)
+def _sentences_of_lines(lines: tuple[str, ...]) -> tuple[Sentence, ...]:
+    return tuple(sentences("", lines))
 
 
 @dataclass(frozen=True, slots=True)
@@ -175,7 +185,7 @@ class Deduplicator:
                 continue
             same = publisher is not None and publisher == other.publisher
             verdict = verify_sentences(
-                fp.sentences,
+                fp.sentences(),
                 _stored_sentences(other.text),
                 same_publisher=same,
                 config=self.config,
@@ -195,4 +205,4 @@ class Deduplicator:
     def add(self, article_id: int, fp: Fingerprint) -> None:
         """Make a stored article findable (and count its words for the rare-word weights)."""
         self.index.add(article_id, fp.keys)
-        self.df.add({w for sent in fp.sentences for w in sent.words})
+        self.df.add({fold_word(w) for w in fp.tokens})

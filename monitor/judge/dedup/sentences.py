@@ -59,18 +59,18 @@ class Sentence:
         return " ".join(self.words)
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences of an article's content lines (chrome removed)."""
+def split_sentences(text: str, lines: Sequence[str] | None = None) -> list[str]:
+    """Sentences of an article's content lines (chrome removed; ``lines`` if already known)."""
     out: list[str] = []
-    for line in content_lines(text):
+    for line in content_lines(text) if lines is None else lines:
         out += [s.strip() for s in _SENTENCE_END.split(line) if s.strip()]
     return out
 
 
-def sentences(text: str) -> list[Sentence]:
+def sentences(text: str, lines: Sequence[str] | None = None) -> list[Sentence]:
     """The article as sentences of folded words (quoted passages kept apart)."""
     out = []
-    for raw in split_sentences(text):
+    for raw in split_sentences(text, lines):
         all_words = tuple(map(fold_word, _WORD.findall(raw)))
         if all_words:
             unquoted = _unquote(raw)
