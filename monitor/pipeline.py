@@ -7,23 +7,24 @@ whole or not at all: a crash can never leave an event without its alert.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
 from monitor.deliver import outbox
 from monitor.judge.ledger import book as positions
+from monitor.judge.ledger import timeline
 from monitor.judge.ledger.decide import Decision, Kind
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
 from monitor.judge.rules.results import ClaimFound
 from monitor.judge.stories import StoryIndex, assign_story
-from monitor.store import queries as store
-from monitor.store.kinds import ALERTING
+from monitor.store.articles import pending_articles
 from monitor.store.models import Article, Claim, utcnow
 
 logger = logging.getLogger(__name__)
@@ -69,21 +70,20 @@ class Outcome:
 
 
 def process(
-    session: Session,
-    article: Article,
-    ctx: AnalysisContext,
-    history: positions.HistoryCache | None = None,
+    session: Session, article: Article, ctx: AnalysisContext, *, live: bool = True
 ) -> Outcome:
-    """Take one stored article through every stage (``history``: the run's ledger cache)."""
+    """Take one stored article through every stage; ``live=False`` backfills its events."""
     verdict = ctx.relevance.judge(article.title, article.text or "")
     article.relevant = verdict.relevant
     article.analysed_at = utcnow()
     outcome = Outcome(article_id=article.id, relevant=verdict.relevant, reason=verdict.reason)
     if not verdict.relevant:
+        outcome.events = _drop_claims(session, article, ctx, live=live)
         return outcome
 
     story = assign_story(session, article, index=ctx.story_index)
     outcome.story_id, outcome.relation = story.story_id, story.relation
+    dated = article.published is not None
     day = (article.published or article.fetched_at).date()
     if not story.is_original or story.switched_original:
         # A copy adds "also on" to its story; an original arriving after its copy takes the
@@ -93,58 +93,73 @@ def process(
             return outcome
         # Only what the story's analysed text lacks: a rewrite, translation or longer window
         # may carry a claim the original does not.
+        found = _claims_story_lacks(session, article, story.story_id, day, ctx)
+        if not found:
+            return outcome
+    else:
+        # A re-fetched article with changed text is analysed again in its story; claims that
+        # stay keep their ids (and an analyst's retraction), the ledger is replayed around them.
         found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
-        known = set(
-            session.execute(
-                select(Claim.side, Claim.issue, Claim.stance).where(
-                    Claim.story_id == story.story_id, Claim.article_id != article.id
-                )
-            ).all()
-        )
-        extra = [c for c in found if (c.side, c.issue, c.stance) not in known]
-        if extra:
-            session.execute(delete(Claim).where(Claim.article_id == article.id))
-            _record(session, article, extra, ctx, history, outcome)
-        return outcome
-
-    # A re-fetched article with changed text is analysed again in its story.
-    session.execute(delete(Claim).where(Claim.article_id == article.id))
-    found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
-    _record(session, article, found, ctx, history, outcome)
+    changes = timeline.store_claims(session, article, found, ctx.ruleset, dated=dated)
+    report = timeline.rebuild(
+        session, ctx.config, keys=changes.keys, live=live, ruleset=ctx.ruleset
+    )
+    outcome.claims = len(changes.claims)
+    outcome.events = [event.type for event in report.added]
+    outcome.alerts += report.alerts_queued
+    outcome.decisions = [report.decisions[c.id] for c in changes.claims if c.id in report.decisions]
+    if live:
+        latest = {key: summary for key, summary in report.positions_after.items()}
+        for claim in changes.claims:
+            decision = report.decisions.get(claim.id)
+            summary = latest.get((claim.side, claim.issue))
+            if (
+                decision is not None
+                and decision.kind is Kind.REITERATION
+                and summary is not None
+                and summary.last_stated == decision.claim.statement_date
+            ):
+                outcome.alerts += len(outbox.enqueue_reiteration_alerts(session, claim))
     return outcome
 
 
-def _record(
-    session: Session,
-    article: Article,
-    found: list[ClaimFound],
-    ctx: AnalysisContext,
-    history: positions.HistoryCache | None,
-    outcome: Outcome,
-) -> None:
-    """Claims through the ledger; events and reiterations to the outbox."""
-    ledger = positions.record_claims(session, article, found, ruleset=ctx.ruleset, cache=history)
-    outcome.claims += len(ledger.claims)
-    outcome.decisions += ledger.decisions
-    for event in ledger.events:
-        outcome.events.append(event.type)
-        if event.type in ALERTING:
-            outcome.alerts += len(outbox.enqueue_event_alerts(session, event, ctx.config))
-    for decision in ledger.decisions:
-        if decision.kind is Kind.REITERATION and decision.entry is not None:
-            claim = session.get(Claim, decision.entry.claim_id)
-            if claim is not None:
-                outcome.alerts += len(outbox.enqueue_reiteration_alerts(session, claim))
+def _claims_story_lacks(
+    session: Session, article: Article, story_id: int, day: dt.date, ctx: AnalysisContext
+) -> list[ClaimFound]:
+    """Claims in a member's text whose (side, issue, stance) no other member of its story has."""
+    found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
+    if not found:
+        return []
+    known = set(
+        session.execute(
+            select(Claim.side, Claim.issue, Claim.stance).where(
+                Claim.story_id == story_id, Claim.article_id != article.id
+            )
+        ).all()
+    )
+    return [c for c in found if (c.side, c.issue, c.stance) not in known]
+
+
+def _drop_claims(
+    session: Session, article: Article, ctx: AnalysisContext, *, live: bool
+) -> list[str]:
+    """An article no longer relevant loses its claims; the ledger is replayed without them."""
+    changes = timeline.store_claims(session, article, [], ctx.ruleset, dated=True)
+    if not changes.removed:
+        return []
+    report = timeline.rebuild(
+        session, ctx.config, keys=changes.keys, live=live, ruleset=ctx.ruleset
+    )
+    return [event.type for event in report.added]
 
 
 def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Counter[str]:
     """Analyse every stored article not analysed yet, oldest first; one failure never stops the rest."""
     counters: Counter[str] = Counter()
     failed: set[int] = set()
-    history = positions.HistoryCache()
     while True:
         with factory() as session:
-            batch = [a.id for a in store.pending_articles(session) if a.id not in failed]
+            batch = [a.id for a in pending_articles(session) if a.id not in failed]
         if not batch:
             return counters
         for article_id in batch:
@@ -153,13 +168,12 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
                     article = session.get(Article, article_id)
                     if article is None or article.analysed_at is not None:
                         continue
-                    outcome = process(session, article, ctx, history)
+                    outcome = process(session, article, ctx)
             except Exception:
                 logger.exception("analysis of article %s failed; it stays pending", article_id)
                 failed.add(article_id)
                 counters["analysis_failed"] += 1
                 continue
-            history.committed(outcome.decisions)
             counters["analysed"] += 1
             counters["relevant" if outcome.relevant else "irrelevant"] += 1
             if outcome.relation in ("copy", "rewrite", "translation"):

@@ -11,6 +11,7 @@ from rich.table import Table
 
 from monitor.cli.app import (
     State,
+    _parse_date,
     _state,
     _summary_line,
     app,
@@ -139,7 +140,7 @@ def ingest(
     """Analyse saved HTML files or URLs as if crawled (a file's URL: its canonical link, or --url)."""
     from crawler.extract import extract_article
     from monitor.pipeline import AnalysisContext, analyse_pending
-    from monitor.store import queries as store
+    from monitor.store.articles import save_article
 
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
@@ -165,7 +166,7 @@ def ingest(
         extracted_pages.append(extracted)
     for extracted in extracted_pages:
         with factory.begin() as session:
-            store.save_article(session, extracted, source=None)
+            save_article(session, extracted, source=None)
     stored = len(extracted_pages)
     counters: Counter[str] = Counter(stored=stored)
     if urls:
@@ -176,6 +177,36 @@ def ingest(
         f"ingested {counters['stored']} article(s), relevant {counters['relevant']}, "
         f"failed {counters['fetch_failed']}"
     )
+
+
+@app.command()
+def reanalyse(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Only articles published (else fetched) on or after YYYY-MM-DD."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; store nothing.")
+    ] = False,
+) -> None:
+    """Re-run relevance, rules and the ledger over stored articles and print what changed."""
+    from monitor.pipeline import AnalysisContext
+    from monitor.reanalyse import reanalyse as run_reanalysis
+
+    state = _state(ctx)
+    setup_logging(state.config.settings.log_level)
+    since_dt = _parse_date(since, "--since")
+    factory = state.factory()
+    report = run_reanalysis(
+        factory, AnalysisContext.build(state.config, factory), since=since_dt, dry_run=dry_run
+    )
+    for line in report.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo("dry run: nothing was stored")
 
 
 @app.command()
@@ -213,6 +244,7 @@ def demo(
             "download_delay": 0,
             "timeout_seconds": 10,
             "retries": 0,
+            "extract_in_process": True,
         }
         if isinstance(data.get("rules"), str):
             data["rules"] = str((Path(base or DEFAULT_TOPIC).parent / data["rules"]).resolve())
@@ -243,11 +275,11 @@ def _show_demo_results(state: State) -> None:
     from sqlalchemy import select
 
     from monitor.deliver.dispatch import make_dispatcher
-    from monitor.store import queries as store
+    from monitor.store.listings import stories_since
     from monitor.store.models import Event
 
     with state.factory()() as session:
-        stories = store.stories_since(session, None)
+        stories = stories_since(session, None)
         events = list(session.scalars(select(Event).order_by(Event.statement_date, Event.id)))
     table = Table(title="stories")
     for column in ("story", "original", "also on"):

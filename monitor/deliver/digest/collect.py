@@ -27,11 +27,11 @@ from monitor.deliver.digest.summary import build_digest_blocks
 from monitor.deliver.dispatch import Dispatcher, make_dispatcher
 from monitor.deliver.outbox import route_channels
 from monitor.deliver.view import AlertView
-from monitor.store import queries as store
 from monitor.store.kinds import AlertKind, AlertStatus, OutboxKind
 from monitor.store.models import Alert, Article, Claim, Event, Position, Run, utcnow
 from monitor.store.models import Digest as DigestRecord
 from monitor.store.rows import CopyRef, StoryRow
+from monitor.store.sources import source_health
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +62,7 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[A
     rows = session.execute(
         select(Event, Article)
         .outerjoin(Article, Event.article_id == Article.id)
-        .where(Event.created_at >= start, Event.created_at < end)
+        .where(Event.created_at >= start, Event.created_at < end, Event.retracted_at.is_(None))
         .order_by(Event.created_at, Event.id)
     ).all()
     return [
@@ -86,6 +86,7 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[A
             event_id=e.id,
             story_id=e.story_id,
             created_at=e.created_at,
+            backfilled=e.backfilled,
         )
         for e, a in rows
     ]
@@ -100,6 +101,9 @@ def position_history(session: Session, day: dt.date) -> list[PositionEntry]:
             Position.statement_date,
             Position.evidence,
             Position.url,
+            Position.kind,
+            Position.origin,
+            Position.date_estimated,
         )
         .where(Position.statement_date <= day)
         .order_by(Position.statement_date, Position.id)
@@ -195,7 +199,7 @@ def collect_digest(
     timezone = config.topic.digest.timezone
     start, end = day_window(day, timezone)
     events = day_events(session, start, end)
-    sources = store.source_health(session, now)
+    sources = source_health(session, now)
     return build_digest(
         topic=config.topic.description or config.topic.name,
         day=day,
