@@ -7,10 +7,12 @@ whole or not at all: a crash can never leave an event without its alert.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
@@ -20,9 +22,10 @@ from monitor.judge.ledger import timeline
 from monitor.judge.ledger.decide import Decision, Kind
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
+from monitor.judge.rules.results import ClaimFound
 from monitor.judge.stories import StoryIndex, assign_story
 from monitor.store.articles import pending_articles
-from monitor.store.models import Article, utcnow
+from monitor.store.models import Article, Claim, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -80,17 +83,23 @@ def process(
 
     story = assign_story(session, article, index=ctx.story_index)
     outcome.story_id, outcome.relation = story.story_id, story.relation
+    dated = article.published is not None
+    day = (article.published or article.fetched_at).date()
     if not story.is_original or story.switched_original:
         # A copy adds "also on" to its story; an original arriving after its copy takes the
         # story over, but the same text was analysed already: claims come once per story.
         outcome.alerts += len(outbox.enqueue_copy_alerts(session, article))
-        return outcome
-
-    # A re-fetched article with changed text is analysed again in its story; claims that stay
-    # keep their ids (and an analyst's retraction), the ledger is replayed around them.
-    dated = article.published is not None
-    day = (article.published or article.fetched_at).date()
-    found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
+        if story.is_original:
+            return outcome
+        # Only what the story's analysed text lacks: a rewrite, translation or longer window
+        # may carry a claim the original does not.
+        found = _claims_story_lacks(session, article, story.story_id, day, ctx)
+        if not found:
+            return outcome
+    else:
+        # A re-fetched article with changed text is analysed again in its story; claims that
+        # stay keep their ids (and an analyst's retraction), the ledger is replayed around them.
+        found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
     changes = timeline.store_claims(session, article, found, ctx.ruleset, dated=dated)
     report = timeline.rebuild(
         session, ctx.config, keys=changes.keys, live=live, ruleset=ctx.ruleset
@@ -112,6 +121,23 @@ def process(
             ):
                 outcome.alerts += len(outbox.enqueue_reiteration_alerts(session, claim))
     return outcome
+
+
+def _claims_story_lacks(
+    session: Session, article: Article, story_id: int, day: dt.date, ctx: AnalysisContext
+) -> list[ClaimFound]:
+    """Claims in a member's text whose (side, issue, stance) no other member of its story has."""
+    found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
+    if not found:
+        return []
+    known = set(
+        session.execute(
+            select(Claim.side, Claim.issue, Claim.stance).where(
+                Claim.story_id == story_id, Claim.article_id != article.id
+            )
+        ).all()
+    )
+    return [c for c in found if (c.side, c.issue, c.stance) not in known]
 
 
 def _drop_claims(
@@ -150,7 +176,7 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
                 continue
             counters["analysed"] += 1
             counters["relevant" if outcome.relevant else "irrelevant"] += 1
-            if outcome.relation == "copy":
+            if outcome.relation in ("copy", "rewrite", "translation"):
                 counters["duplicates"] += 1
             counters["claims"] += outcome.claims
             counters["events"] += len(outcome.events)

@@ -36,6 +36,7 @@ def article_record(article: Any, events: list[Any]) -> dict[str, Any]:
         "text": article.text,
         "story_id": article.story_id,
         "duplicate_of": article.duplicate_of,
+        "relation": article.relation,
         "claims": [
             {
                 "side": c.side,

@@ -11,6 +11,7 @@ assigned since (found through ``stories.last_seen_at``, stamped under the lock).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 import re
 import threading
@@ -21,7 +22,14 @@ from sqlalchemy import Engine, event, select, text, update
 from sqlalchemy.orm import Session
 
 from crawler.urls import domain_of, normalize_url
-from monitor.judge.dedup import Deduplicator, Fingerprint, SketchIndex, StoredText, fingerprint
+from monitor.judge.dedup import (
+    Deduplicator,
+    Fingerprint,
+    SketchIndex,
+    StoredText,
+    fingerprint,
+    semantic,
+)
 from monitor.judge.dedup.fingerprint import from_bytes
 from monitor.judge.dedup.verify import VerifyConfig
 from monitor.store.models import Article, Story, utcnow
@@ -30,8 +38,8 @@ logger = logging.getLogger(__name__)
 
 ORIGINAL = "original"
 COPY = "copy"
-REWRITE = "rewrite"  # reserved: paraphrased wire copies (a later issue)
-TRANSLATION = "translation"  # reserved: translated copies (a later issue)
+REWRITE = "rewrite"  # the same story paraphrased, found by meaning
+TRANSLATION = "translation"  # the same story in another language, found by meaning
 RELATIONS = (ORIGINAL, COPY, REWRITE, TRANSLATION)
 
 STORY_LOCK_KEY = 0x6E6577736D6F6E  # "newsmon": pg_advisory_xact_lock key for story assignment
@@ -64,9 +72,18 @@ class StoryIndex:
     _shared: dict[str, StoryIndex] = {}
     _shared_lock = threading.Lock()
 
-    def __init__(self, config: VerifyConfig | None = None) -> None:
+    def __init__(
+        self,
+        config: VerifyConfig | None = None,
+        *,
+        use_semantic: bool = True,
+        thresholds: semantic.Thresholds | None = None,
+    ) -> None:
         self.config = config
         self.dedup = Deduplicator(config=config)
+        self.embedder = semantic.load_embedder() if use_semantic else None
+        self.vectors = semantic.VectorIndex()
+        self.thresholds = thresholds or semantic.Thresholds()
         self._refreshed_at: dt.datetime | None = None
         self._reload: set[int] = set()  # rolled back here: take their stored signature again
 
@@ -90,6 +107,9 @@ class StoryIndex:
             )
             self.dedup.index = SketchIndex.from_signatures(rows)  # type: ignore[arg-type]
             logger.info("story index loaded: %d articles", len(self.dedup.index))
+            self._warm_word_counts(session)
+            if self.embedder is not None:
+                self._load_vectors(session, Article.story_id.is_not(None))
         else:
             rows = session.execute(
                 select(Article.id, Article.signature)
@@ -100,6 +120,11 @@ class StoryIndex:
             for aid, sig in rows:
                 if aid not in self.dedup.index:
                     self.dedup.index.add(aid, from_bytes(sig or b""))
+            if self.embedder is not None:
+                recent = select(Story.id).where(
+                    Story.last_seen_at >= self._refreshed_at - CLOCK_MARGIN
+                )
+                self._load_vectors(session, Article.story_id.in_(recent))
         if self._reload:
             rows = session.execute(
                 select(Article.id, Article.signature).where(
@@ -112,6 +137,31 @@ class StoryIndex:
                 self.dedup.index.add(aid, from_bytes(sig or b""))
             self._reload.clear()
         self._refreshed_at = now
+
+    def _warm_word_counts(self, session: Session, sample: int = 2_000) -> None:
+        """Rare-word weights from the latest stored texts (then kept current as articles come)."""
+        from monitor.judge.dedup.normalize import tokens
+        from monitor.judge.dedup.sentences import fold_word
+
+        texts = session.scalars(
+            select(Article.text)
+            .where(Article.text.is_not(None), Article.story_id.is_not(None))
+            .order_by(Article.id.desc())
+            .limit(sample)
+        )
+        for body in texts:
+            self.dedup.df.add({fold_word(w) for w in tokens(body or "")})
+
+    def _load_vectors(self, session: Session, where) -> None:  # type: ignore[no-untyped-def]
+        """Index stored embeddings (not re-embedding any text)."""
+        rows = session.execute(
+            select(Article.id, Article.embedding, Article.published, Article.fetched_at)
+            .where(where, Article.embedding.is_not(None))
+            .execution_options(yield_per=20_000)
+        )
+        for aid, blob, published, fetched in rows:
+            if aid not in self.vectors and blob is not None:
+                self.vectors.add(aid, semantic.from_bytes(blob), _day(published, fetched))
 
     def add(self, session: Session, article_id: int, fp: Fingerprint) -> None:
         """Index an article now; forget it again if the transaction rolls back."""
@@ -128,8 +178,63 @@ class StoryIndex:
     def _rolled_back(self, session: Session) -> None:
         for aid in session.info.get("story_index_pending", []):
             self.dedup.index.discard(aid)
+            self.vectors.discard(aid)
             self._reload.add(aid)
         session.info["story_index_pending"] = []
+
+
+def _day(published: dt.datetime | None, fetched: dt.datetime | None) -> dt.date:
+    return (published or fetched or utcnow()).date()
+
+
+@functools.lru_cache(maxsize=2048)
+def _meaning_of(text: str) -> semantic.Meaning | None:
+    """A stored text's sentence vectors (recomputed for cross-language checks; cached)."""
+    embedder = semantic.load_embedder()
+    return semantic.embed(embedder, text) if embedder is not None else None
+
+
+def _language(article: Article) -> str | None:
+    if article.language:
+        return article.language
+    from crawler.language import detect_language
+
+    return detect_language(article.text or "", None)
+
+
+def _semantic_links(session: Session, article: Article, index: StoryIndex) -> list[tuple[int, str]]:
+    """Stored articles telling the same story in other words or another language."""
+    embedder = index.embedder
+    lang = _language(article)
+    if embedder is None or lang not in embedder.languages:
+        return []
+    meaning = _meaning_of(article.text or "")
+    if meaning is None:
+        return []
+    article.embedding = semantic.to_bytes(meaning.vector)
+    th = index.thresholds
+    cands = index.vectors.query(
+        meaning.vector,
+        _day(article.published, article.fetched_at),
+        floor=min(th.same_language, th.cross_language),
+    )
+    links = []
+    for aid, cos in cands:
+        other = session.get(Article, aid)
+        if other is None or other.story_id is None or not other.text:
+            continue
+        other_lang = _language(other)
+        if other_lang == lang:
+            if cos >= th.same_language:
+                links.append((aid, REWRITE))
+        elif other_lang in embedder.languages and cos >= th.cross_language:
+            theirs = _meaning_of(other.text)
+            if theirs is not None and (
+                semantic.sentence_agreement(meaning.sentences, theirs.sentences)
+                >= th.cross_sentence_mean
+            ):
+                links.append((aid, TRANSLATION))
+    return links
 
 
 def lock_story_assignment(session: Session) -> None:
@@ -218,8 +323,73 @@ def _exact_match(session: Session, article: Article) -> int | None:
     )
 
 
-def _set_original(story: Story, members: Sequence[Article], original: Article) -> None:
-    """Point the story and every member at ``original`` (one transaction: the caller's)."""
+def _qualifying(
+    session: Session, linked: Sequence[int], *, copied: bool = False
+) -> list[tuple[int, int]]:
+    """(story, linked member) for each story this article may join, best-linked first.
+
+    Joining needs a link to the story's original or links to two of its members, so one
+    pair linked by mistake can never chain two stories together. A verified copy (``copied``)
+    of a member that itself came in by meaning (a rewrite or translation) joins through it:
+    it tells what that member tells.
+    """
+    if not linked:
+        return []
+    rows = session.execute(
+        select(Article.id, Article.story_id, Story.original_id, Article.relation)
+        .join(Story, Article.story_id == Story.id)
+        .where(Article.id.in_(linked))
+    ).all()
+    per_story: dict[int, list[int]] = {}
+    originals: dict[int, int | None] = {}
+    heads: set[int] = set()
+    for aid, sid, oid, rel in rows:
+        if sid is None:
+            continue
+        per_story.setdefault(sid, []).append(aid)
+        originals[sid] = oid
+        if copied and rel in (REWRITE, TRANSLATION):
+            heads.add(sid)
+    rank = {aid: i for i, aid in enumerate(linked)}
+    ok = [
+        sid
+        for sid, members in per_story.items()
+        if originals[sid] in members or len(members) >= 2 or sid in heads
+    ]
+    ok.sort(key=lambda sid: (-len(per_story[sid]), min(rank[a] for a in per_story[sid])))
+    return [(sid, min(per_story[sid], key=rank.__getitem__)) for sid in ok]
+
+
+def _may_lead(session: Session, article: Article, story: Story) -> bool:
+    """Would ``article`` become the original of ``story`` (so other stories may follow it)?"""
+    members = list(session.scalars(select(Article).where(Article.story_id == story.id)))
+    return choose_original([*members, article]) is article
+
+
+def _merge_into(session: Session, story: Story, others: Sequence[int]) -> None:
+    """Fold other stories into ``story`` (every table's ``story_id`` follows); used only when
+    the article that links them is the original of all of them."""
+    from monitor.store.models import Base
+
+    session.flush()
+    for table in Base.metadata.sorted_tables:
+        if "story_id" in table.c and table.name != "stories":
+            session.execute(
+                update(table).where(table.c.story_id.in_(others)).values(story_id=story.id)
+            )
+    session.expire_all()
+    for sid in others:
+        other = session.get(Story, sid)
+        if other is not None:
+            story.first_seen_at = min(story.first_seen_at, other.first_seen_at)
+            session.delete(other)
+    logger.info("stories %s folded into story %d", list(others), story.id)
+
+
+def _set_original(
+    story: Story, members: Sequence[Article], original: Article, demoted: str = COPY
+) -> None:
+    """Point the story and every member at ``original``; a former original becomes ``demoted``."""
     story.original_id = original.id
     story.title = original.title or story.title
     for member in members:
@@ -227,7 +397,7 @@ def _set_original(story: Story, members: Sequence[Article], original: Article) -
             member.relation, member.duplicate_of = ORIGINAL, None
         else:
             if member.relation in (None, ORIGINAL):
-                member.relation = COPY
+                member.relation = demoted
             member.duplicate_of = original.id
 
 
@@ -259,19 +429,40 @@ def assign_story(
             )
 
     match_id, reason = _exact_match(session, article), "exact"
+    joins: list[tuple[int, int]] = []
     if match_id is None:
-        found = index.dedup.find(
+        links = index.dedup.find_all(
             fp,
             lambda ids: _load_texts(session, ids),
             publisher=_own_domain(article),
             exclude=article.id,
         )
-        if found is not None:
-            match_id, reason = found.article_id, found.verdict.reason
+        joins = _qualifying(session, [m.article_id for m in links], copied=True)
+        if joins:
+            match_id = joins[0][1]
+            reason = next(m.verdict.reason for m in links if m.article_id == match_id)
+    relation = COPY
     story = None
     if match_id is not None:
         matched = session.get(Article, match_id)
         story = session.get(Story, matched.story_id) if matched and matched.story_id else None
+    if story is None or _may_lead(session, article, story):
+        # By meaning: when nothing copies it, or when it may be the original of its story
+        # (then the rewrites and translations that arrived before it come into the story).
+        meant = _semantic_links(session, article, index)
+        more = _qualifying(session, [aid for aid, _ in meant])
+        if story is None and more:
+            match_id, relation = more[0][1], dict(meant)[more[0][1]]
+            reason = relation
+            matched = session.get(Article, match_id)
+            story = session.get(Story, matched.story_id) if matched and matched.story_id else None
+        joins += [j for j in more if j[0] not in {sid for sid, _ in joins}]
+        if article.embedding is not None:
+            index.vectors.add(
+                article.id,
+                semantic.from_bytes(article.embedding),
+                _day(article.published, article.fetched_at),
+            )
 
     if story is None:
         story = Story(title=article.title, first_seen_at=now, last_seen_at=now)
@@ -284,13 +475,18 @@ def assign_story(
         return StoryAssignment(article.id, story.id, ORIGINAL, article.id, "new_story")
 
     article.story_id = story.id
+    article.relation = relation
     story.last_seen_at = now
+    previous = story.original_id
+    others = [sid for sid, _ in joins if sid != story.id]
+    if others and _may_lead(session, article, story):
+        _merge_into(session, story, others)
+        session.flush()
     members = list(session.scalars(select(Article).where(Article.story_id == story.id)))
     if article not in members:
         members.append(article)
-    previous = story.original_id
     original = choose_original(members)
-    _set_original(story, members, original)
+    _set_original(story, members, original, relation)
     session.flush()
     index.add(session, article.id, fp)
     switched = previous if previous is not None and previous != original.id else None

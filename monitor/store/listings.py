@@ -52,17 +52,19 @@ def stories_since(
     members: dict[int, list[tuple[int, str | None]]] = {s.id: [] for s in stories}
     urls: dict[int, str] = {}
     domains: dict[int, str | None] = {}
+    relations: dict[int, str] = {}
     if stories:
         rows = session.execute(
-            select(Article.story_id, Article.id, Article.url, Article.domain)
+            select(Article.story_id, Article.id, Article.url, Article.domain, Article.relation)
             .where(Article.story_id.in_(list(members)))
             .order_by(Article.id)
         )
-        for story_id, article_id, url, domain in rows:
+        for story_id, article_id, url, domain, relation in rows:
             # The site a page belongs to: its canonical URL's domain, else where it was fetched.
             domains[article_id] = domain or domain_of(url)
             members[story_id].append((article_id, domains[article_id]))  # type: ignore[index]
             urls[article_id] = url
+            relations[article_id] = relation or "copy"
     out = []
     for story in stories:
         original = story.original_id
@@ -72,7 +74,7 @@ def stories_since(
                 url=urls.get(original) if original else None,
                 site=domains.get(original) if original else None,
                 copies=tuple(
-                    CopyRef(site or "", urls[aid])
+                    CopyRef(site or "", urls[aid], relations[aid])
                     for aid, site in members[story.id]
                     if aid != original
                 ),

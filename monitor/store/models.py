@@ -144,6 +144,7 @@ class Article(Base):
     attributed_publisher: Mapped[str | None] = mapped_column(Text)
     original_url: Mapped[str | None] = mapped_column(Text)
     signature: Mapped[bytes | None] = mapped_column(LargeBinary)
+    embedding: Mapped[bytes | None] = mapped_column(LargeBinary)  # semantic dedup (int8 vector)
     story_id: Mapped[int | None] = mapped_column(
         ForeignKey("stories.id", ondelete="SET NULL"), index=True
     )

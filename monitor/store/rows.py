@@ -15,6 +15,7 @@ class CopyRef:
 
     site: str
     url: str
+    relation: str = "copy"  # copy | rewrite | translation (shown as "site (translation)")
 
 
 @dataclass(frozen=True)
@@ -32,8 +33,15 @@ class StoryRow:
 
     @property
     def copy_sites(self) -> list[str]:
-        """The other sites the story appeared on, each once, without the original's own."""
-        return sorted({c.site for c in self.copies if c.site} - {self.site})
+        """The other sites the story appeared on, each once, without the original's own
+        (a rewrite or translation named as such: "site (translation)")."""
+        return sorted(
+            {
+                c.site if c.relation == "copy" else f"{c.site} ({c.relation})"
+                for c in self.copies
+                if c.site and c.site != self.site
+            }
+        )
 
 
 @dataclass(frozen=True)

@@ -141,7 +141,7 @@ def day_stories(session: Session, start: dt.datetime, end: dt.datetime) -> list[
         articles = members[story_id]
         original = next((a for a in articles if a.duplicate_of is None), articles[0])
         copies = tuple(
-            CopyRef(_site(a) or a.url, a.canonical_url or a.url)
+            CopyRef(_site(a) or a.url, a.canonical_url or a.url, a.relation or "copy")
             for a in articles
             if a is not original
         )

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from monitor.judge.dedup.fingerprint import from_bytes, sketch, text_hash, to_bytes
+from monitor.judge.dedup.fingerprint import from_bytes, sketch, text_hash, to_bytes, token_hashes
 from monitor.judge.dedup.index import Candidate, SketchIndex
-from monitor.judge.dedup.normalize import normalized_text, tokens
-from monitor.judge.dedup.verify import Verdict, VerifyConfig, verify
+from monitor.judge.dedup.normalize import content_lines, normalized_text, tokens, tokens_of_lines
+from monitor.judge.dedup.sentences import Sentence, fold_word, sentences
+from monitor.judge.dedup.verify import Verdict, VerifyConfig, verify, verify_sentences
 
 logger = logging.getLogger(__name__)
 
@@ -35,6 +36,7 @@ __all__ = [
     "normalized_text",
     "tokens",
     "verify",
+    "verify_sentences",
 ]
 
 
@@ -45,6 +47,11 @@ class Fingerprint:
     tokens: list[str]
     text_hash: str
     keys: np.ndarray
+    lines: tuple[str, ...] = ()  # content lines: sentences are split from them when needed
+
+    def sentences(self) -> tuple[Sentence, ...]:
+        """The text's comparable sentences (only articles with candidates need them)."""
+        return _sentences_of_lines(self.lines)
 
     @property
     def signature(self) -> bytes:
@@ -54,8 +61,14 @@ class Fingerprint:
 
 def fingerprint(text: str) -> Fingerprint:
     """Normalise and fingerprint an article text."""
-    words = tokens(text)
-    return Fingerprint(words, text_hash(" ".join(words)), sketch(words))
+    lines = content_lines(text)
+    words = tokens_of_lines(lines)
+    return Fingerprint(words, text_hash(" ".join(words)), sketch(words), tuple(lines))
+
+
+@functools.lru_cache(maxsize=64)
+def _sentences_of_lines(lines: tuple[str, ...]) -> tuple[Sentence, ...]:
+    return tuple(sentences("", lines))
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +79,51 @@ class StoredText:
     publisher: str | None = None
 
 
+@functools.lru_cache(maxsize=1024)
+def _stored_sentences(text: str) -> tuple[Sentence, ...]:
+    """Stored texts recur as candidates of many new articles: split each once."""
+    return tuple(sentences(text))
+
+
 @functools.lru_cache(maxsize=512)
 def _stored_tokens(text: str) -> tuple[str, ...]:
-    """Stored texts recur as candidates of many new articles: tokenise each once."""
+    """Tokens of a stored text, for the word-alignment check."""
     return tuple(tokens(text))
+
+
+class DocFrequency:
+    """How many stored articles hold each word, in a fixed table of hashed buckets (4 MB).
+
+    Rare words (names, numbers, places) weigh more in the copy test than common ones. The
+    table is updated as articles are added, so it costs one increment per distinct word and
+    never grows; bucket collisions only make a rare word look a little more common.
+    """
+
+    def __init__(self, buckets: int = 1 << 20) -> None:
+        self.counts = np.zeros(buckets, dtype=np.uint32)
+        self.docs = 0
+
+    def _slots(self, words: Sequence[str]) -> np.ndarray:
+        return (token_hashes(words) % np.uint64(len(self.counts))).astype(np.int64)
+
+    def add(self, words: set[str]) -> None:
+        """Count one article's distinct words."""
+        self.docs += 1
+        if words:
+            np.add.at(self.counts, np.unique(self._slots(list(words))), 1)
+
+    def weigh(self, sents: Sequence[Sentence]) -> list[float]:
+        """Each sentence's summed IDF (plain word counts until enough articles are counted)."""
+        if self.docs < 50:
+            return [float(len(s.words)) for s in sents]
+        words = [w for s in sents for w in s.words]
+        df = self.counts[self._slots(words)].astype(np.float64)
+        idf = np.log((self.docs + 1) / (df + 1)) + 0.1
+        ends = np.cumsum([len(s.words) for s in sents])
+        sums = np.add.reduceat(idf, np.r_[0, ends[:-1]]) if len(idf) else np.zeros(len(sents))
+        return [
+            float(v) if n else 0.0 for v, n in zip(sums, (len(s.words) for s in sents), strict=True)
+        ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,13 +143,14 @@ class Deduplicator:
         index: SketchIndex | None = None,
         *,
         config: VerifyConfig | None = None,
-        max_candidates: int = 8,
-        min_score: float = 0.5,
+        max_candidates: int = 12,
+        min_score: float = 0.25,
     ) -> None:
         self.index = index if index is not None else SketchIndex()
         self.config = config or VerifyConfig()
         self.max_candidates = max_candidates
         self.min_score = min_score
+        self.df = DocFrequency()
 
     def find(
         self,
@@ -106,24 +161,48 @@ class Deduplicator:
         exclude: int | None = None,
     ) -> Match | None:
         """The best verified copy among the index's candidates, or None."""
+        found = self.find_all(fp, load, publisher=publisher, exclude=exclude)
+        return found[0] if found else None
+
+    def find_all(
+        self,
+        fp: Fingerprint,
+        load: Callable[[Sequence[int]], Mapping[int, StoredText]],
+        *,
+        publisher: str | None = None,
+        exclude: int | None = None,
+    ) -> list[Match]:
+        """Every verified copy among the index's candidates, best candidate first."""
         hits = self.index.query(fp.keys, min_score=self.min_score, limit=self.max_candidates)
         candidates = [c for c in hits if c.article_id != exclude]
         if not candidates:
-            return None
+            return []
         stored = load([c.article_id for c in candidates])
+        out = []
         for cand in candidates:
             other = stored.get(cand.article_id)
             if other is None:
                 continue
             same = publisher is not None and publisher == other.publisher
-            verdict = verify(
-                fp.tokens, _stored_tokens(other.text), same_publisher=same, config=self.config
+            verdict = verify_sentences(
+                fp.sentences(),
+                _stored_sentences(other.text),
+                same_publisher=same,
+                config=self.config,
+                weigh=self.df.weigh,
             )
+            if not verdict.is_copy and verdict.reason == "low_overlap":
+                # A window cut mid-sentence at both ends: the word alignment still finds it.
+                aligned = verify(
+                    fp.tokens, _stored_tokens(other.text), same_publisher=same, config=self.config
+                )
+                verdict = aligned if aligned.is_copy else verdict
             logger.debug("candidate %d: %s", cand.article_id, verdict)
             if verdict.is_copy:
-                return Match(cand.article_id, verdict, cand)
-        return None
+                out.append(Match(cand.article_id, verdict, cand))
+        return out
 
     def add(self, article_id: int, fp: Fingerprint) -> None:
-        """Make a stored article findable."""
+        """Make a stored article findable (and count its words for the rare-word weights)."""
         self.index.add(article_id, fp.keys)
+        self.df.add({fold_word(w) for w in fp.tokens})

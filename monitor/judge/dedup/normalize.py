@@ -108,7 +108,12 @@ def content_lines(text: str) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     """Lower-case word tokens of the article's content, punctuation dropped."""
-    return _TOKEN.findall(" ".join(content_lines(text)).casefold())
+    return tokens_of_lines(content_lines(text))
+
+
+def tokens_of_lines(lines: list[str]) -> list[str]:
+    """``tokens`` of content lines already cleaned by ``content_lines``."""
+    return _TOKEN.findall(" ".join(lines).casefold())
 
 
 def normalized_text(text: str) -> str:

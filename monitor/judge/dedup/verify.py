@@ -9,10 +9,12 @@ not add up to a copy. ``containment`` is the share of the shorter text found in 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from rapidfuzz.distance import LCSseq
+
+from monitor.judge.dedup.sentences import Sentence, sentence_cover
 
 logger = logging.getLogger(__name__)
 
@@ -26,9 +28,11 @@ class VerifyConfig:
     max_update_novelty: float = 0.4  # same publisher: more new text than this is a new article
     min_run: int = 4  # aligned runs shorter than this many words are chance
     min_words: int = 25  # texts shorter than this are never near-duplicates (exact hash only)
+    min_cover: float = 0.45  # share of the shorter text's own (unquoted) sentences in the other
+    sentence_ratio: float = 80.0  # rapidfuzz ratio at which two sentences are one, edited
 
     def __post_init__(self) -> None:
-        for name in ("min_containment", "min_length_ratio", "max_update_novelty"):
+        for name in ("min_containment", "min_length_ratio", "max_update_novelty", "min_cover"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"VerifyConfig.{name} must be within [0, 1], got {value!r}")
@@ -83,3 +87,35 @@ def verify(
         return Verdict(False, "update_new_text", containment, novelty, ratio)
     reason = "near_duplicate" if novelty <= 1.0 - cfg.min_containment else "contained"
     return Verdict(True, reason, containment, novelty, ratio)
+
+
+def verify_sentences(
+    a: Sequence[Sentence],
+    b: Sequence[Sentence],
+    *,
+    same_publisher: bool = False,
+    config: VerifyConfig | None = None,
+    weigh: Callable[[Sequence[Sentence]], list[float]] | None = None,
+) -> Verdict:
+    """Copy by sentences: the shorter text's unquoted sentences found, edited or not, in the other.
+
+    Survives windows, reordered paragraphs, word edits and transliterations; quotes shared by
+    independent reports do not count. ``weigh`` (IDF per sentence) makes rare words count more.
+    """
+    cfg = config or VerifyConfig()
+    na, nb = sum(len(s.words) for s in a), sum(len(s.words) for s in b)
+    short, long_ = (a, b) if na <= nb else (b, a)
+    n_short, n_long = min(na, nb), max(na, nb)
+    ratio = n_short / n_long if n_long else 0.0
+    if sum(len(s.all_words) for s in short) < cfg.min_words:
+        return Verdict(False, "too_short", 0.0, 1.0, ratio)
+    cover, cover_long, matched = sentence_cover(
+        list(short), list(long_), min_ratio=cfg.sentence_ratio, weigh=weigh
+    )
+    novelty = 1.0 - cover_long
+    if cover < cfg.min_cover or matched == 0:
+        return Verdict(False, "low_overlap", cover, novelty, ratio)
+    if same_publisher and novelty > cfg.max_update_novelty:
+        return Verdict(False, "update_new_text", cover, novelty, ratio)
+    reason = "near_duplicate" if novelty <= 1.0 - cfg.min_containment else "contained"
+    return Verdict(True, reason, cover, novelty, ratio)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import ExtractedArticle
 from monitor.judge import stories
+from monitor.judge.dedup import semantic
 from monitor.judge.stories import COPY, ORIGINAL, StoryIndex, assign_story, choose_original
 from monitor.store.articles import save_article
 from monitor.store.listings import stories_since
@@ -96,11 +97,26 @@ def test_original_arriving_after_its_copy_takes_over_the_story(factory):
 
 def test_independent_reports_of_one_event_stay_separate(factory):
     base = load_articles()["kremlin_briefing"]
+    index = StoryIndex(use_semantic=False)
+    a = _assign(factory, _save(factory, "https://ledger.example/kremlin", base["body"]), index)
+    b = _assign(factory, _save(factory, "https://other.example/peskov", base["reports"][0]), index)
+    c = _assign(factory, _save(factory, "https://third.example/peskov", base["rewrite"]), index)
+    assert len({a.story_id, b.story_id, c.story_id}) == 3
+    assert all(x.reason == "new_story" for x in (a, b, c))
+
+
+@pytest.mark.skipif(
+    semantic.load_embedder() is None,
+    reason="needs the semantic extra: pip install 'newsmon[semantic]'",
+)
+def test_a_paraphrase_joins_by_meaning_and_a_report_does_not(factory):
+    base = load_articles()["kremlin_briefing"]
     a = _assign(factory, _save(factory, "https://ledger.example/kremlin", base["body"]))
     b = _assign(factory, _save(factory, "https://other.example/peskov", base["reports"][0]))
     c = _assign(factory, _save(factory, "https://third.example/peskov", base["rewrite"]))
-    assert len({a.story_id, b.story_id, c.story_id}) == 3
-    assert all(x.reason == "new_story" for x in (a, b, c))
+    assert b.story_id != a.story_id and b.reason == "new_story"
+    assert c.story_id == a.story_id and c.relation == stories.REWRITE
+    assert c.original_id == a.article_id
 
 
 def test_exact_copy_is_found_by_hash_and_earliest_is_original(factory):
