@@ -42,7 +42,11 @@ def crawl_once(
             raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
         sources = [s for s in sources if s.name in only_sources]
     with factory.begin() as session:
-        store.sync_sources(session, cfg.topic.sources)
+        rows = store.sync_sources(session, cfg.topic.sources)
+        paused = {name for name, row in rows.items() if row.paused_at is not None}
+        if paused and only_sources is None:  # paused from the review page; named ones still run
+            logger.info("skipping paused sources: %s", ", ".join(sorted(paused)))
+            sources = [s for s in sources if s.name not in paused]
         run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
     sink = store.StoreSink(factory, on_progress=on_progress)
     error: str | None = None

@@ -30,7 +30,15 @@ from monitor.errors import ConfigError
 logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATE_KEYS = ("NEW_DEMAND", "NEW_POSITION", "SHIFT", "POSSIBLE_SHIFT", "copy", "reiteration")
+TEMPLATE_KEYS = (
+    "NEW_DEMAND",
+    "NEW_POSITION",
+    "SHIFT",
+    "POSSIBLE_SHIFT",
+    "copy",
+    "reiteration",
+    "retraction",
+)
 
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -158,6 +166,7 @@ class AlertTemplates:
             "site": view.site,
             "url": view.url,
             "event_type": view.event_type,
+            "note": view.note,
         }
         try:
             return self.env.get_template(f"alert_{key}.j2").render(context).strip()
@@ -259,6 +268,20 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         if view.story_id is not None:
             footer += f" · story #{view.story_id}"
         blocks.append(_context(footer))
+    if view.review_url and view.kind == "event" and safe_url(view.review_url):
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Review"},
+                        "url": view.review_url,
+                        "action_id": "newsmon_review",
+                    }
+                ],
+            }
+        )
     blocks = blocks[:MAX_BLOCKS]
     fallback = _strip_mrkdwn(headline)
     if view.evidence and view.kind != "copy":

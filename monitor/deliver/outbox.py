@@ -8,6 +8,7 @@ the message will say; later copies of the story and reiterations become thread r
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -70,7 +71,15 @@ def story_copies(
     return tuple(CopyRef(_site(a) or a.url, a.url) for a in rows)
 
 
-def event_view(session: Session, event: Event) -> AlertView:
+def review_url(config: AppConfig | None, event_id: int | None) -> str | None:
+    """The event's page on the review desk, when ``ui.base_url`` says where the desk is."""
+    base = config.topic.ui.base_url if config is not None else None
+    if not base or event_id is None:
+        return None
+    return f"{base.rstrip('/')}/event/{event_id}"
+
+
+def event_view(session: Session, event: Event, config: AppConfig | None = None) -> AlertView:
     """The alert's facts, read once from the event, its article and its story."""
     article = session.get(Article, event.article_id) if event.article_id else None
     return AlertView(
@@ -91,6 +100,7 @@ def event_view(session: Session, event: Event) -> AlertView:
         also_on=story_copies(session, event.story_id, article.id if article else None),
         event_id=event.id,
         story_id=event.story_id,
+        review_url=review_url(config, event.id),
     )
 
 
@@ -105,7 +115,7 @@ def enqueue_event_alerts(session: Session, event: Event, config: AppConfig) -> l
     ).all()
     if existing:
         return list(existing)
-    payload = {"view": event_view(session, event).to_payload()}
+    payload = {"view": event_view(session, event, config).to_payload()}
     alerts = [
         Alert(event_id=event.id, kind="event", channel=channel, payload=payload, status="pending")
         for channel in route_channels(
@@ -199,6 +209,24 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
     created = []
     for parent in (alert for alert, event in parents if event.id == latest_event):
         reply = _thread_reply(session, parent, view, f"claim:{claim.id}")
+        if reply is not None:
+            created.append(reply)
+    session.flush()
+    return created
+
+
+def enqueue_retraction_alerts(session: Session, event: Event, reason: str) -> list[Alert]:
+    """A retracted event: one thread reply under each sent alert; unsent alerts are withdrawn."""
+    created = []
+    for parent in session.scalars(
+        select(Alert).where(Alert.event_id == event.id, Alert.kind == "event").order_by(Alert.id)
+    ):
+        if parent.status in ("pending", "failed"):
+            parent.status, parent.last_error = "failed", f"withdrawn: event retracted ({reason})"
+            continue
+        base = AlertView.from_payload((parent.payload or {})["view"])
+        view = dataclasses.replace(base, kind="retraction", also_on=(), note=reason)
+        reply = _thread_reply(session, parent, view, f"retraction:{event.id}")
         if reply is not None:
             created.append(reply)
     session.flush()

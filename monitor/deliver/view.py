@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-AlertKind = Literal["event", "copy", "reiteration"]
+AlertKind = Literal["event", "copy", "reiteration", "retraction"]
 EVENT_TYPES = ("NEW_DEMAND", "NEW_POSITION", "SHIFT", "POSSIBLE_SHIFT")
 
 # Labels for the shipped default topic; other keys are humanised ("foo_bar" -> "foo bar").
@@ -82,6 +82,8 @@ class AlertView:
     also_on: tuple[CopyRef, ...] = field(default_factory=tuple)
     event_id: int | None = None
     story_id: int | None = None
+    review_url: str | None = None  # the event's page on the review desk (``ui.base_url`` set)
+    note: str | None = None  # why, for a retraction
 
     def __post_init__(self) -> None:
         if self.kind == "event" and self.event_type not in EVENT_TYPES:

@@ -51,6 +51,7 @@ class PositionEntry:
     statement_date: dt.date
     evidence: str = ""
     url: str | None = None
+    origin: str = "article"  # article | baseline
 
 
 @dataclass(frozen=True)
@@ -65,6 +66,7 @@ class PositionRow:
     evidence: str
     url: str | None
     changed_today: bool
+    baseline_only: bool = False  # rests only on the topic's shipped baseline, no article yet
 
     @property
     def side_label(self) -> str:
@@ -135,10 +137,12 @@ def position_table(history: Iterable[PositionEntry], day: dt.date) -> tuple[Posi
         entries.sort(key=lambda e: e.statement_date)
         current = entries[-1]
         since = current.statement_date
+        baseline_only = True
         for entry in reversed(entries):
             if entry.stance != current.stance:
                 break
             since = entry.statement_date
+            baseline_only = baseline_only and entry.origin == "baseline"
         rows.append(
             PositionRow(
                 side=side,
@@ -149,6 +153,7 @@ def position_table(history: Iterable[PositionEntry], day: dt.date) -> tuple[Posi
                 evidence=current.evidence,
                 url=current.url,
                 changed_today=since == day,
+                baseline_only=baseline_only,
             )
         )
     return tuple(rows)
