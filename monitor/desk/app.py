@@ -389,8 +389,12 @@ def create_app(desk: Desk) -> Starlette:
             return desk._login_page()
         return RedirectResponse(f"/day/{local_today(tz).isoformat()}", status_code=303)
 
+    async def no_icon(request: Request) -> Response:
+        return Response(status_code=204)
+
     routes = [
         Route("/", root),
+        Route("/favicon.ico", no_icon),
         Route("/login", login, methods=["GET", "POST"]),
         Route("/day", desk.page(day_page)),
         Route("/day/{day}", desk.page(day_page)),

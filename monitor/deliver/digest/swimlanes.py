@@ -22,7 +22,7 @@ STANCE_COLORS = {
 }
 WIDTH = 600
 LEFT = 8
-RIGHT = 8
+RIGHT = 96  # room for the current stance, readable however short its segment
 LANE = 40
 TOP = 30
 AXIS = 26
@@ -79,7 +79,7 @@ def swimlanes_svg(entries: Sequence[PositionEntry], day: dt.date) -> str:
     for stance, color in STANCE_COLORS.items():
         label = escape(STANCE_LABELS.get(stance, stance))
         out.append(f'<rect x="{lx}" y="6" width="12" height="12" rx="2" fill="{color}"/>')
-        out.append(f'<text x="{lx + 16}" y="16" font-size="13" fill="#333">{label}</text>')
+        out.append(f'<text x="{lx + 16}" y="16" font-size="14" fill="#333">{label}</text>')
         lx += 22 + 8 * len(label)
     for tick, label in _ticks(start, day):
         tx = x(tick)
@@ -95,7 +95,7 @@ def swimlanes_svg(entries: Sequence[PositionEntry], day: dt.date) -> str:
         y = TOP + n * LANE
         title = issue_label(issue) + (f" ({side_label(side)})" if many_sides else "")
         out.append(
-            f'<text x="{LEFT}" y="{y + 13}" font-size="14" fill="#111">{escape(title)}</text>'
+            f'<text x="{LEFT}" y="{y + 13}" font-size="15" fill="#111">{escape(title)}</text>'
         )
         bar_y = y + 18
         out.append(
@@ -121,6 +121,16 @@ def swimlanes_svg(entries: Sequence[PositionEntry], day: dt.date) -> str:
                 f'<circle cx="{x(point.statement_date)}" cy="{bar_y + 6}" r="2.5" '
                 f'fill="#fff" stroke="#111" stroke-width="1"/>'
             )
+        current = points[-1].stance
+        out.append(
+            f'<rect x="{WIDTH - RIGHT + 6}" y="{bar_y - 3}" width="{RIGHT - 8}" height="18" rx="3" '
+            f'fill="{STANCE_COLORS.get(current, "#999999")}"/>'
+        )
+        out.append(
+            f'<text x="{WIDTH - RIGHT + 6 + (RIGHT - 8) / 2}" y="{bar_y + 11}" font-size="13" '
+            f'fill="#fff" text-anchor="middle" font-weight="bold">'
+            f"{escape(STANCE_LABELS.get(current, current))}</text>"
+        )
     out.append(
         f'<line x1="{x(day)}" y1="{TOP - 4}" x2="{x(day)}" y2="{height - AXIS + 4}" '
         f'stroke="#111" stroke-dasharray="3 3" stroke-width="1"/>'
