@@ -69,6 +69,18 @@ class Newsroom:
             return list(session.scalars(query))
 
 
+def cli_env_for(room: Newsroom) -> dict[str, str]:
+    """Environment for running the real ``newsmon`` CLI against the room's database."""
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    env.update(
+        NEWSMON_DATABASE_URL=room.config.settings.database_url,
+        NEWSMON_DATA_DIR=str(room.config.settings.data_dir),
+    )
+    return env
+
+
 def newsroom(
     tmp_path: Path, fake: FakeSlack, *, base_url: str | None = None, token: str | None = None
 ) -> Newsroom:
