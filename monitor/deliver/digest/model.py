@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.deliver.view import CopyRef, issue_label, side_label
 
@@ -159,6 +159,16 @@ def position_table(history: Iterable[PositionEntry], day: dt.date) -> tuple[Posi
     return tuple(rows)
 
 
+def _mark_changed(
+    rows: tuple[PositionRow, ...], events: Sequence[DigestEvent]
+) -> tuple[PositionRow, ...]:
+    """A row whose (side, issue) had an event that day changed today, whatever its statement date."""
+    keys = {(e.side, e.issue) for e in events if e.type != "POSSIBLE_SHIFT"}
+    return tuple(
+        replace(row, changed_today=True) if (row.side, row.issue) in keys else row for row in rows
+    )
+
+
 def build_digest(
     *,
     topic: str,
@@ -184,7 +194,7 @@ def build_digest(
         generated_at=generated_at,
         events=tuple(e for e in ordered if e.type != "POSSIBLE_SHIFT"),
         possible_shifts=tuple(e for e in ordered if e.type == "POSSIBLE_SHIFT"),
-        positions=position_table(history, day),
+        positions=_mark_changed(position_table(history, day), ordered),
         timelines={k: tuple(v) for k, v in sorted(timelines.items())},
         stories=tuple(sorted(stories, key=lambda s: (-len(s.copies), -s.claims, s.title))),
         sources=tuple(sorted(sources, key=lambda s: (not s.failing, s.name))),
