@@ -47,6 +47,7 @@ def article_record(article: Any, events: list[Any]) -> dict[str, Any]:
                 "statement_date": _iso(c.statement_date),
             }
             for c in sorted(article.claims, key=lambda c: c.id)
+            if c.retracted_at is None
         ],
         "events": [
             {
@@ -55,9 +56,12 @@ def article_record(article: Any, events: list[Any]) -> dict[str, Any]:
                 "issue": e.issue,
                 "stance": e.stance,
                 "previous_stance": e.previous_stance,
-                "statement_date": _iso(e.statement_date),
+                # a first-seen day orders the ledger but is no statement date
+                "statement_date": None if e.date_estimated else _iso(e.statement_date),
             }
+            | ({"backfilled": True} if e.backfilled else {})
             for e in events
+            if e.retracted_at is None
         ],
     }
 
@@ -196,6 +200,7 @@ def positions(
                 "since",
                 "last stated",
                 "times",
+                "basis",
                 "last evidence",
             ):
                 table.add_column(column, no_wrap=column != "last evidence")
@@ -204,9 +209,10 @@ def positions(
                     summary.side,
                     summary.issue,
                     summary.stance,
-                    str(summary.since),
+                    str(summary.since) + (" (first seen)" if summary.since_estimated else ""),
                     str(summary.last_stated),
                     str(summary.times_stated),
+                    "baseline" if summary.baseline_only else "articles",
                     _clip(summary.last_evidence),
                 )
     console.print(table)

@@ -166,7 +166,7 @@ class AlertTemplates:
             "site": view.site,
             "url": view.url,
             "event_type": view.event_type,
-            "note": view.note,
+            "reason": view.evidence if view.kind == "retraction" else None,
         }
         try:
             return self.env.get_template(f"alert_{key}.j2").render(context).strip()
@@ -245,9 +245,9 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
             }
         )
     blocks.append(_section(headline))
-    if view.evidence and view.kind != "copy":
+    if view.evidence and view.kind not in ("copy", "retraction"):
         blocks.append(_section(f"{quote(view.evidence)}\n{_speaker(view)}"))
-    if (view.url or view.title) and view.kind != "copy":
+    if (view.url or view.title) and view.kind not in ("copy", "retraction"):
         blocks.append(_section(_source_line(view)))
     if (
         view.kind == "event"
@@ -284,6 +284,6 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         )
     blocks = blocks[:MAX_BLOCKS]
     fallback = _strip_mrkdwn(headline)
-    if view.evidence and view.kind != "copy":
+    if view.evidence and view.kind not in ("copy", "retraction"):
         fallback += f" — “{escape_mrkdwn(view.evidence.strip())}”"
     return {"text": truncate_mrkdwn(fallback, FALLBACK_MAX), "blocks": blocks}

@@ -8,7 +8,6 @@ the message will say; later copies of the story and reiterations become thread r
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 from collections.abc import Sequence
 from typing import Any
@@ -199,7 +198,7 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
         side=claim.side,
         issue=claim.issue,
         stance=claim.stance,
-        statement_date=claim.statement_date,
+        statement_date=claim.statement_date or article.fetched_at.date(),
         evidence=claim.evidence,
         **_source_fields(article),
         actor=claim.actor,
@@ -215,19 +214,32 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
     return created
 
 
-def enqueue_retraction_alerts(session: Session, event: Event, reason: str) -> list[Alert]:
-    """A retracted event: one thread reply under each sent alert; unsent alerts are withdrawn."""
+def enqueue_retraction_alerts(session: Session, event: Event) -> list[Alert]:
+    """A retracted event: one "retracted" reply under each sent alert; unsent ones are cancelled."""
     created = []
     for parent in session.scalars(
         select(Alert).where(Alert.event_id == event.id, Alert.kind == "event").order_by(Alert.id)
     ):
-        if parent.status in ("pending", "failed"):
-            parent.status, parent.last_error = "failed", f"withdrawn: event retracted ({reason})"
-            continue
-        base = AlertView.from_payload((parent.payload or {})["view"])
-        view = dataclasses.replace(base, kind="retraction", also_on=(), note=reason)
-        reply = _thread_reply(session, parent, view, f"retraction:{event.id}")
-        if reply is not None:
-            created.append(reply)
+        if parent.status == "sent":
+            base = AlertView.from_payload((parent.payload or {})["view"])
+            view = AlertView(
+                kind="retraction",
+                event_type=base.event_type,
+                side=base.side,
+                issue=base.issue,
+                stance=base.stance,
+                statement_date=base.statement_date,
+                evidence=event.retraction_reason or "",
+                url=base.url,
+                title=base.title,
+                site=base.site,
+                event_id=event.id,
+                story_id=base.story_id,
+            )
+            reply = _thread_reply(session, parent, view, "retracted")
+            if reply is not None:
+                created.append(reply)
+        elif parent.status in ("pending", "failed"):
+            parent.status, parent.last_error = "failed", "event retracted before it was sent"
     session.flush()
     return created

@@ -83,7 +83,6 @@ class AlertView:
     event_id: int | None = None
     story_id: int | None = None
     review_url: str | None = None  # the event's page on the review desk (``ui.base_url`` set)
-    note: str | None = None  # why, for a retraction
 
     def __post_init__(self) -> None:
         if self.kind == "event" and self.event_type not in EVENT_TYPES:

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig
 from monitor.deliver import outbox
-from monitor.judge.ledger import book
+from monitor.judge.ledger import timeline
 from monitor.judge.rules import RuleSet, extract_claims
 from monitor.judge.rules.explain import explain
 from monitor.store.models import (
@@ -80,7 +80,8 @@ def record(
 def _labels_in(sentence: str, claim: Claim, ruleset: RuleSet) -> list[str]:
     """What the rules find in the sentence alone, as ``issue/stance`` for the tracked sides."""
     labels: list[str] = []
-    for result in explain(sentence, claim.statement_date, ruleset):
+    day = claim.statement_date or claim.created_at.date()
+    for result in explain(sentence, day, ruleset):
         for found in result.claims:
             label = f"{found.issue}/{found.stance}"
             if found.side in ruleset.tracked_sides and label not in labels:
@@ -89,11 +90,10 @@ def _labels_in(sentence: str, claim: Claim, ruleset: RuleSet) -> list[str]:
 
 
 def retract_event(session: Session, event: Event, reason: str) -> int:
-    """Mark an event retracted; a sent alert gets one thread reply, an unsent one is withdrawn."""
+    """Mark an event retracted (the ledger's own retraction: one thread reply if it was sent)."""
     if event.retracted_at is not None:
         return 0
-    event.retracted_at, event.retraction_reason = utcnow(), reason
-    return len(outbox.enqueue_retraction_alerts(session, event, reason))
+    return timeline.retract_event(session, event, reason)
 
 
 def claim_wrong(
@@ -134,56 +134,26 @@ def claim_wrong(
         claim.id,
         reason,
         sentence=claim.evidence,
-        article_date=claim.statement_date.isoformat(),
+        article_date=(claim.statement_date or claim.created_at.date()).isoformat(),
         claim=wrong,
         actor=claim.actor,
         found=found,
         expected=expected,
         url=(article.canonical_url or article.url) if article else None,
     )
-    claim.retracted_at, claim.retraction_reason = utcnow(), WRONG_REASONS[reason]
-    retracted = _retract_claim_in_ledger(
-        session, claim, f"claim marked wrong: {WRONG_REASONS[reason]}"
+    # The ledger recomputes the claim's (side, issue) timeline without it: events that no longer
+    # hold are retracted (a sent one gets one thread reply), ones that now hold are backfilled.
+    report = timeline.retract_claim(
+        session, config, claim.id, WRONG_REASONS[reason], ruleset=ruleset
     )
-    queued = 0
-    for event in retracted:
-        queued += retract_event(session, event, f"claim marked wrong: {WRONG_REASONS[reason]}")
     session.flush()
+    retracted = tuple(e.id for e in report.retracted)
     return Outcome(
         f"Claim #{claim.id} retracted ({WRONG_REASONS[reason]}); "
-        f"{len(retracted)} event(s) retracted.",
-        tuple(e.id for e in retracted),
-        queued,
+        f"{len(retracted)} event(s) retracted, the ledger recomputed.",
+        retracted,
+        report.alerts_queued,
     )
-
-
-def _retract_claim_in_ledger(session: Session, claim: Claim, reason: str) -> list[Event]:
-    """Take the claim's positions out of the ledger; the events that rested on it.
-
-    Those are the events the claim raised, and later events on the same (side, issue) whose
-    "earlier position" was this claim's statement (a shift measured against a misreading).
-    """
-    positions = session.scalars(select(Position).where(Position.claim_id == claim.id)).all()
-    urls = {(p.evidence, p.statement_date) for p in positions}
-    for position in positions:
-        session.delete(position)
-    events = list(
-        session.scalars(
-            select(Event).where(Event.claim_id == claim.id, Event.retracted_at.is_(None))
-        )
-    )
-    for event in session.scalars(
-        select(Event).where(
-            Event.side == claim.side,
-            Event.issue == claim.issue,
-            Event.retracted_at.is_(None),
-            Event.previous_date.is_not(None),
-        )
-    ):
-        if (event.previous_evidence, event.previous_date) in urls and event not in events:
-            events.append(event)
-    session.flush()
-    return events
 
 
 def confirm_shift(session: Session, config: AppConfig, event_id: int, who: str) -> Outcome:
@@ -255,15 +225,15 @@ def split_copy(
     # Claims come once per story: the split article was never read as an original, so read it.
     day = (article.published or article.fetched_at).date()
     found = extract_claims(_text(article), day, ruleset, title=article.title)
-    ledger = book.record_claims(session, article, found, ruleset=ruleset)
-    queued = 0
-    for event in ledger.events:
-        if event.type in outbox.ALERTING_TYPES:
-            queued += len(outbox.enqueue_event_alerts(session, event, config))
+    changes = timeline.store_claims(
+        session, article, found, ruleset, dated=article.published is not None
+    )
+    report = timeline.rebuild(session, config, keys=changes.keys, live=True, ruleset=ruleset)
+    queued = report.alerts_queued
     new.analysed_at = now
     session.flush()
     return Outcome(
-        f"Article #{article.id} split into story #{new.id} ({len(ledger.claims)} claim(s)).",
+        f"Article #{article.id} split into story #{new.id} ({len(changes.claims)} claim(s)).",
         (),
         queued,
     )

@@ -66,7 +66,8 @@ def highlight_claim(claim: Claim, ruleset: RuleSet) -> Highlighted:
     """Spans of the claim's evidence sentence as the current rules see it."""
     text = claim.evidence
     found: list[ClaimFound] = []
-    for sentence in explain(text, claim.statement_date, ruleset):
+    day = claim.statement_date or claim.created_at.date()
+    for sentence in explain(text, day, ruleset):
         found.extend(sentence.claims)
     hit = _match(found, claim)
     if hit is None or hit.evidence != text:

@@ -179,7 +179,16 @@ class PositionsView:
 def positions_view(session: Session, day: dt.date) -> PositionsView:
     """The position table as of ``day`` (baseline-only rows marked) and the one swimlane chart."""
     history = [
-        PositionEntry(*row)
+        PositionEntry(
+            side=row.side,
+            issue=row.issue,
+            stance=row.stance,
+            statement_date=row.statement_date,
+            evidence=row.evidence,
+            url=row.url,
+            origin=row.origin,
+            kind=row.kind,
+        )
         for row in session.execute(
             select(
                 Position.side,
@@ -189,6 +198,7 @@ def positions_view(session: Session, day: dt.date) -> PositionsView:
                 Position.evidence,
                 Position.url,
                 Position.origin,
+                Position.kind,
             )
             .where(Position.statement_date <= day)
             .order_by(Position.statement_date, Position.id)

@@ -67,7 +67,7 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[D
     rows = session.execute(
         select(Event, Article)
         .outerjoin(Article, Event.article_id == Article.id)
-        .where(Event.created_at >= start, Event.created_at < end)
+        .where(Event.created_at >= start, Event.created_at < end, Event.retracted_at.is_(None))
         .order_by(Event.created_at, Event.id)
     ).all()
     return [
@@ -88,6 +88,7 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[D
             previous_date=e.previous_date,
             previous_evidence=e.previous_evidence,
             previous_url=e.previous_url,
+            backfilled=e.backfilled,
         )
         for e, a in rows
     ]
@@ -102,6 +103,9 @@ def position_history(session: Session, day: dt.date) -> list[PositionEntry]:
             Position.statement_date,
             Position.evidence,
             Position.url,
+            Position.kind,
+            Position.origin,
+            Position.date_estimated,
         )
         .where(Position.statement_date <= day)
         .order_by(Position.statement_date, Position.id)

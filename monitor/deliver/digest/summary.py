@@ -75,6 +75,19 @@ def build_digest_blocks(digest: DailyDigest) -> DigestMessage:
                 },
             }
         )
+    if digest.backfilled:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"{len(digest.backfilled)} event(s) found in history "
+                        "(earlier statements; listed in the full digest)",
+                    }
+                ],
+            }
+        )
     failing = digest.failing_sources
     if failing:
         names = ", ".join(escape_mrkdwn(f.name) for f in failing[:10])

@@ -1,11 +1,10 @@
 """corrections from the review page, paused sources; retracted claims and events
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0004
 Create Date: 2026-12-01
 
-The retracted_* columns are the timeline branch's (its 0004 adds the same ones); they are here
-only until that branch is merged, then this migration keeps the corrections table and paused_at.
+Chained after the timeline branch's 0004 (retracted claims and events), which the desk relies on.
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0007'
-down_revision: str | None = '0003'
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -38,21 +37,9 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_corrections_created_at'), ['created_at'], unique=False)
     with op.batch_alter_table('sources', schema=None) as batch_op:
         batch_op.add_column(sa.Column('paused_at', sa.DateTime(timezone=True), nullable=True))
-    with op.batch_alter_table('claims', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retracted_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('retraction_reason', sa.Text(), nullable=True))
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('retracted_at', sa.DateTime(timezone=True), nullable=True))
-        batch_op.add_column(sa.Column('retraction_reason', sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('events', schema=None) as batch_op:
-        batch_op.drop_column('retraction_reason')
-        batch_op.drop_column('retracted_at')
-    with op.batch_alter_table('claims', schema=None) as batch_op:
-        batch_op.drop_column('retraction_reason')
-        batch_op.drop_column('retracted_at')
     with op.batch_alter_table('sources', schema=None) as batch_op:
         batch_op.drop_column('paused_at')
     with op.batch_alter_table('corrections', schema=None) as batch_op:

@@ -115,22 +115,6 @@ CASES: dict[str, AlertView] = {
         event_id=13,
         story_id=6,
     ),
-    "retraction": AlertView(
-        kind="retraction",
-        event_type="SHIFT",
-        side="russia",
-        issue="eu_membership",
-        stance="accepts",
-        statement_date=dt.date(2025, 6, 18),
-        evidence="He said this week that Russia would accept Ukraine's admittance into the European Union.",
-        url="https://paper.example.com/2025/06/18/putin-eu",
-        title="Putin says Ukraine may join the EU but never NATO",
-        site="paper.example.com",
-        actor="Vladimir Putin",
-        event_id=11,
-        story_id=5,
-        note="claim marked wrong: not Russia's position",
-    ),
 }
 # An alert when the review desk's ``ui.base_url`` is set: the same SHIFT with a Review button.
 CASES["SHIFT_review"] = dataclasses.replace(

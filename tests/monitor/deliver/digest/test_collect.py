@@ -81,6 +81,7 @@ def populate(factory: sessionmaker[Session]) -> None:
                     statement_date=dt.date(2022, 3, 4),
                     evidence="hostile",
                     url="https://archive.example.net/z",
+                    kind="NEW_DEMAND",
                 ),
                 Position(
                     side="russia",
@@ -89,6 +90,7 @@ def populate(factory: sessionmaker[Session]) -> None:
                     statement_date=DAY,
                     evidence="would accept",
                     url="https://paper.example.com/eu",
+                    kind="SHIFT",
                 ),
                 Position(
                     side="russia",
@@ -96,6 +98,7 @@ def populate(factory: sessionmaker[Session]) -> None:
                     stance="demands",
                     statement_date=DAY + dt.timedelta(days=1),
                     evidence="lift them",
+                    kind="NEW_DEMAND",
                 ),
             ]
         )
