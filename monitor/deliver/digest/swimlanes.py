@@ -39,7 +39,7 @@ def _ticks(start: dt.date, end: dt.date) -> list[tuple[dt.date, str]]:
             if start < dt.date(y, 1, 1) <= end
         ]
     months = 3 if days > 365 else 1
-    ticks = []
+    ticks: list[tuple[dt.date, str]] = []
     year, month = start.year, start.month
     while True:
         month += months
