@@ -246,14 +246,21 @@ def create_app(desk: Desk) -> Starlette:
         with desk.factory() as session:
             cards = pages.day_events(session, day, tz)
             failing = pages.failing_sources(session)
+            stories = pages.day_stories(session, day, tz)
             return desk.render(
                 "day.html.j2",
                 visitor,
                 day=day,
                 prev=day - dt.timedelta(days=1),
                 next=day + dt.timedelta(days=1),
-                events=[c for c in cards if c.event.type != "POSSIBLE_SHIFT"],
-                possible=[c for c in cards if c.event.type == "POSSIBLE_SHIFT"],
+                events=[
+                    c for c in cards if c.event.type != "POSSIBLE_SHIFT" and not c.event.backfilled
+                ],
+                possible=[
+                    c for c in cards if c.event.type == "POSSIBLE_SHIFT" and not c.event.backfilled
+                ],
+                backfilled=[c for c in cards if c.event.backfilled],
+                stories=stories,
                 failing=failing,
                 notice=desk.notice(request),
                 page_name="day",

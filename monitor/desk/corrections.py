@@ -174,6 +174,7 @@ def confirm_shift(session: Session, config: AppConfig, event_id: int, who: str) 
         raise CorrectionError(f"event #{clash} already records this shift")
     record(session, who, "shift_confirmed", "event", event.id, None, evidence=event.evidence)
     event.type = "SHIFT"
+    event.backfilled = False  # an analyst's confirmation is news now, whenever it was said
     session.flush()
     alerts = outbox.enqueue_event_alerts(session, event, config)
     return Outcome(f"Event #{event.id} confirmed as a SHIFT and queued for Slack.", (), len(alerts))

@@ -10,8 +10,9 @@ from typing import Any
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from monitor.deliver.digest.collect import day_stories as collect_stories
 from monitor.deliver.digest.collect import day_window
-from monitor.deliver.digest.model import PositionEntry, PositionRow, position_table
+from monitor.deliver.digest.model import PositionEntry, PositionRow, StoryRow, position_table
 from monitor.deliver.digest.swimlanes import swimlanes_svg
 from monitor.desk.highlight import Highlighted, highlight_claim
 from monitor.judge.rules import RuleSet
@@ -67,6 +68,13 @@ def day_events(session: Session, day: dt.date, timezone: str) -> list[EventCard]
         EventCard(event, canonical or url, title, domain, status.get(event.id))
         for event, url, canonical, title, domain in rows
     ]
+
+
+def day_stories(session: Session, day: dt.date, timezone: str, limit: int = 30) -> list[StoryRow]:
+    """The digest's top stories of the day (most copies first), the same rows it shows."""
+    start, end = day_window(day, timezone)
+    rows = collect_stories(session, start, end)
+    return sorted(rows, key=lambda s: (-len(s.copies), -s.claims, s.title))[:limit]
 
 
 @dataclass(frozen=True)
