@@ -20,7 +20,7 @@ from monitor.config import DEFAULT_TOPIC, Settings, load_config
 from monitor.desk import pages
 from monitor.desk.app import Desk
 from monitor.store import db
-from monitor.store.models import Article, Event, Story, utcnow
+from monitor.store.models import Article, Event, Position, Story, utcnow
 
 ARTICLES = 100_000
 EVENTS = 200
@@ -80,6 +80,22 @@ def build(path: Path, articles: int, events: int) -> Desk:
                 for e in range(events)
             ],
         )
+        issues = ("nato_membership", "eu_membership", "territory", "sanctions", "neutrality")
+        session.execute(
+            insert(Position),
+            [
+                {
+                    "side": "russia",
+                    "issue": issues[n % len(issues)],
+                    "stance": ("rejects", "accepts")[(n // 400) % 2],  # a change now and then
+                    "statement_date": dt.date(2021, 1, 1) + dt.timedelta(days=n % 1700),
+                    "evidence": "Lavrov said so.",
+                    "origin": "article",
+                    "kind": "REITERATION",
+                }
+                for n in range(min(articles, 3000))
+            ],
+        )
     settings = Settings().model_copy(update={"database_url": url, "data_dir": path.parent})
     return Desk(load_config(settings, DEFAULT_TOPIC), factory)
 
@@ -94,6 +110,7 @@ def time_pages(desk: Desk, runs: int = 7) -> dict[str, float]:
             with desk.factory() as session:
                 if name == "day":
                     cards = pages.day_events(session, day, tz)
+                    stories = pages.day_stories(session, day, tz)
                     desk.render(
                         "day.html.j2",
                         None,
@@ -102,6 +119,8 @@ def time_pages(desk: Desk, runs: int = 7) -> dict[str, float]:
                         next=day,
                         events=cards,
                         possible=[],
+                        backfilled=[],
+                        stories=stories,
                         failing=pages.failing_sources(session),
                     )
                 elif name == "positions":
@@ -128,6 +147,7 @@ def main() -> None:
                 "benchmark": "desk_pages",
                 "articles": ARTICLES,
                 "events_on_day": EVENTS,
+                "positions": 3000,
                 "day_ms": round(full["day"], 1),
                 "positions_ms": round(full["positions"], 1),
                 "stories_ms": round(full["stories"], 1),

@@ -116,9 +116,10 @@ def swimlanes_svg(entries: Sequence[PositionEntry], day: dt.date) -> str:
                 f'fill="{color}"><title>{escape(title)}: {stance} from '
                 f"{point.statement_date.isoformat()}</title></rect>"
             )
-        for point in points:
+        # one dot per statement, but never two on one pixel: a long record stays a small SVG
+        for cx in sorted({round(x(point.statement_date)) for point in points}):
             out.append(
-                f'<circle cx="{x(point.statement_date)}" cy="{bar_y + 6}" r="2.5" '
+                f'<circle cx="{cx}" cy="{bar_y + 6}" r="2.5" '
                 f'fill="#fff" stroke="#111" stroke-width="1"/>'
             )
         current = points[-1].stance
