@@ -53,6 +53,8 @@ def extract_article(
         include_tables=False,
         date_extraction_params=_DATE_SEARCH,
     )
+    if isinstance(doc, dict):  # only with as_dict=True; kept for the type checker
+        raise TypeError("trafilatura returned a dict where a Document was asked for")
     if doc is None or len((doc.text or "").strip()) < MIN_ARTICLE_CHARS:
         logger.debug("no article text found at %s", url)
         return None
@@ -60,8 +62,8 @@ def extract_article(
     canonical = _canonical(tree, meta)
     if canonical:
         canonical = urljoin(url, canonical)
-    attribution = detect_attribution(doc.text, tree, url)
-    text = clean_text(doc.text, attribution).strip()
+    attribution = detect_attribution(doc.text or "", tree, url)
+    text = clean_text(doc.text or "", attribution).strip()
     title = (doc.title or "").strip()
     first_paragraph = next((p for p in text.split("\n") if p.strip() and p.strip() != title), "")
     published, published_from = choose_published(

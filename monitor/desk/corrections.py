@@ -222,7 +222,7 @@ def split_copy(
     session.add(new)
     session.flush()
     article.story_id, article.duplicate_of = new.id, None
-    article.relation, article.duplicate_reason = "original", "analyst split"
+    article.relation = "original"
     # Claims come once per story: the split article was never read as an original, so read it.
     day = (article.published or article.fetched_at).date()
     found = extract_claims(_text(article), day, ruleset, title=article.title)
@@ -265,7 +265,7 @@ def merge_stories(session: Session, keep_id: int, other_id: int, who: str) -> Ou
         article.story_id = keep.id
         if article.duplicate_of is None and keep.original_id is not None:
             article.duplicate_of = keep.original_id
-            article.relation, article.duplicate_reason = "copy", "analyst merge"
+            article.relation = "copy"
     session.execute(update(Claim).where(Claim.story_id == other.id).values(story_id=keep.id))
     session.execute(update(Position).where(Position.story_id == other.id).values(story_id=keep.id))
     for event in session.scalars(select(Event).where(Event.story_id == other.id)):

@@ -33,7 +33,8 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from monitor.judge.rules.claims import ClaimFound
-from monitor.judge.rules.loader import FIRM, SOFT, RuleSet
+from monitor.judge.rules.loader import RuleSet
+from monitor.store.kinds import FIRM, stance_class
 
 logger = logging.getLogger(__name__)
 
@@ -62,15 +63,6 @@ OPPOSED_FIRM_ISSUES = frozenset(
     {"neutrality", "military_limits", "legally_binding", "eu_membership", "russian_speakers"}
 )
 LONG_RECORD = 5
-
-
-def stance_class(stance: str) -> str:
-    """firm, soft or neutral (proposes)."""
-    if stance in FIRM:
-        return "firm"
-    if stance in SOFT:
-        return "soft"
-    return "neutral"
 
 
 def stance_line(stance: str, issue: str) -> str:

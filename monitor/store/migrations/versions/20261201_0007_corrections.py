@@ -1,10 +1,11 @@
 """corrections from the review page, paused sources; retracted claims and events
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0004, 0009
 Create Date: 2026-12-01
 
-Chained after the timeline branch's 0004 (retracted claims and events), which the desk relies on.
+Also the merge point of the timeline branch's 0004 (retracted claims and events, which the desk
+relies on) and main's 0009; the lead may re-chain it into a line.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0007'
-down_revision: str | None = '0004'
+down_revision: str | tuple[str, ...] | None = ('0004', '0009')
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
