@@ -193,19 +193,8 @@ def positions(
                 )
         else:
             table = Table(title="current positions")
-            for column in (
-                "side",
-                "issue",
-                "stance",
-                "since",
-                "last stated",
-                "times",
-                "basis",
-                "last evidence",
-            ):
-                table.add_column(column, no_wrap=column != "last evidence")
-            for summary in ledger_store.current_positions(session, side):
-                table.add_row(
+            cells = [
+                (
                     summary.side,
                     summary.issue,
                     summary.stance,
@@ -215,4 +204,14 @@ def positions(
                     "baseline" if summary.baseline_only else "articles",
                     _clip(summary.last_evidence),
                 )
+                for summary in ledger_store.current_positions(session, side)
+            ]
+            columns = ("side", "issue", "stance", "since", "last stated", "times", "basis")
+            for n, column in enumerate(columns):
+                # the key columns keep their full width on a narrow terminal; evidence wraps
+                widest = max([len(column), *(len(row[n]) for row in cells)])
+                table.add_column(column, no_wrap=True, min_width=widest if n < 3 else None)
+            table.add_column("last evidence")
+            for row in cells:
+                table.add_row(*row)
     console.print(table)
