@@ -212,6 +212,6 @@ def positions(
                 widest = max([len(column), *(len(row[n]) for row in cells)])
                 table.add_column(column, no_wrap=True, min_width=widest if n < 3 else None)
             table.add_column("last evidence")
-            for row in cells:
-                table.add_row(*row)
+            for cell_row in cells:
+                table.add_row(*cell_row)
     console.print(table)
