@@ -70,11 +70,10 @@ def highlight_claim(claim: Claim, ruleset: RuleSet) -> Highlighted:
     for sentence in explain(text, day, ruleset):
         found.extend(sentence.claims)
     hit = _match(found, claim)
-    if hit is None or hit.evidence != text:
+    if hit is None:
         # The rules no longer find it in the sentence alone (context carried from the article,
-        # or the rules changed): show the sentence plain, with the stored rule.
-        if hit is None:
-            return Highlighted(((text, None),), claim.rule, None, False, False)
+        # or the rules changed): the sentence is shown plain, with the stored rule.
+        return Highlighted(((text, None),), claim.rule, None, False, False)
     spans = {"actor": hit.actor_span, "stance": hit.stance_span, "issue": hit.issue_span}
     return Highlighted(
         segments(hit.evidence, spans), hit.rule, hit.how, hit.actor_span is None, True
