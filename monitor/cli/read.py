@@ -193,25 +193,25 @@ def positions(
                 )
         else:
             table = Table(title="current positions")
-            cells = [
-                (
+            for column in (
+                "side",
+                "issue",
+                "stance",
+                "since",
+                "last stated",
+                "times",
+                "last evidence",
+            ):
+                table.add_column(column, no_wrap=column != "last evidence")
+            for summary in ledger_store.current_positions(session, side):
+                table.add_row(
                     summary.side,
                     summary.issue,
                     summary.stance,
                     str(summary.since) + (" (first seen)" if summary.since_estimated else ""),
                     str(summary.last_stated),
                     str(summary.times_stated),
-                    "baseline" if summary.baseline_only else "articles",
-                    _clip(summary.last_evidence),
+                    # a row no article has stated yet rests on the shipped baseline
+                    ("(baseline) " if summary.baseline_only else "") + _clip(summary.last_evidence),
                 )
-                for summary in ledger_store.current_positions(session, side)
-            ]
-            columns = ("side", "issue", "stance", "since", "last stated", "times", "basis")
-            for n, column in enumerate(columns):
-                # the key columns keep their full width on a narrow terminal; evidence wraps
-                widest = max([len(column), *(len(row[n]) for row in cells)])
-                table.add_column(column, no_wrap=True, min_width=widest if n < 3 else None)
-            table.add_column("last evidence")
-            for cell_row in cells:
-                table.add_row(*cell_row)
     console.print(table)

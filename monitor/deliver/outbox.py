@@ -99,6 +99,7 @@ def event_view(session: Session, event: Event, config: AppConfig | None = None) 
         event_id=event.id,
         story_id=event.story_id,
         review_url=review_url(config, event.id),
+        backfilled=event.backfilled,
     )
 
 

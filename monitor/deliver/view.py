@@ -77,8 +77,8 @@ class AlertView:
     event_id: int | None = None
     story_id: int | None = None
     review_url: str | None = None  # the event's page on the review desk (``ui.base_url`` set)
-    backfilled: bool = False  # found in history (late arrival, backfill, reanalysis): not sent
     created_at: dt.datetime | None = None
+    backfilled: bool = False  # found in history (late arrival, backfill, reanalysis): not sent
 
     def __post_init__(self) -> None:
         if self.kind == AlertKind.EVENT and self.event_type not in EVENT_TYPES:

@@ -73,7 +73,7 @@ class OutboxKind(StrEnum):
 
 class AlertKind(StrEnum):
     """What an alert message tells (``AlertView.kind``): an event, a copy, a reiteration, or
-    that an event was retracted."""
+    that an event no longer holds (a retraction)."""
 
     EVENT = "event"
     COPY = "copy"

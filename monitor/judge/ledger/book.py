@@ -12,7 +12,6 @@ import logging
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from monitor.judge.ledger.decide import (
@@ -42,7 +41,7 @@ _ENTRY_COLUMNS = (
 )
 
 
-def entry_of(row: Position | Row[Any]) -> LedgerEntry:
+def entry_of(row: Any) -> LedgerEntry:
     """A stored ``positions`` row as a ledger entry."""
     return LedgerEntry(
         side=row.side,

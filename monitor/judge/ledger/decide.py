@@ -34,7 +34,7 @@ from rapidfuzz import fuzz
 
 from monitor.judge.rules.claims import ClaimFound
 from monitor.judge.rules.loader import RuleSet
-from monitor.store.kinds import FIRM, stance_class
+from monitor.store.kinds import ALERTING, FIRM, EventKind, stance_class
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ class Kind(enum.StrEnum):
     DUPLICATE = "DUPLICATE"
 
 
-EVENT_KINDS = frozenset({Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT, Kind.POSSIBLE_SHIFT})
-ALERT_KINDS = frozenset({Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT})
+EVENT_KINDS = frozenset(Kind(k) for k in EventKind)
+ALERT_KINDS = frozenset(Kind(k) for k in ALERTING)
 # Entries that set the stance a table shows; a reiteration only restates it.
 ANCHOR_KINDS = frozenset({Kind.BASELINE, Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT})
 # Issues where demands and rejects are opposite answers (SPEC "Issue conventions"): demanding

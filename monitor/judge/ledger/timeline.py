@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig
 from monitor.judge.ledger.decide import (
+    OTHER,
     Decision,
     LedgerEntry,
     LedgerSettings,
@@ -47,6 +48,7 @@ logger = logging.getLogger(__name__)
 
 Key = tuple[str, str]
 EventIdentity = tuple[int | None, str, str, str, str]  # story, side, issue, stance, type
+SAME_MOVE_DAYS = 31  # a shift reported again from an earlier source is the same shift
 SENIOR_KINDS = frozenset({"leader", "official", "spokesperson"})
 _QUOTES = '"“”«»'
 # Fields refreshed on an event that still holds (its id, type and alert history stay).
@@ -328,9 +330,11 @@ def rebuild(
         for e in session.scalars(select(Event).order_by(Event.id))
         if (e.side, e.issue) in keys
     }
+    matches = _match(desired, existing)
     for identity, (decision, row) in desired.items():
-        event = existing.pop(identity, None)
+        event = matches.get(identity)
         if event is not None:
+            event.story_id = row["story_id"]
             changed = any(getattr(event, name) != row[name] for name in _REFRESHED)
             for name in _REFRESHED:
                 setattr(event, name, row[name])
@@ -350,8 +354,9 @@ def rebuild(
         report.added.append(event)
         if not event.backfilled:
             report.alerts_queued += len(outbox.enqueue_event_alerts(session, event, config))
+    matched = {id(e) for e in matches.values()}
     for event in existing.values():
-        if event.retracted_at is None:
+        if id(event) not in matched and event.retracted_at is None:
             report.alerts_queued += retract_event(session, event, reason, now=now)
             report.retracted.append(event)
     session.flush()
@@ -363,6 +368,42 @@ def rebuild(
         len(report.restored),
     )
     return report
+
+
+def _match(
+    desired: dict[EventIdentity, tuple[Decision, dict[str, Any]]],
+    existing: dict[EventIdentity, Event],
+) -> dict[EventIdentity, Event]:
+    """Which stored event each recomputed one is, so that ids and alert history carry over.
+
+    The same story, side, issue, stance and type is the same event. Failing that, an event that
+    only moved to an earlier source is still the same event: the first (soft or firm) position
+    on a (side, issue), or a shift between the same stances stated within ``SAME_MOVE_DAYS``.
+    """
+    matches: dict[EventIdentity, Event] = {}
+    free = dict(existing)
+    for identity in desired:
+        if identity in free:
+            matches[identity] = free.pop(identity)
+    for identity, (_decision, row) in desired.items():
+        if identity in matches:
+            continue
+        best: tuple[int, EventIdentity] | None = None
+        for key, event in free.items():
+            if (event.side, event.issue, event.stance, event.type) != identity[1:]:
+                continue
+            if row["issue"] == OTHER:
+                continue
+            days = abs((event.statement_date - row["statement_date"]).days)
+            if event.type in ("SHIFT", "POSSIBLE_SHIFT") and (
+                event.previous_stance != row["previous_stance"] or days > SAME_MOVE_DAYS
+            ):
+                continue
+            if best is None or days < best[0]:
+                best = (days, key)
+        if best is not None:
+            matches[identity] = free.pop(best[1])
+    return matches
 
 
 def _stored_keys(session: Session) -> list[tuple[Key, int]]:

@@ -1,11 +1,10 @@
 """corrections from the review page, paused sources; retracted claims and events
 
 Revision ID: 0007
-Revises: 0004, 0009
+Revises: 0004
 Create Date: 2026-12-01
 
-Also the merge point of the timeline branch's 0004 (retracted claims and events, which the desk
-relies on) and main's 0009; the lead may re-chain it into a line.
+Follows the timeline branch's 0004 (retracted claims and events, which the desk relies on).
 """
 
 from __future__ import annotations
@@ -16,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0007'
-down_revision: str | tuple[str, ...] | None = ('0004', '0009')
+down_revision: str | None = '0004'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
