@@ -12,6 +12,7 @@ from html import escape
 
 from monitor.deliver.digest.model import PositionEntry
 from monitor.deliver.view import STANCE_LABELS, issue_label, side_label
+from monitor.judge.ledger.decide import ANCHOR_KINDS
 
 STANCE_COLORS = {
     "demands": "#b2182b",
@@ -80,7 +81,7 @@ def swimlanes_svg(entries: Sequence[PositionEntry], day: dt.date) -> str:
         label = escape(STANCE_LABELS.get(stance, stance))
         out.append(f'<rect x="{lx}" y="6" width="12" height="12" rx="2" fill="{color}"/>')
         out.append(f'<text x="{lx + 16}" y="16" font-size="14" fill="#333">{label}</text>')
-        lx += 22 + 8 * len(label)
+        lx += 26 + 9 * len(label)
     for tick, label in _ticks(start, day):
         tx = x(tick)
         out.append(
@@ -101,13 +102,16 @@ def swimlanes_svg(entries: Sequence[PositionEntry], day: dt.date) -> str:
         out.append(
             f'<rect x="{LEFT}" y="{bar_y}" width="{plot}" height="12" fill="#f3f4f6" rx="2"/>'
         )
-        for i, point in enumerate(points):
-            if i > 0 and points[i - 1].stance == point.stance:
+        # The bar shows the stance the table shows: set by the baseline and by events, never
+        # by a reiteration or an unconfirmed possible shift (those are the dots).
+        anchors = [p for p in points if p.kind in ANCHOR_KINDS] or points[:1]
+        for i, point in enumerate(anchors):
+            if i > 0 and anchors[i - 1].stance == point.stance:
                 continue  # a reiteration continues the segment drawn from the first statement
             j = i + 1
-            while j < len(points) and points[j].stance == point.stance:
+            while j < len(anchors) and anchors[j].stance == point.stance:
                 j += 1
-            until = points[j].statement_date if j < len(points) else day
+            until = anchors[j].statement_date if j < len(anchors) else day
             x0, x1 = x(point.statement_date), x(until)
             color = STANCE_COLORS.get(point.stance, "#999999")
             stance = escape(STANCE_LABELS.get(point.stance, point.stance))
@@ -122,7 +126,7 @@ def swimlanes_svg(entries: Sequence[PositionEntry], day: dt.date) -> str:
                 f'<circle cx="{cx}" cy="{bar_y + 6}" r="2.5" '
                 f'fill="#fff" stroke="#111" stroke-width="1"/>'
             )
-        current = points[-1].stance
+        current = anchors[-1].stance
         out.append(
             f'<rect x="{WIDTH - RIGHT + 6}" y="{bar_y - 3}" width="{RIGHT - 8}" height="18" rx="3" '
             f'fill="{STANCE_COLORS.get(current, "#999999")}"/>'
