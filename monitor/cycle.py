@@ -33,7 +33,9 @@ def crawl_once(
     """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
     from monitor.pipeline import AnalysisContext, analyse_pending
-    from monitor.store import queries as store
+    from monitor.store.runs import finish_run, start_run
+    from monitor.store.sink import StoreSink
+    from monitor.store.sources import sync_sources
 
     sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
     if only_sources is not None:
@@ -42,19 +44,22 @@ def crawl_once(
             raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
         sources = [s for s in sources if s.name in only_sources]
     with factory.begin() as session:
-        rows = store.sync_sources(session, cfg.topic.sources)
+        rows = sync_sources(session, cfg.topic.sources)
         paused = {name for name, row in rows.items() if row.paused_at is not None}
         if paused and only_sources is None:  # paused from the review page; named ones still run
             logger.info("skipping paused sources: %s", ", ".join(sorted(paused)))
             sources = [s for s in sources if s.name not in paused]
-        run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
-    sink = store.StoreSink(factory, on_progress=on_progress)
+        run_id = start_run(session, "crawl" if not article_urls else "ingest").id
+    sink = StoreSink(factory, on_progress=on_progress)
+    options = cfg.topic.crawl
+    if article_urls:  # a few pages named on the command line: no extraction pool to start
+        options = options.model_copy(update={"extract_in_process": True})
     error: str | None = None
     counters: Counter[str] = Counter()
     scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
     try:
         stats = run_crawl(
-            sources, sink, cfg.topic.crawl, log_level=scrapy_level, article_urls=article_urls or []
+            sources, sink, options, log_level=scrapy_level, article_urls=article_urls or []
         )
         counters.update({k: v for k, v in vars(stats).items()})
         counters["stored"] = sink.counters["stored"]
@@ -64,5 +69,5 @@ def crawl_once(
         raise
     finally:
         with factory.begin() as session:
-            store.finish_run(session, run_id, dict(counters), error)
+            finish_run(session, run_id, dict(counters), error)
     return counters

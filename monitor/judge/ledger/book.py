@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,8 +20,10 @@ from monitor.judge.ledger.decide import (
     baseline_entries,
     summarise,
 )
-from monitor.judge.rules import RuleSet
 from monitor.store.models import Position
+
+if TYPE_CHECKING:
+    from monitor.judge.rules import RuleSet
 
 logger = logging.getLogger(__name__)
 
