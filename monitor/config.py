@@ -54,6 +54,7 @@ class Settings(BaseSettings):
     queue_url: str = ""
     queue_namespace: str = "newsmon"
     queue_heartbeat_seconds: float = 60.0
+    ui_token: SecretStr | None = None  # NEWSMON_UI_TOKEN: the review page's login, off loopback
 
     @model_validator(mode="after")
     def _default_database(self) -> Settings:
@@ -125,6 +126,25 @@ class RetentionOptions(BaseModel):
     irrelevant_text_days: int = Field(default=30, ge=1)
 
 
+class UIOptions(BaseModel):
+    """The review page (``newsmon serve``; the daemon runs it too when enabled)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = False
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    base_url: str | None = None  # where analysts reach it: Slack alerts link here when set
+    read_only: bool = False
+
+    @field_validator("base_url")
+    @classmethod
+    def _http(cls, value: str | None) -> str | None:
+        if value is not None and not value.startswith(("http://", "https://")):
+            raise ValueError("base_url must start with http:// or https://")
+        return value.rstrip("/") if value else value
+
+
 class TopicConfig(BaseModel):
     """The topic YAML: what to watch, how to judge it, where to tell."""
 
@@ -139,6 +159,7 @@ class TopicConfig(BaseModel):
     alerts: AlertOptions = Field(default_factory=AlertOptions)
     digest: DigestOptions = Field(default_factory=DigestOptions)
     retention: RetentionOptions = Field(default_factory=RetentionOptions)
+    ui: UIOptions = Field(default_factory=UIOptions)
 
     @field_validator("sources")
     @classmethod

@@ -34,6 +34,19 @@ def due_sources(cfg: AppConfig, only_sources: list[str] | None) -> list[SourceSp
     return sources
 
 
+def unpaused(factory: sessionmaker[Session], sources: list[SourceSpec]) -> list[SourceSpec]:
+    """Drop the sources an analyst paused on the review page (they stay configured)."""
+    from sqlalchemy import select
+
+    from monitor.store.models import Source
+
+    with factory() as session:
+        paused = set(session.scalars(select(Source.name).where(Source.paused_at.is_not(None))))
+    if paused & {s.name for s in sources}:
+        logger.info("skipping paused sources: %s", ", ".join(sorted(paused)))
+    return [s for s in sources if s.name not in paused]
+
+
 def begin_run(
     cfg: AppConfig, factory: sessionmaker[Session], kind: str, *, sync_sources: bool = True
 ) -> int:
@@ -71,6 +84,8 @@ def crawl_once(
 
     sources = [] if article_urls else due_sources(cfg, only_sources)
     run_id = begin_run(cfg, factory, "crawl" if not article_urls else "ingest")
+    if only_sources is None:  # paused from the review page; sources named explicitly still run
+        sources = unpaused(factory, sources)
     sink = StoreSink(factory, on_progress=on_progress)
     options = cfg.topic.crawl
     if article_urls:  # a few pages named on the command line: no extraction pool to start

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -73,10 +74,29 @@ def export(
     since: Annotated[
         str | None, typer.Option("--since", help="Articles fetched on or after YYYY-MM-DD.")
     ] = None,
+    corrections: Annotated[
+        bool,
+        typer.Option(
+            "--corrections",
+            help="Write the desk's corrections as rules and dedup test cases instead.",
+        ),
+    ] = False,
+    out: Annotated[
+        Path,
+        typer.Option("--out", help="With --corrections: directory for rules/ and dedup/ files."),
+    ] = Path("."),
 ) -> None:
     """Write one JSON object per article to stdout (id, url, ..., claims, events)."""
     from monitor.store.listings import articles_for_export
 
+    if corrections:
+        from monitor.desk.cases import export_corrections
+
+        with _state(ctx).factory()() as session:
+            rules_path, dedup_path, n_rules, n_pairs = export_corrections(session, out)
+        typer.echo(f"{n_rules} rules case(s) -> {rules_path}")
+        typer.echo(f"{n_pairs} dedup pair(s) -> {dedup_path}")
+        return
     if format != "jsonl":
         raise InputError(f"unknown format {format!r}; the only format is jsonl")
     state = _state(ctx)

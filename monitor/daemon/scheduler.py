@@ -118,6 +118,7 @@ class Daemon:
                 host=self.options.health_host,
                 atom_feed=self._atom_feed(),
             ).start()
+        desk = self._start_desk()
         try:
             while not self._stop.is_set():
                 self.health.set_role("standby")
@@ -130,8 +131,20 @@ class Daemon:
             self.lock.release()
             if server is not None:
                 server.stop()
+            if desk is not None:
+                desk.stop()
         logger.info("newsmon daemon stopped")
         return 0
+
+    def _start_desk(self) -> Any:
+        """The review desk on a thread when the topic's ``ui.enabled`` says so (standby too)."""
+        ui = self.config.topic.ui
+        if not ui.enabled:
+            return None
+        from monitor.desk.server import DeskThread, build_desk
+
+        # No dispatch from here: the leader's dispatch job sends what a correction queued.
+        return DeskThread(build_desk(self.config, self.factory, ui.host), ui.host, ui.port).start()
 
     def _lead(self) -> None:
         self._lost.clear()

@@ -73,7 +73,7 @@ class Worker:
         """One cycle as a Deferred: crawl on the reactor, then analyse in a thread."""
         from twisted.internet import defer, threads
 
-        from monitor.cycle import begin_run, due_sources, end_run
+        from monitor.cycle import begin_run, due_sources, end_run, unpaused
         from monitor.pipeline import AnalysisContext, analyse_pending
         from monitor.store.sink import StoreSink
 
@@ -86,6 +86,7 @@ class Worker:
                 begin_run, self.cfg, self.factory, "crawl", sync_sources=not self.synced
             )
             self.synced = True
+            sources = yield threads.deferToThread(unpaused, self.factory, sources)
             counters: Counter[str] = Counter()
             error: str | None = None
             try:

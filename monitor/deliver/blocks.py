@@ -257,6 +257,20 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         if view.story_id is not None:
             footer += f" · story #{view.story_id}"
         blocks.append(_context(footer))
+    if view.review_url and view.kind == AlertKind.EVENT and safe_url(view.review_url):
+        blocks.append(
+            {
+                "type": "actions",
+                "elements": [
+                    {
+                        "type": "button",
+                        "text": {"type": "plain_text", "text": "Review"},
+                        "url": view.review_url,
+                        "action_id": "newsmon_review",
+                    }
+                ],
+            }
+        )
     blocks = blocks[:MAX_BLOCKS]
     fallback = _strip_mrkdwn(headline)
     if view.evidence and view.kind not in (AlertKind.COPY, AlertKind.RETRACTION):

@@ -69,7 +69,15 @@ def story_copies(
     return tuple(CopyRef(_site(a) or a.url, a.url) for a in rows)
 
 
-def event_view(session: Session, event: Event) -> AlertView:
+def review_url(config: AppConfig | None, event_id: int | None) -> str | None:
+    """The event's page on the review desk, when ``ui.base_url`` says where the desk is."""
+    base = config.topic.ui.base_url if config is not None else None
+    if not base or event_id is None:
+        return None
+    return f"{base.rstrip('/')}/event/{event_id}"
+
+
+def event_view(session: Session, event: Event, config: AppConfig | None = None) -> AlertView:
     """The alert's facts, read once from the event, its article and its story."""
     article = session.get(Article, event.article_id) if event.article_id else None
     return AlertView(
@@ -90,6 +98,7 @@ def event_view(session: Session, event: Event) -> AlertView:
         also_on=story_copies(session, event.story_id, article.id if article else None),
         event_id=event.id,
         story_id=event.story_id,
+        review_url=review_url(config, event.id),
         backfilled=event.backfilled,
     )
 
@@ -105,7 +114,7 @@ def enqueue_event_alerts(session: Session, event: Event, config: AppConfig) -> l
     ).all()
     if existing:
         return list(existing)
-    payload = {"view": event_view(session, event).to_payload()}
+    payload = {"view": event_view(session, event, config).to_payload()}
     alerts = [
         Alert(
             event_id=event.id,

@@ -76,6 +76,7 @@ class AlertView:
     also_on: tuple[CopyRef, ...] = field(default_factory=tuple)
     event_id: int | None = None
     story_id: int | None = None
+    review_url: str | None = None  # the event's page on the review desk (``ui.base_url`` set)
     created_at: dt.datetime | None = None
     backfilled: bool = False  # found in history (late arrival, backfill, reanalysis): not sent
 

@@ -93,6 +93,8 @@ class Source(Base):
     total_polls: Mapped[int] = mapped_column(Integer, default=0)
     total_entries: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # an analyst paused it from the review page: not polled until resumed
+    paused_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
 
 class Story(Base):
@@ -298,6 +300,25 @@ class Run(Base):
     ok: Mapped[bool | None] = mapped_column(Boolean)
     counters: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class Correction(Base):
+    """An analyst's correction from the review page: who, when, what, and the facts it rests on.
+
+    ``detail`` snapshots what a test case needs (sentence, article text, expected claims or
+    relation), so ``newsmon export --corrections`` works after the article's text is dropped.
+    """
+
+    __tablename__ = "corrections"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    who: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(40))
+    target: Mapped[str] = mapped_column(String(20))  # claim | event | article | story | source
+    target_id: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(40))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
 
 # APScheduler's job store table, declared here so that Alembic makes it like every other table

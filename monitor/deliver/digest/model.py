@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.deliver.view import AlertView, issue_label, side_label
 from monitor.store.kinds import EventKind
@@ -117,6 +117,16 @@ def position_table(history: Iterable[PositionEntry], day: dt.date) -> tuple[Posi
     return tuple(rows)
 
 
+def _mark_changed(
+    rows: tuple[PositionRow, ...], events: Sequence[AlertView]
+) -> tuple[PositionRow, ...]:
+    """A row whose (side, issue) had an event that day changed today, whatever its statement date."""
+    keys = {(e.side, e.issue) for e in events if e.event_type != EventKind.POSSIBLE_SHIFT}
+    return tuple(
+        replace(row, changed_today=True) if (row.side, row.issue) in keys else row for row in rows
+    )
+
+
 def build_digest(
     *,
     topic: str,
@@ -149,7 +159,7 @@ def build_digest(
         backfilled=tuple(
             sorted((e for e in ordered if e.backfilled), key=lambda e: (e.statement_date, e.issue))
         ),
-        positions=position_table(history, day),
+        positions=_mark_changed(position_table(history, day), ordered),
         timelines={k: tuple(v) for k, v in sorted(timelines.items())},
         stories=tuple(sorted(stories, key=lambda s: (-len(s.copies), -s.claims, s.title or ""))),
         sources=tuple(sorted(sources, key=lambda s: (not s.failing, s.name))),

@@ -11,14 +11,14 @@ from urllib.parse import urlsplit
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from markupsafe import Markup
 
-from monitor.deliver.digest.chart import timeline_svg
 from monitor.deliver.digest.model import DailyDigest
+from monitor.deliver.digest.swimlanes import swimlanes_svg
 from monitor.deliver.view import STANCE_LABELS, issue_label
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent.parent / "templates"
-MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!])")
+MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|#!])|&(?=#?\w+;)")
 
 
 def safe_href(url: str | None) -> str | None:
@@ -38,7 +38,9 @@ def safe_href(url: str | None) -> str | None:
 def md_escape(text: object) -> str:
     """Text safe inside Markdown: no markup, links, raw HTML or table breaks from article text."""
     flat = " ".join(str(text or "").split())
-    return MD_SPECIAL.sub(r"\\\1", flat).replace("&", "&amp;")
+    # Markdown's own escapes: a backslash before markup, and before an "&" only where it would
+    # start an entity; never HTML entities (an URL or "AT&T" reads as written).
+    return MD_SPECIAL.sub(lambda m: "\\" + (m.group(1) or "&"), flat)
 
 
 def md_url(url: str | None) -> str | None:
@@ -81,12 +83,10 @@ _MD_ENV = _environment(autoescape=False)
 
 
 def render_charts(digest: DailyDigest) -> dict[str, Markup]:
-    """One inline SVG per issue with positions; matplotlib output, trusted as markup."""
-    return {
-        issue: Markup(timeline_svg(issue_label(issue), points, digest.day))
-        for issue, points in digest.timelines.items()
-        if points
-    }
+    """The one position timeline (every issue a swimlane, one time axis), escaped SVG."""
+    points = [entry for entries in digest.timelines.values() for entry in entries]
+    svg = swimlanes_svg(points, digest.day)
+    return {"all": Markup(svg)} if svg else {}
 
 
 def render_html(digest: DailyDigest, charts: dict[str, Markup] | None = None) -> str:

@@ -55,12 +55,6 @@ def build_digest_blocks(digest: DailyDigest) -> DigestMessage:
             "type": "header",
             "text": {"type": "plain_text", "text": truncate_plain(header, HEADER_MAX)},
         },
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": truncate_mrkdwn(escape_mrkdwn(counts), SECTION_MAX)}
-            ],
-        },
     ]
     events = [*digest.events, *digest.possible_shifts]
     shown = events[:MAX_EVENTS_SHOWN]
@@ -94,6 +88,34 @@ def build_digest_blocks(digest: DailyDigest) -> DigestMessage:
                 ],
             }
         )
+    failing = digest.failing_sources
+    if failing:
+        names = ", ".join(escape_mrkdwn(f.name) for f in failing[:10])
+        more = f" and {len(failing) - 10} more" if len(failing) > 10 else ""
+        warning = (
+            f":warning: *{len(failing)} of {len(digest.sources)} sources failing*: {names}{more}"
+        )
+        blocks.append(
+            {
+                "type": "section",
+                "text": {"type": "mrkdwn", "text": truncate_mrkdwn(warning, SECTION_MAX)},
+            }
+        )
+    if digest.stories:
+        top = [
+            f"• {link(story.url, story.title)}"
+            + (f" (+{len(story.copies)} copies)" if story.copies else "")
+            for story in digest.stories[:3]
+        ]
+        blocks.append(
+            {
+                "type": "section",
+                "text": {
+                    "type": "mrkdwn",
+                    "text": truncate_mrkdwn("*Top stories*\n" + "\n".join(top), SECTION_MAX),
+                },
+            }
+        )
     changed = [p for p in digest.positions if p.changed_today]
     if changed:
         lines = [
@@ -109,20 +131,14 @@ def build_digest_blocks(digest: DailyDigest) -> DigestMessage:
                 },
             }
         )
-    failing = digest.failing_sources
-    if failing:
-        names = ", ".join(escape_mrkdwn(s.name) for s in failing)
-        blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": truncate_mrkdwn(f":warning: failing sources: {names}", SECTION_MAX),
-                    }
-                ],
-            }
-        )
+    blocks.append(
+        {
+            "type": "context",
+            "elements": [
+                {"type": "mrkdwn", "text": truncate_mrkdwn(escape_mrkdwn(counts), SECTION_MAX)}
+            ],
+        }
+    )
     left_out = len(events) - len(shown)
     needs_attachment = left_out > 0 or bool(digest.stories) or bool(digest.positions)
     if left_out > 0:

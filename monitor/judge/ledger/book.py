@@ -93,7 +93,7 @@ def current_positions(
         query = query.where(Position.statement_date <= as_of)
     grouped: dict[tuple[str, str], list[LedgerEntry]] = {}
     for row in session.execute(query):
-        grouped.setdefault((row.side, row.issue), []).append(entry_of(row))
+        grouped.setdefault((row.side, row.issue), []).append(entry_of(row))  # type: ignore[arg-type]
     return [s for s in (summarise(entries) for entries in grouped.values()) if s is not None]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 from monitor.deliver.view import AlertView, CopyRef
@@ -115,6 +116,10 @@ CASES: dict[str, AlertView] = {
         story_id=6,
     ),
 }
+# An alert when the review desk's ``ui.base_url`` is set: the same SHIFT with a Review button.
+CASES["SHIFT_review"] = dataclasses.replace(
+    CASES["SHIFT"], review_url="https://desk.example.org/event/11"
+)
 
 
 def hostile(view: AlertView) -> AlertView:

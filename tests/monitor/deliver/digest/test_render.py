@@ -57,7 +57,7 @@ def test_html_digest_has_every_part() -> None:
     )
     rows = doc.cssselect("#positions tbody tr")
     assert len(rows) == 5 and len(doc.cssselect("#positions tr.changed")) == 2
-    assert len(doc.cssselect("#positions figure.chart svg")) == 4
+    assert len(doc.cssselect("#positions figure.chart svg")) == 1
     assert [a.get("href") for a in doc.cssselect("#stories li")[0].cssselect("a")] == [
         "https://paper.example.com/putin-eu",
         "https://repost.example.net/a",
@@ -127,9 +127,11 @@ def test_escaping_helpers() -> None:
     assert safe_href("https:/missing-host") is None
     assert safe_href(" https://ok.example/a?b=1 ") == "https://ok.example/a?b=1"
     assert (
-        md_escape("[x](javascript:y) <b> *a* | AT&T")
-        == r"\[x\](javascript:y) \<b\> \*a\* \| AT&amp;T"
+        md_escape("[x](javascript:y) <b> *a* | AT&T") == r"\[x\](javascript:y) \<b\> \*a\* \| AT&T"
     )
+    # Markdown escapes, not HTML ones: a URL shown as text keeps its "&"; an entity is defused
+    assert md_escape("https://a.example/?x=1&y=2") == "https://a.example/?x=1&y=2"
+    assert md_escape("&amp; &#60;") == r"\&amp; \&\#60;"
 
 
 def test_slack_summary_is_within_limits_and_escaped() -> None:
@@ -143,7 +145,7 @@ def test_slack_summary_is_within_limits_and_escaped() -> None:
         "*SHIFT*: Russia *accepts* Ukraine's EU membership; previously *rejects* (2022-03-04)"
         in body
     )
-    assert "failing sources" in body
+    assert "sources failing" in body
 
 
 def test_slack_summary_of_a_busy_day_stays_within_one_message() -> None:
