@@ -1,7 +1,7 @@
 """corrections from the review page, paused sources; retracted claims and events
 
 Revision ID: 0007
-Revises: 0004
+Revises: 0005
 Create Date: 2026-12-01
 
 Follows the timeline branch's 0004 (retracted claims and events, which the desk relies on).
