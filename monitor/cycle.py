@@ -11,15 +11,33 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
 from monitor.errors import InputError
+from monitor.status import CycleStatus, judge_cycle
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[Counter[str]], None]
+
+
+@dataclass
+class CrawlReport:
+    """A cycle's counters and its verdict (ok / degraded / failing, with the reason)."""
+
+    counters: Counter[str]
+    status: CycleStatus
+
+
+def database_error(exc: SQLAlchemyError) -> str:
+    """One line for a database failure: the driver's own first line, without SQL or traceback."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return f"database error: {text[0] if text else type(exc).__name__}"
 
 
 def crawl_once(
@@ -29,7 +47,7 @@ def crawl_once(
     article_urls: list[str] | None = None,
     only_sources: list[str] | None = None,
     on_progress: Progress | None = None,
-) -> Counter[str]:
+) -> CrawlReport:
     """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
     from monitor.pipeline import AnalysisContext, analyse_pending
@@ -41,24 +59,35 @@ def crawl_once(
         if unknown:
             raise InputError(f"no enabled source named {', '.join(map(repr, unknown))}")
         sources = [s for s in sources if s.name in only_sources]
-    with factory.begin() as session:
-        store.sync_sources(session, cfg.topic.sources)
-        run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
+    counters: Counter[str] = Counter()
+    try:
+        with factory.begin() as session:
+            store.sync_sources(session, cfg.topic.sources)
+            run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
+    except SQLAlchemyError as exc:
+        return CrawlReport(counters, judge_cycle(counters, error=database_error(exc)))
     sink = store.StoreSink(factory, on_progress=on_progress)
     error: str | None = None
-    counters: Counter[str] = Counter()
     scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
     try:
         stats = run_crawl(
             sources, sink, cfg.topic.crawl, log_level=scrapy_level, article_urls=article_urls or []
         )
-        counters.update({k: v for k, v in vars(stats).items()})
-        counters["stored"] = sink.counters["stored"]
+        counters.update(stats.counters())
+        for key in ("stored", "store_failed", "unchanged"):
+            counters[key] = sink.counters[key]
         counters.update(analyse_pending(factory, AnalysisContext.build(cfg, factory)))
+    except SQLAlchemyError as exc:
+        error = database_error(exc)
+        logger.debug("crawl cycle failed on the database", exc_info=True)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        with factory.begin() as session:
-            store.finish_run(session, run_id, dict(counters), error)
-    return counters
+        try:
+            with factory.begin() as session:
+                store.finish_run(session, run_id, dict(counters), error)
+        except SQLAlchemyError as exc:
+            error = error or database_error(exc)
+    status = judge_cycle(counters, sink.source_failures, sink.fetch_failures, error)
+    return CrawlReport(counters, status)

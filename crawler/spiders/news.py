@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -29,13 +30,64 @@ MAX_SITEMAP_DEPTH = 2  # an index of indexes, no deeper
 _INDEX_REFUSALS = (UnsafeFeed, SitemapError, UnusableIndex, ListingSelectorError)
 
 
+GUARD_MARK = "refused by the address guard"
+
+
+def failure_kind(failure: Failure) -> str:
+    """What a failed request ran into, as a short counter key: http, dns, guard, timeout, ..."""
+    value = failure.value
+    text = str(value)
+    name = type(value).__name__
+    if getattr(value, "response", None) is not None:
+        return "http_error"
+    if GUARD_MARK in text:
+        return "address_guard"
+    if "robots.txt" in text:
+        return "robots_txt"
+    if "max redirections" in text:
+        return "redirect_loop"
+    if "max size" in text or "maxsize" in text:
+        return "size_cap"
+    if "DNS" in name or "Resolve" in name or "DNS lookup failed" in text:
+        return "dns"
+    if "Timeout" in name or "timed out" in text.lower() or "took longer than" in text:
+        return "timeout"
+    if "ConnectionRefused" in name:
+        return "connection_refused"
+    if "Connection" in name or "DataLoss" in name:
+        return "connection"
+    if isinstance(value, IgnoreRequest):
+        return "ignored"
+    return "other"
+
+
+_KIND_TEXT = {
+    "dns": "DNS lookup failed",
+    "timeout": "timed out",
+    "connection_refused": "connection refused",
+    "connection": "connection lost",
+    "size_cap": "over the size cap",
+    "redirect_loop": "too many redirects",
+}
+
+
 def describe_failure(failure: Failure) -> str:
-    """A one-line reason for a failed request, for source health and logs."""
+    """A one-line reason for a failed request naming what it was (DNS, guard, HTTP, ...)."""
     value = failure.value
     response = getattr(value, "response", None)
     if response is not None:
         return f"HTTP {response.status}"
     text = str(value) or type(value).__name__
+    kind = failure_kind(failure)
+    if kind == "address_guard":
+        return text[:500]
+    label = _KIND_TEXT.get(kind)
+    if label is not None:
+        host = urlsplit(failure.request.url).hostname if hasattr(failure, "request") else None
+        where = f" ({host})" if kind == "dns" and host else ""
+        if text.startswith(label):
+            return text[:500]
+        return f"{label}{where}: {text}"[:500]
     return f"{type(value).__name__}: {text}"[:500]
 
 
@@ -93,6 +145,7 @@ class NewsSpider(scrapy.Spider):
         reason = describe_failure(failure)
         logger.warning("source %s failed: %s", source, reason)
         self.crawler.stats.inc_value("newsmon/sources_failed")
+        self.crawler.stats.inc_value(f"newsmon/source_failed/{failure_kind(failure)}")
         response = getattr(failure.value, "response", None)
         self.sink.record_poll(
             PollResult(
@@ -336,6 +389,7 @@ class NewsSpider(scrapy.Spider):
         reason = describe_failure(failure)
         logger.warning("article %s not fetched: %s", failure.request.url, reason)
         self.crawler.stats.inc_value("newsmon/fetch_failed")
+        self.crawler.stats.inc_value(f"newsmon/dropped/{failure_kind(failure)}")
         if meta.get("source"):
             self._incomplete.add(meta["source"])
         self.sink.record_fetch_failure(meta["source"], failure.request.url, reason)

@@ -181,8 +181,68 @@ def main() -> None:
     """Console-script entry: our own errors print as one clear message, exit 2."""
     import monitor.cli  # noqa: F401  (registers every command on ``app``)
 
+    argv = hoist_global_options(sys.argv[1:])
     try:
-        app(args=hoist_global_options(sys.argv[1:]), prog_name="newsmon")
+        app(args=argv, prog_name="newsmon")
     except NewsmonError as exc:
         typer.echo(f"newsmon: error: {exc}", err=True)
-        raise SystemExit(2) from None
+        raise SystemExit(exc.exit_code) from None
+    except Exception as exc:  # anything else: one line, the traceback only when debugging
+        if _debugging(argv):
+            raise
+        typer.echo(f"newsmon: error: {unexpected_error(exc)}", err=True)
+        raise SystemExit(2 if _is_database_error(exc) else 1) from None
+
+
+def _debugging(argv: list[str]) -> bool:
+    """--log-level DEBUG (or NEWSMON_LOG_LEVEL=DEBUG) keeps tracebacks."""
+    import os
+
+    level = os.environ.get("NEWSMON_LOG_LEVEL", "")
+    for i, arg in enumerate(argv):
+        if arg == "--log-level" and i + 1 < len(argv):
+            level = argv[i + 1]
+        elif arg.startswith("--log-level="):
+            level = arg.split("=", 1)[1]
+    return level.upper() == "DEBUG"
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, SQLAlchemyError)
+
+
+def unexpected_error(exc: BaseException) -> str:
+    """One line for an error we did not raise on purpose; database errors name the database."""
+    if _is_database_error(exc):
+        from monitor.cycle import database_error
+
+        where = ""
+        state_url = _database_url_hint()
+        if state_url:
+            where = f" ({state_url})"
+        return f"{database_error(exc)}{where}"  # type: ignore[arg-type]
+    text = str(exc).strip().splitlines()
+    detail = text[0] if text else ""
+    return f"{type(exc).__name__}: {detail} (run with --log-level DEBUG for the traceback)"
+
+
+def _database_url_hint() -> str | None:
+    """The database URL in use, password hidden, for error lines."""
+    try:
+        from sqlalchemy.engine import make_url
+
+        from monitor.config import Settings
+
+        argv = sys.argv[1:]
+        url = (
+            next(
+                (argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--database-url"),
+                None,
+            )
+            or Settings().database_url
+        )
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # a hint only: never mask the error being reported
+        return None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -17,12 +17,15 @@ from monitor.cli.app import (
     console,
     setup_logging,
 )
-from monitor.errors import InputError
+from monitor.errors import InputError, OperationFailed
+
+if TYPE_CHECKING:
+    from monitor.cycle import CrawlReport
 
 
 def _crawl(
     state: State, article_urls: list[str] | None = None, only_sources: list[str] | None = None
-) -> Counter[str]:
+) -> CrawlReport:
     """One crawl cycle, with a live status line on a terminal."""
     from monitor.cycle import crawl_once
 
@@ -87,8 +90,17 @@ def crawl(
         raise InputError("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
-    counters = _crawl(state, only_sources=source or None)
-    typer.echo(_summary_line(counters))
+    report = _crawl(state, only_sources=source or None)
+    typer.echo(_summary_line(report.counters))
+    _verdict("crawl", report)
+
+
+def _verdict(command: str, report: CrawlReport) -> None:
+    """Degraded: one warning line on stderr; failing: one line saying why, exit 1."""
+    if report.status.failing:
+        raise OperationFailed(f"{command} failed: {report.status.reason}")
+    if report.status.reason:
+        typer.echo(f"newsmon: warning: {report.status.reason}", err=True)
 
 
 @app.command()
@@ -168,14 +180,24 @@ def ingest(
             store.save_article(session, extracted, source=None)
     stored = len(extracted_pages)
     counters: Counter[str] = Counter(stored=stored)
+    if files and not extracted_pages and not urls:
+        raise OperationFailed("ingest failed: no article text found in any file given")
+    report = None
     if urls:
-        counters.update(_crawl(state, article_urls=urls))
+        report = _crawl(state, article_urls=urls)
+        counters.update(report.counters)
     else:
         counters.update(analyse_pending(factory, AnalysisContext.build(state.config, factory)))
     typer.echo(
         f"ingested {counters['stored']} article(s), relevant {counters['relevant']}, "
         f"failed {counters['fetch_failed']}"
     )
+    if report is not None:
+        _verdict("ingest", report)
+    if counters["analysis_failed"] and not counters["analysed"]:
+        raise OperationFailed(
+            f"ingest failed: {counters['analysis_failed']} article(s) not analysed"
+        )
 
 
 @app.command()
@@ -233,7 +255,7 @@ def demo(
         )
         db.upgrade(state.engine)
         console.print(f"demo site on {site.url('/')}, database {state.database_url}")
-        counters = _crawl(state)
+        counters = _crawl(state).counters
     typer.echo(_summary_line(counters))
     _show_demo_results(state)
 

@@ -41,6 +41,8 @@ class CycleResult:
     started_at: dt.datetime
     returncode: int | None
     counters: dict[str, int] = field(default_factory=dict)
+    status: str | None = None  # the worker's verdict: ok | degraded | failing
+    status_reason: str = ""
 
 
 class CycleRunner(threading.Thread):
@@ -124,7 +126,10 @@ class CycleRunner(threading.Thread):
             proc.returncode,
             json.dumps(counters, sort_keys=True),
         )
-        return CycleResult(names, outcome, duration, started_at, proc.returncode, counters)
+        verdict = parse_status(stdout)
+        return CycleResult(
+            names, outcome, duration, started_at, proc.returncode, counters, *verdict
+        )
 
     def _terminate(self, proc: subprocess.Popen[str]) -> None:
         """SIGTERM lets Scrapy close cleanly; SIGKILL after the grace period if it will not."""
@@ -158,3 +163,15 @@ def parse_result(stdout: str) -> dict[str, int]:
                 break
             return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
     return {}
+
+
+def parse_status(stdout: str) -> tuple[str | None, str]:
+    """The worker's verdict on its cycle (status, reason), if its result line carries one."""
+    for line in reversed((stdout or "").splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            try:
+                data = json.loads(line[len(RESULT_PREFIX) :])
+            except json.JSONDecodeError:
+                break
+            return data.get("status"), str(data.get("status_reason") or "")
+    return None, ""

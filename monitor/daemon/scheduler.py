@@ -35,6 +35,7 @@ from monitor.daemon.jobs import AlertJobs
 from monitor.daemon.lock import LockWatch, SchedulerLock, lock_for, wait_for_leadership
 from monitor.daemon.triggers import LocalDailyTrigger
 from monitor.deliver.atom import events_feed
+from monitor.status import FAILING, CycleStatus, judge_cycle
 from monitor.store.db import session_factory
 
 logger = logging.getLogger(__name__)
@@ -86,6 +87,17 @@ def retention_job() -> None:
 def dispatch_job() -> None:
     if _ACTIVE is not None:
         _ACTIVE.dispatch_alerts()
+
+
+def cycle_status(result: CycleResult, failed: list[str]) -> CycleStatus:
+    """The cycle's verdict: the worker's own, or failing when the worker did not finish."""
+    mine = [name for name in failed if name in result.sources]
+    if result.outcome != "ok":
+        why = f"crawl worker {result.outcome} (exit code {result.returncode})"
+        return CycleStatus(FAILING, why, tuple(mine))
+    if result.status is not None:
+        return CycleStatus(result.status, result.status_reason, tuple(mine))
+    return judge_cycle(result.counters, {name: "poll failed" for name in mine})
 
 
 class Daemon:
@@ -350,9 +362,15 @@ class Daemon:
             if result.outcome != "ok":
                 housekeeping.abandon_unfinished_runs(session)
             failed = housekeeping.sources_failed_since(session, result.started_at)
-        self.metrics.record_cycle(result.outcome, result.duration, result.counters, failed)
-        if result.outcome == "ok":
-            self.health.mark_cycle_ok()
+        status = cycle_status(result, failed)
+        if status.status != "ok":
+            logger.warning("crawl cycle %s: %s", status.status, status.reason)
+        outcome = (
+            "failed" if status.status == FAILING and result.outcome == "ok" else result.outcome
+        )
+        self.metrics.record_cycle(outcome, result.duration, result.counters, failed)
+        self.metrics.record_status(status, result.sources)
+        self.health.record_cycle(status)
 
     def apply_retention(self) -> None:
         days = self.config.topic.retention.irrelevant_text_days

@@ -52,11 +52,13 @@ def main(argv: list[str] | None = None) -> int:
     try:
         engine = db.make_engine(settings.database_url)
         db.check_schema(engine)
-        counters = crawl_once(cfg, db.session_factory(engine), only_sources=args.source)
+        report = crawl_once(cfg, db.session_factory(engine), only_sources=args.source)
     except Exception:  # the process boundary: report through logging (redacted), exit non-zero
         logger.exception("crawl cycle for %s failed", ", ".join(args.source))
         return 1
-    sys.stdout.write(RESULT_PREFIX + json.dumps(dict(counters), sort_keys=True) + "\n")
+    result: dict[str, object] = dict(report.counters)
+    result.update(status=report.status.status, status_reason=report.status.reason)
+    sys.stdout.write(RESULT_PREFIX + json.dumps(result, sort_keys=True) + "\n")
     sys.stdout.flush()
     return 0
 

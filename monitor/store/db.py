@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError, SchemaOutOfDate
@@ -82,7 +89,13 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except DBAPIError:
+        except (OperationalError, ProgrammingError) as exc:
+            if "alembic_version" in str(exc):  # no such table: no schema yet
+                return None
+            raise
+        except DBAPIError as exc:
+            if isinstance(exc, DatabaseError) and not isinstance(exc, InterfaceError):
+                raise
             return None
 
 

@@ -315,6 +315,8 @@ class StoreSink:
         self._queue: queue.Queue[object] = queue.Queue()
         self._lock = threading.Lock()
         self._writer: threading.Thread | None = None
+        self.source_failures: dict[str, str] = {}  # source -> why its poll failed
+        self.fetch_failures: dict[str, str] = {}  # url -> why it was not stored (first few)
 
     def _progress(self, key: str, n: int = 1) -> None:
         self.counters[key] += n
@@ -329,6 +331,10 @@ class StoreSink:
         return FeedState(*row) if row else FeedState()
 
     def record_poll(self, result: PollResult) -> None:
+        if not result.ok:
+            self.source_failures[result.source] = result.error or f"HTTP {result.status}"
+        else:
+            self.source_failures.pop(result.source, None)
         self._enqueue(result)
 
     def record_validators(self, validators: Validators) -> None:
@@ -353,6 +359,8 @@ class StoreSink:
 
     def record_fetch_failure(self, source: str | None, url: str, reason: str) -> None:
         self._progress("fetch_failed")
+        if len(self.fetch_failures) < 20:
+            self.fetch_failures[url] = reason
         logger.info("source %s: %s not stored: %s", source, url, reason)
 
     def flush(self) -> None:
