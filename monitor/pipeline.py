@@ -11,7 +11,7 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
@@ -20,9 +20,9 @@ from monitor.judge.ledger import book as positions
 from monitor.judge.ledger.decide import Decision, Kind
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
-from monitor.judge.stories import StoryIndex, assign_story
+from monitor.judge.stories import StoryIndex, assign_story, lock_story_assignment
 from monitor.store import queries as store
-from monitor.store.models import Article, Claim, utcnow
+from monitor.store.models import Article, Claim, Event, Position, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -112,6 +112,7 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
     counters: Counter[str] = Counter()
     failed: set[int] = set()
     history = positions.HistoryCache()
+    seen: tuple[object, ...] | None = None  # the ledger as this process last left it
     while True:
         with factory() as session:
             batch = [a.id for a in store.pending_articles(session) if a.id not in failed]
@@ -120,15 +121,25 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
         for article_id in batch:
             try:
                 with factory.begin() as session:
-                    article = session.get(Article, article_id)
+                    # Analysis is serialised across processes (crawls, ingest, the daemon's
+                    # worker): the lock first, then the article read afresh, so an article
+                    # another process analysed meanwhile is skipped, never analysed twice.
+                    lock_story_assignment(session)
+                    article = session.get(Article, article_id, populate_existing=True)
                     if article is None or article.analysed_at is not None:
                         continue
+                    if _ledger_mark(session) != seen:  # another process added to the ledger
+                        history = positions.HistoryCache()
                     outcome = process(session, article, ctx, history)
+                    session.flush()
+                    mark = _ledger_mark(session)
             except Exception:
                 logger.exception("analysis of article %s failed; it stays pending", article_id)
                 failed.add(article_id)
                 counters["analysis_failed"] += 1
+                seen = None
                 continue
+            seen = mark
             history.committed(outcome.decisions)
             counters["analysed"] += 1
             counters["relevant" if outcome.relevant else "irrelevant"] += 1
@@ -137,3 +148,12 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
             counters["claims"] += outcome.claims
             counters["events"] += len(outcome.events)
             counters["alerts_queued"] += outcome.alerts
+
+
+def _ledger_mark(session: Session) -> tuple[object, ...]:
+    """Changes whenever any process adds ledger entries or events (cache invalidation)."""
+    return tuple(
+        session.execute(
+            select(func.max(Position.id), func.count(Position.id), func.max(Event.id))
+        ).one()
+    )

@@ -63,7 +63,7 @@ def failure_kind(failure: Failure) -> str:
 
 _KIND_TEXT = {
     "dns": "DNS lookup failed",
-    "timeout": "timed out",
+    "timeout": "timeout",
     "connection_refused": "connection refused",
     "connection": "connection lost",
     "size_cap": "over the size cap",

@@ -111,10 +111,12 @@ def alerts_send(
         from monitor.store.models import Alert
 
         templates = AlertTemplates(state.config.topic.alerts.templates)
+        shown = 0
         with state.factory()() as session:
             for alert in session.scalars(
                 select(Alert).where(Alert.status == "pending").order_by(Alert.id)
             ):
+                shown += 1
                 typer.echo(
                     json.dumps(
                         {
@@ -125,13 +127,17 @@ def alerts_send(
                         ensure_ascii=False,
                     )
                 )
+        if not shown:
+            typer.echo("no pending alerts: nothing would be sent", err=True)
         return
     result = _dispatcher(state).dispatch_once()
     typer.echo(
         f"alerts sent {result.sent}, retry later {result.retried}, failed {result.failed}, "
         f"recovered after a crash {result.reconciled}"
     )
-    if result.failed or result.retried:
+    if result.paused:
+        typer.echo(f"newsmon: error: alert delivery paused: {result.paused}", err=True)
+    if result.failed or result.retried or result.paused:
         raise typer.Exit(1)
 
 

@@ -12,6 +12,9 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from crawler.items import ExtractedArticle
@@ -33,13 +36,18 @@ def text_hash(text: str) -> str:
 def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> dict[str, Source]:
     """Make the sources table list the configured sources (kept rows keep their health)."""
     rows = {s.name: s for s in session.scalars(select(Source))}
+    missing = [spec for spec in specs if spec.name not in rows]
+    if missing:  # an upsert: another process may be adding the same sources right now
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(
+            insert(Source)
+            .values([{"name": s.name, "kind": s.kind, "url": str(s.url)} for s in missing])
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        rows = {s.name: s for s in session.scalars(select(Source))}
     for spec in specs:
-        row = rows.get(spec.name)
-        if row is None:
-            row = Source(name=spec.name, kind=spec.kind, url=str(spec.url))
-            session.add(row)
-            rows[spec.name] = row
-        elif row.url != str(spec.url) or row.kind != spec.kind:
+        row = rows[spec.name]
+        if row.url != str(spec.url) or row.kind != spec.kind:
             row.url, row.kind = str(spec.url), spec.kind
             row.etag = row.last_modified = None  # validators belong to the old URL
     session.flush()
@@ -409,7 +417,15 @@ class StoreSink:
         if not batch:
             return
         try:
-            self._write_items(batch)
+            for attempt in range(RACE_RETRIES + 1):
+                try:
+                    self._write_items(batch)
+                    break
+                except (IntegrityError, OperationalError) as exc:
+                    if attempt == RACE_RETRIES or not _lost_a_race(exc):
+                        raise
+                    # Another process stored the same article (or wrote first): read again.
+                    logger.info("another process wrote first (%s); writing again", exc.orig)
         except Exception:
             if len(batch) == 1:
                 logger.exception("could not store %s", _describe(batch[0]))
@@ -438,6 +454,15 @@ class StoreSink:
             self._progress("stored", stored)
         if len(changed) - stored:
             self._progress("unchanged", len(changed) - stored)
+
+
+RACE_RETRIES = 3
+
+
+def _lost_a_race(exc: IntegrityError | OperationalError) -> bool:
+    """A unique key another process inserted first, or SQLite's stale read snapshot."""
+    text = str(exc.orig)
+    return isinstance(exc, IntegrityError) or "locked" in text or "busy" in text.lower()
 
 
 def _describe(item: object) -> str:
