@@ -32,6 +32,7 @@ class CrawlStats:
     extracted: int = 0
     extract_empty: int = 0
     stored: int = 0
+    deferred_entries: int = 0  # new entries past the per-poll cap, left for later polls
     # Every request that ended without a page, by reason (dns, http_error, redirect_loop, ...).
     dropped: dict[str, int] = field(default_factory=dict)
     # Every failed poll, by reason.

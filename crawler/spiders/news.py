@@ -112,6 +112,7 @@ class NewsSpider(scrapy.Spider):
         # Feed validators wait until every entry their feed listed was handled (see Validators).
         self._validators: dict[str, Validators] = {}
         self._incomplete: set[str] = set()
+        self._taken: dict[str, int] = {}  # new entries requested per source this poll (the cap)
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources.values():
@@ -276,14 +277,20 @@ class NewsSpider(scrapy.Spider):
         """Requests for the entries worth fetching, asking the sink about all of them at once."""
         requests: list[scrapy.Request] = []
         candidates: list[tuple[str, str, FeedEntry]] = []
-        for entry in entries:
+        cap = source.max_new_entries or self.options.max_new_entries
+        taken, deferred = self._taken.get(source.name, 0), 0
+        for entry in sorted(entries, key=_newest_first):
             link = entry.link
             if source.kind == "gnews":
                 decoded = decode_link(link, str(source.url))
                 if decoded is None and link.startswith(("http://", "https://")):
+                    if taken >= cap:
+                        deferred += 1
+                        continue
                     request = self._resolve_request(source, entry)
                     if request is not None:
                         requests.append(request)
+                        taken += 1
                     continue
                 link = decoded or ""
             if not link.startswith(("http://", "https://")) or not self._wanted(source, link):
@@ -295,9 +302,23 @@ class NewsSpider(scrapy.Spider):
                 continue
             if not wanted(known.get(key), key in known, entry.updated or entry.published):
                 continue
+            if taken >= cap:  # newest first: the older rest waits for the next polls
+                deferred += 1
+                continue
+            taken += 1
             self._scheduled.add(key)
             requests.append(
                 self._page_request(link, source.name, key, entry.updated, entry.published)
+            )
+        self._taken[source.name] = taken
+        if deferred:
+            self.crawler.stats.inc_value("newsmon/deferred_entries", deferred)
+            self._incomplete.add(source.name)  # no 304 next time: the rest must be seen again
+            logger.info(
+                "source %s: %d new entries past the cap of %d per poll are left for later polls",
+                source.name,
+                deferred,
+                cap,
             )
         return requests
 
@@ -408,6 +429,12 @@ class NewsSpider(scrapy.Spider):
             "entry_updated": meta.get("entry_updated"),
             "entry_published": meta.get("entry_published"),
         }
+
+
+def _newest_first(entry: FeedEntry) -> tuple[bool, float]:
+    """Sort key: dated entries newest first, undated ones after them in feed order."""
+    when = entry.updated or entry.published
+    return (when is None, -when.timestamp() if when is not None else 0.0)
 
 
 def _header(response: Response, name: bytes) -> str | None:

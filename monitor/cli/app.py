@@ -49,20 +49,20 @@ class State:
     @property
     def config(self) -> AppConfig:
         if self._config is None:
-            from monitor.config import Settings, load_config
+            from monitor.config import load_config, settings_from_env
 
-            settings = Settings()
+            settings = settings_from_env()
             overrides: dict[str, Any] = {}
             if self.database_url:
                 overrides["database_url"] = self.database_url
             if self.log_level:
-                overrides["log_level"] = self.log_level.upper()
+                overrides["log_level"] = self.log_level
             if self.config_path:
                 overrides["config"] = self.config_path
             elif settings.config is None and (settings.data_dir / "topic.yaml").exists():
                 overrides["config"] = settings.data_dir / "topic.yaml"
             if overrides:
-                settings = settings.model_copy(update=overrides)
+                settings = settings_from_env(**overrides)
             self._config = load_config(settings)
         return self._config
 
@@ -88,10 +88,15 @@ def _state(ctx: typer.Context) -> State:
 
 def setup_logging(level: str) -> None:
     """Handlers are configured in entry points only: JSON lines when not on a terminal."""
-    from monitor.config import Settings
+    from monitor.config import settings_from_env
     from monitor.logs import configure_logging, secrets_of
 
-    configure_logging(level, secrets=secrets_of(Settings()))
+    if level.upper() not in LOG_LEVELS:
+        raise InputError(f"--log-level takes {', '.join(LOG_LEVELS)}, not {level!r}")
+    configure_logging(level.upper(), secrets=secrets_of(settings_from_env()))
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @app.callback()
@@ -120,6 +125,11 @@ def _summary_line(counters: Counter[str]) -> str:
         f"new entries {counters['new_entries']}, fetched {counters['fetched']}, "
         f"stored {counters['stored']}, relevant {counters['relevant']}, "
         f"failed {counters['fetch_failed'] + counters['sources_failed']}"
+        + (
+            f", left for later polls {counters['deferred_entries']}"
+            if counters["deferred_entries"]
+            else ""
+        )
     )
 
 

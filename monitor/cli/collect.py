@@ -159,6 +159,8 @@ def ingest(
     files = [Path(p) for p in paths_or_urls if p not in urls]
     if url and len(files) != 1:
         raise InputError("--url names the URL of exactly one file")
+    if url and not _is_http_url(url):
+        raise InputError(f"--url {url!r} is not an http(s) URL (e.g. https://example.org/a.html)")
     factory = state.factory()
     extracted_pages = []
     for path in files:  # every file is checked before anything is stored
@@ -166,6 +168,10 @@ def ingest(
             page = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        if not looks_like_html(page):
+            raise InputError(
+                f"{path}: not an HTML file (no HTML markup at its start); not ingested"
+            )
         extracted = extract_article(page, url or path.resolve().as_uri())
         if extracted is None:
             typer.echo(f"{path}: no article text found; skipped", err=True)
@@ -200,6 +206,25 @@ def ingest(
         )
 
 
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<article", b"<meta", b"<title")
+
+
+def looks_like_html(page: bytes) -> bool:
+    """A saved web page starts with HTML markup (after a BOM, comments or whitespace)."""
+    start = page[:4096].lower()
+    return b"\x00" not in start and any(marker in start for marker in _HTML_MARKERS)
+
+
+def _is_http_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
 @app.command()
 def demo(
     ctx: typer.Context,
@@ -208,16 +233,28 @@ def demo(
     ] = None,
 ) -> None:
     """Serve bundled sample pages on 127.0.0.1 and run one full cycle against a temporary database."""
+    import shutil
     import tempfile
-
-    from monitor.config import Settings, load_config
-    from monitor.demo.server import DEMO_FEEDS, demo_site
-    from monitor.store import db
 
     state = _state(ctx)
     setup_logging(state.log_level or "WARNING")
     workdir = Path(keep or tempfile.mkdtemp(prefix="newsmon-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        _demo_in(state, workdir, keep is not None)
+    finally:
+        if keep is None:  # the temporary database and topic go with the demo
+            if state._engine is not None:
+                state._engine.dispose()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _demo_in(state: State, workdir: Path, keep: bool) -> None:
+    """The demo's cycle in ``workdir``: serve the sample site, crawl it, show the results."""
+    from monitor.config import Settings, load_config
+    from monitor.demo.server import DEMO_FEEDS, demo_site
+    from monitor.store import db
+
     with demo_site() as site:
         topic = workdir / "demo-topic.yaml"
         base = state.config_path or Settings().config
@@ -257,10 +294,10 @@ def demo(
         console.print(f"demo site on {site.url('/')}, database {state.database_url}")
         counters = _crawl(state).counters
     typer.echo(_summary_line(counters))
-    _show_demo_results(state)
+    _show_demo_results(state, keep)
 
 
-def _show_demo_results(state: State) -> None:
+def _show_demo_results(state: State, keep: bool) -> None:
     """What an analyst would see: stories with their copies, events, and the alerts sent."""
     from sqlalchemy import select
 
@@ -295,4 +332,7 @@ def _show_demo_results(state: State) -> None:
     write = lambda text: console.print(text, markup=False, highlight=False, end="")
     result = make_dispatcher(state.factory(), state.config, write).dispatch_once()
     console.print(f"alerts sent to the console: {result.sent}")
-    console.print(f"explore it: newsmon --database-url {state.database_url} export")
+    if keep:
+        console.print(f"explore it: newsmon --database-url {state.database_url} export")
+    else:
+        console.print("the demo database is removed now; keep it with --keep DIR")

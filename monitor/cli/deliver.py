@@ -174,13 +174,18 @@ def digest(
     setup_logging(state.log_level or state.config.settings.log_level)
     config = state.config
     day = _parse_date(date, "--date").date() if date else local_today(config.topic.digest.timezone)
-    run = produce_digest(
-        state.factory(), config, day, send=send, dispatcher=_dispatcher(state) if send else None
-    )
+    dispatcher = _dispatcher(state) if send else None
+    run = produce_digest(state.factory(), config, day, send=send, dispatcher=dispatcher)
     digest = run.written.digest
     typer.echo(f"digest {day}: {len(digest.events)} event(s), {len(digest.stories)} stories")
     typer.echo(f"  {run.written.html_path}\n  {run.written.markdown_path}")
     if not send:
+        return
+    if dispatcher is not None and dispatcher.sink.name == "console":
+        typer.echo(
+            "no Slack configured (SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL): "
+            "the summary went to this console, not to Slack"
+        )
         return
     if run.queued == 0:
         typer.echo(

@@ -12,6 +12,7 @@ from monitor.cli.app import (
     _state,
     app,
 )
+from monitor.errors import InputError
 
 rules_app = typer.Typer(help="Inspect the topic's rules.", no_args_is_help=True)
 
@@ -31,6 +32,8 @@ def rules_explain(
     from monitor.judge.rules import topic_ruleset
     from monitor.judge.rules.explain import explain, render
 
+    if not text.strip():
+        raise InputError('rules explain needs a sentence to analyse, e.g. "Peskov said ..."')
     config = _state(ctx).config
     ruleset = topic_ruleset(config.topic.rules, config.topic_path)
     parsed = _parse_date(date, "--date")

@@ -235,6 +235,9 @@ class Daemon:
     # Scheduling
 
     def build_scheduler(self) -> BackgroundScheduler:
+        if self.config.settings.log_level != "DEBUG":  # no "Added job" line per job at start
+            logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
+            logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
         return BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=self.engine, tablename=JOB_TABLE),
@@ -384,6 +387,8 @@ class Daemon:
 
     def dispatch_alerts(self) -> None:
         result = self.alert_jobs.dispatch()
+        self.health.set_paused("alert delivery", result.paused)
+        self.metrics.sink_paused.set(1 if result.paused else 0)
         if result.sent:
             self.metrics.alerts_sent.inc(result.sent)
         if result.failed or result.retried:

@@ -403,7 +403,16 @@ class ConsoleSink:
         """The console needs no credentials."""
 
 
+_LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")
+_BARE_LINK = re.compile(r"<(https?://[^|>\s]+)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+
+
 def _unescape(text: str) -> str:
+    """Slack mrkdwn made readable on a terminal: links as "text (url)", no bold markers."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    text = _BARE_LINK.sub(lambda m: m.group(1), text)
+    text = _BOLD.sub(lambda m: m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
