@@ -138,3 +138,38 @@ def test_healthz_is_503_after_a_failing_cycle_and_names_degraded_sources(failing
         assert 'newsmon_cycle_status{status="degraded"} 1.0' in text
         assert 'newsmon_source_failing{source="b"} 1.0' in text
         assert 'newsmon_source_failing{source="a"} 0.0' in text
+
+
+def test_dropped_requests_are_counted_by_reason(news_site: NewsSite, tmp_path: Path) -> None:
+    from sqlalchemy import select
+
+    from monitor.demo.server import FeedItem, Route, rss
+    from monitor.store import db
+    from monitor.store.models import Run
+    from tests.site import _redirect
+
+    wire = "/wire/2025/09/10/kremlin-peskov-peacekeepers.html"
+    for n in range(8):  # /loop/0 -> /loop/1 -> ... : more redirects than allowed
+        news_site.add(f"/loop/{n}", Route(handler=_redirect(news_site.url(f"/loop/{n + 1}"))))
+    news_site.add("/again", Route(handler=_redirect(news_site.url(wire))))
+    items = [
+        FeedItem("direct", wire, "Wed, 10 Sep 2025 14:05:00 GMT"),
+        FeedItem("loop", "/loop/0", "Wed, 10 Sep 2025 13:00:00 GMT"),
+        FeedItem("to a URL requested already", "/again", "Wed, 10 Sep 2025 12:00:00 GMT"),
+        FeedItem("huge", "/huge/page.html", "Wed, 10 Sep 2025 11:00:00 GMT"),
+        FeedItem("missing", "/missing/x.html", "Wed, 10 Sep 2025 10:00:00 GMT"),
+    ]
+    news_site.add("/feeds/drops.xml", Route(body=rss("drops", news_site, items)))
+    env = _env(tmp_path, write_topic(tmp_path / "t.yaml", news_site, {"d": "/feeds/drops.xml"}))
+    assert run_newsmon("init", env=env).returncode == 0
+    result = run_newsmon("crawl", "--once", env=env)
+    assert result.returncode == 0, result.stderr
+    engine = db.make_engine(env["NEWSMON_DATABASE_URL"])
+    with db.session_factory(engine)() as session:
+        counters = session.scalars(select(Run.counters).order_by(Run.id.desc())).first()
+    engine.dispose()
+    assert counters["dropped_redirect_loop"] == 1
+    assert counters["dropped_duplicate_request"] == 1
+    assert counters["dropped_size_cap"] == 1
+    assert counters["dropped_http_error"] == 1
+    assert counters["stored"] == 1
