@@ -20,13 +20,7 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet._resolver import HostResolution, SimpleResolverComplexifier
 from twisted.internet.address import IPv6Address
 from twisted.internet.error import DNSLookupError
-from twisted.internet.interfaces import (
-    IAddress,
-    IHostnameResolver,
-    IHostResolution,
-    IResolutionReceiver,
-    IResolverSimple,
-)
+from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolverSimple
 from twisted.internet.threads import deferToThread
 from zope.interface import implementer
 
@@ -167,17 +161,18 @@ class GuardedResolver(CachingThreadedResolver):
     def install_on_reactor(self) -> None:
         """Also the reactor's name resolver, so an IPv6 literal host is connected to as IPv6."""
         super().install_on_reactor()
-        self._names = SimpleResolverComplexifier(self)
-        self.reactor.installNameResolver(self)
+        me: Any = self  # zope interfaces: declared by @implementer, invisible to mypy
+        self._names = SimpleResolverComplexifier(me)
+        self.reactor.installNameResolver(me)
 
     def resolveHostName(
         self,
-        receiver: IResolutionReceiver,
+        receiver: Any,
         hostName: str,
         portNumber: int = 0,
         addressTypes: Sequence[type[IAddress]] | None = None,
         transportSemantics: str = "TCP",
-    ) -> IHostResolution:
+    ) -> Any:
         """An IPv6 literal is its own address (checked); names go through ``getHostByName``."""
         literal = hostName.strip("[]")
         if ":" not in literal:

@@ -182,12 +182,12 @@ def _did_you_mean(loc: tuple[int | str, ...], err: Any) -> str:
 
 
 def _node_at(
-    node: yaml.Node | None, loc: tuple[int | str, ...], *, key: bool = False
+    node: yaml.Node | None, loc: tuple[int | str, ...], *, want_key: bool = False
 ) -> yaml.Node | None:
-    """Walk a composed YAML node tree along a pydantic error location (``key``: the key's node)."""
+    """Walk a composed YAML node tree along a pydantic error location (or to the last key)."""
     for i, part in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
-            if key and i == len(loc) - 1:
+            if want_key and i == len(loc) - 1:
                 return next((k for k, _ in node.value if k.value == part), node)
             match = next((v for k, v in node.value if k.value == part), None)
             if match is None:
@@ -245,7 +245,7 @@ def load_topic(path: Path) -> TopicConfig:
                 p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
             )
             unknown = err["type"] == "extra_forbidden"
-            node = _node_at(root, loc, key=unknown)
+            node = _node_at(root, loc, want_key=unknown)
             line = node.start_mark.line + 1 if node is not None else 1
             message = err["msg"]
             if unknown:

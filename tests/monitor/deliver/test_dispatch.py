@@ -263,8 +263,7 @@ def test_console_sink_is_readable(factory: sessionmaker[Session]) -> None:
     text = out.getvalue()
     assert "── alert #1" in text
     assert (
-        "*SHIFT*: Russia now *accepts* Ukraine's EU membership; previously *rejects* (2022-03-04)"
-        in text
+        "SHIFT: Russia now accepts Ukraine's EU membership; previously rejects (2022-03-04)" in text
     )
     assert "> Lavrov said <b>AT&T</b>" in text and "&amp;" not in text
     assert [a.status for a in alerts(factory)] == ["sent"] * 4
