@@ -72,6 +72,8 @@ def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
     doc = trafilatura.bare_extraction(
         tree, url=url, with_metadata=True, favor_precision=True, include_tables=False
     )
+    if isinstance(doc, dict):  # only with as_dict=True; kept for the type checker
+        raise TypeError("trafilatura returned a dict where a Document was asked for")
     if doc is None or len((doc.text or "").strip()) < MIN_ARTICLE_CHARS:
         logger.debug("no article text found at %s", url)
         return None
@@ -84,8 +86,8 @@ def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
     ) or _parse_date(doc.date)
     updated = next((d for d in (_parse_date(meta.get(k)) for k in _MODIFIED_META) if d), None)
     authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
-    attribution = detect_attribution(doc.text, tree, url)
-    text = clean_text(doc.text, attribution).strip()
+    attribution = detect_attribution(doc.text or "", tree, url)
+    text = clean_text(doc.text or "", attribution).strip()
     declared = tree.get("lang") or meta.get("content-language") or doc.language
     return ExtractedArticle(
         url=url,

@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_article, warm_up
+from crawler.sink import CrawlSink
 
 logger = logging.getLogger(__name__)
 
@@ -46,17 +47,24 @@ class ExtractionPipeline:
         for _ in range(self.workers):
             pool.submit(warm_up)
 
+    def _sink(self) -> CrawlSink:
+        """The sink the running spider writes to (the spider is set while the crawl runs)."""
+        spider = self.crawler.spider
+        if spider is None:
+            raise RuntimeError("the extraction pipeline ran without a spider")
+        return spider.sink  # type: ignore[attr-defined, no-any-return]
+
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         stats = self.crawler.stats
         future = self._executor().submit(extract_article, item["body"], item["url"])
         article = await asyncio.wrap_future(future)
-        spider = self.crawler.spider
+        sink = self._sink()
         if article is None:
             stats.inc_value("newsmon/extract_empty")
-            spider.sink.record_fetch_failure(item["source"], item["url"], "no article text found")
+            sink.record_fetch_failure(item["source"], item["url"], "no article text found")
             raise DropItem(f"no article text at {item['url']}")
         stats.inc_value("newsmon/extracted")
-        spider.sink.save_article(
+        sink.save_article(
             article,
             source=item["source"],
             url_normalized=item["url_normalized"],
@@ -72,4 +80,4 @@ class ExtractionPipeline:
                 self._pool.shutdown(wait=True, cancel_futures=True)
                 self._pool = None
         finally:
-            self.crawler.spider.sink.flush()  # buffered articles are stored before the crawl ends
+            self._sink().flush()  # buffered articles are stored before the crawl ends

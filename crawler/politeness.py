@@ -53,6 +53,10 @@ class BackoffRetryMiddleware(RetryMiddleware):
     (default 30).
     """
 
+    retry_after_max: float = 120.0
+    backoff_base: float = 1.0
+    backoff_max: float = 30.0
+
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> Self:
         middleware = super().from_crawler(crawler)
@@ -93,9 +97,9 @@ class BackoffRetryMiddleware(RetryMiddleware):
             await self._wait(delay)
         return retry
 
-    async def process_exception(
+    async def process_exception(  # type: ignore[override]
         self, request: Request, exception: Exception
-    ) -> Request | Response | None:  # type: ignore[override]
+    ) -> Request | Response | None:
         retry = super().process_exception(request, exception)
         if isinstance(retry, Request):
             await self._wait(self._backoff(request))

@@ -79,7 +79,7 @@ def run_crawl(
     settings["LOG_INSTALL_ROOT_HANDLER"] = False  # the entry point's handlers stay
     quiet = [logging.getLogger(name) for name in ("scrapy", "twisted", "py.warnings")]
     # Scrapy applies DEFAULT_LOGGING (scrapy: DEBUG) while it starts and logs its banner.
-    DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = log_level
+    DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = log_level  # type: ignore[index]
     process = CrawlerProcess(settings)
     for logger_ in quiet:  # Scrapy's logging set-up resets its loggers' levels
         logger_.setLevel(log_level)

@@ -21,14 +21,6 @@ class SchemaOutOfDate(NewsmonError):
     """The database schema is not at the code's Alembic head."""
 
 
-class StoreError(NewsmonError):
-    """A database operation failed in a way the caller should report, not crash on."""
-
-
-class FetchError(NewsmonError):
-    """A URL could not be fetched (refused by the guard, HTTP error, timeout, over the size cap)."""
-
-
 class AlertDeliveryError(NewsmonError):
     """A sink could not deliver an alert; the outbox keeps it for a retry."""
 

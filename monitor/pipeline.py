@@ -22,6 +22,7 @@ from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
 from monitor.judge.stories import StoryIndex, assign_story, lock_story_assignment
 from monitor.store import queries as store
+from monitor.store.kinds import ALERTING
 from monitor.store.models import Article, Claim, Event, Position, utcnow
 
 logger = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ def process(
     outcome.decisions = ledger.decisions
     for event in ledger.events:
         outcome.events.append(event.type)
-        if event.type in outbox.ALERTING_TYPES:
+        if event.type in ALERTING:
             outcome.alerts += len(outbox.enqueue_event_alerts(session, event, ctx.config))
     for decision in ledger.decisions:
         if decision.kind is Kind.REITERATION and decision.entry is not None:

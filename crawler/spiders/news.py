@@ -142,7 +142,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def poll_failed(self, failure: Failure) -> None:
-        source = failure.request.meta["source"]
+        source = failure.request.meta["source"]  # type: ignore[attr-defined]
         reason = describe_failure(failure)
         logger.warning("source %s failed: %s", source, reason)
         self.crawler.stats.inc_value("newsmon/sources_failed")
@@ -158,7 +158,7 @@ class NewsSpider(scrapy.Spider):
         source = self.sources[response.meta["source"]]
         stats = self.crawler.stats
         stats.inc_value("newsmon/sources_polled")
-        validators = {
+        validators: dict[str, Any] = {
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
         }
@@ -406,14 +406,15 @@ class NewsSpider(scrapy.Spider):
         )
 
     def article_failed(self, failure: Failure) -> None:
-        meta = failure.request.meta
+        request = failure.request  # type: ignore[attr-defined]  # set by Scrapy on errbacks
+        meta = request.meta
         reason = describe_failure(failure)
-        logger.warning("article %s not fetched: %s", failure.request.url, reason)
+        logger.warning("article %s not fetched: %s", request.url, reason)
         self.crawler.stats.inc_value("newsmon/fetch_failed")
         self.crawler.stats.inc_value(f"newsmon/dropped/{failure_kind(failure)}")
         if meta.get("source"):
             self._incomplete.add(meta["source"])
-        self.sink.record_fetch_failure(meta["source"], failure.request.url, reason)
+        self.sink.record_fetch_failure(meta["source"], request.url, reason)
 
     def parse_article(self, response: Response) -> Iterable[dict[str, Any]]:
         meta = response.meta

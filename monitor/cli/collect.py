@@ -312,9 +312,7 @@ def _show_demo_results(state: State, keep: bool) -> None:
     for column in ("story", "original", "also on"):
         table.add_column(column)
     for story in stories:
-        table.add_row(
-            str(story.id), f"{story.title} ({story.original_domain})", ", ".join(story.copy_domains)
-        )
+        table.add_row(str(story.id), f"{story.title} ({story.site})", ", ".join(story.copy_sites))
     console.print(table)
     table = Table(title="events")
     for column in ("date", "type", "issue", "stance", "was", "who"):

@@ -19,6 +19,7 @@ from monitor.cli.app import (
     setup_logging,
 )
 from monitor.errors import InputError
+from monitor.store.kinds import AlertStatus
 
 alerts_app = typer.Typer(
     help="The alert outbox: `list` (default), `send` what is pending once, `retry ID`.",
@@ -55,7 +56,7 @@ def alerts_list(
 
     from monitor.store.models import Alert
 
-    if status is not None and status not in ("pending", "sending", "sent", "failed"):
+    if status is not None and status not in tuple(AlertStatus):
         raise InputError(f"--status must be pending, sending, sent or failed, not {status!r}")
     state = _state(ctx)
     setup_logging(state.log_level or state.config.settings.log_level)
@@ -79,7 +80,7 @@ def alerts_list(
                     ],
                 )
             ) or (alert.payload or {}).get("day", "")
-            when = alert.sent_at if alert.status == "sent" else alert.next_attempt_at
+            when = alert.sent_at if alert.status == AlertStatus.SENT else alert.next_attempt_at
             table.add_row(
                 str(alert.id),
                 alert.kind + (f"→{alert.parent_id}" if alert.parent_id else ""),
@@ -114,7 +115,7 @@ def alerts_send(
         shown = 0
         with state.factory()() as session:
             for alert in session.scalars(
-                select(Alert).where(Alert.status == "pending").order_by(Alert.id)
+                select(Alert).where(Alert.status == AlertStatus.PENDING).order_by(Alert.id)
             ):
                 shown += 1
                 typer.echo(
@@ -173,7 +174,8 @@ def digest(
     state = _state(ctx)
     setup_logging(state.log_level or state.config.settings.log_level)
     config = state.config
-    day = _parse_date(date, "--date").date() if date else local_today(config.topic.digest.timezone)
+    parsed = _parse_date(date, "--date")
+    day = parsed.date() if parsed else local_today(config.topic.digest.timezone)
     dispatcher = _dispatcher(state) if send else None
     run = produce_digest(state.factory(), config, day, send=send, dispatcher=dispatcher)
     digest = run.written.digest

@@ -129,8 +129,8 @@ def stories(
         table.add_row(
             str(row.id),
             row.title or "",
-            row.original_domain or "",
-            ", ".join(row.copy_domains),
+            row.site or "",
+            ", ".join(row.copy_sites),
             _ago(row.first_seen_at, now),
             _ago(row.last_seen_at, now),
         )

@@ -33,7 +33,7 @@ def drop_irrelevant_text(
         .values(text=None, text_dropped_at=now)
         .execution_options(synchronize_session=False)
     )
-    return int(result.rowcount or 0)
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]  # an UPDATE's CursorResult
 
 
 def abandon_unfinished_runs(session: Session, now: dt.datetime | None = None) -> list[str]:
@@ -73,15 +73,6 @@ def sources_failed_since(session: Session, since: dt.datetime) -> list[str]:
             select(Source.name)
             .where(Source.last_error_at >= since, Source.consecutive_failures > 0)
             .order_by(Source.name)
-        )
-    )
-
-
-def last_runs(session: Session, since: dt.datetime) -> list[Run]:
-    """Crawl runs started since ``since``, oldest first (the cycle's counters come from here)."""
-    return list(
-        session.scalars(
-            select(Run).where(Run.started_at >= since, Run.kind == "crawl").order_by(Run.id)
         )
     )
 

@@ -266,7 +266,7 @@ class Daemon:
                 f"{POLL_PREFIX}{name}",
                 poll_source_job,
                 trigger,
-                same=lambda t, s=seconds, j=jitter: (
+                same=lambda t, s=seconds, j=jitter: (  # type: ignore[misc]
                     isinstance(t, IntervalTrigger)
                     and t.interval.total_seconds() == s
                     and t.jitter == j

@@ -26,11 +26,12 @@ from jinja2 import (
 
 from monitor.deliver.view import STANCE_LABELS, AlertView
 from monitor.errors import ConfigError
+from monitor.store.kinds import SHIFTS, AlertKind, EventKind
 
 logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATE_KEYS = ("NEW_DEMAND", "NEW_POSITION", "SHIFT", "POSSIBLE_SHIFT", "copy", "reiteration")
+TEMPLATE_KEYS = (*EventKind, AlertKind.COPY, AlertKind.REITERATION)
 
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -39,11 +40,11 @@ MAX_BLOCKS = 50
 MAX_COPIES_LISTED = 20
 ELLIPSIS = "…"
 
-HEADER_EMOJI = {
-    "SHIFT": ":rotating_light:",
-    "POSSIBLE_SHIFT": ":grey_question:",
-    "NEW_DEMAND": ":exclamation:",
-    "NEW_POSITION": ":memo:",
+HEADER_EMOJI: dict[str, str] = {
+    EventKind.SHIFT: ":rotating_light:",
+    EventKind.POSSIBLE_SHIFT: ":grey_question:",
+    EventKind.NEW_DEMAND: ":exclamation:",
+    EventKind.NEW_POSITION: ":memo:",
 }
 
 
@@ -144,7 +145,7 @@ class AlertTemplates:
 
     def headline(self, view: AlertView) -> str:
         """The one-line "what happened", in mrkdwn."""
-        key = view.event_type if view.kind == "event" else view.kind
+        key = view.event_type if view.kind == AlertKind.EVENT else view.kind
         context = {
             "side": view.side_label,
             "issue": view.issue_label,
@@ -220,7 +221,7 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
     templates = templates or default_templates()
     headline = templates.headline(view)
     blocks: list[dict[str, Any]] = []
-    if view.kind == "event":
+    if view.kind == AlertKind.EVENT:
         emoji = HEADER_EMOJI.get(view.event_type, "")
         header = (
             f"{emoji} {view.event_type.replace('_', ' ')} · {view.side_label} · {view.issue_label}"
@@ -236,15 +237,11 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
             }
         )
     blocks.append(_section(headline))
-    if view.evidence and view.kind != "copy":
+    if view.evidence and view.kind != AlertKind.COPY:
         blocks.append(_section(f"{quote(view.evidence)}\n{_speaker(view)}"))
-    if (view.url or view.title) and view.kind != "copy":
+    if (view.url or view.title) and view.kind != AlertKind.COPY:
         blocks.append(_section(_source_line(view)))
-    if (
-        view.kind == "event"
-        and view.previous_evidence
-        and view.event_type in ("SHIFT", "POSSIBLE_SHIFT")
-    ):
+    if view.kind == AlertKind.EVENT and view.previous_evidence and view.event_type in SHIFTS:
         when = view.previous_date.isoformat() if view.previous_date else "date unknown"
         earlier = f"*Earlier ({when}):*\n{quote(view.previous_evidence)}"
         if view.previous_url:
@@ -252,7 +249,7 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         blocks.append(_section(earlier))
     if view.also_on:
         blocks.append(_context(_also_on(view)))
-    if view.kind == "event":
+    if view.kind == AlertKind.EVENT:
         footer = f"confidence {view.confidence:.2f}"
         if view.event_id is not None:
             footer += f" · event #{view.event_id}"
@@ -261,6 +258,6 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         blocks.append(_context(footer))
     blocks = blocks[:MAX_BLOCKS]
     fallback = _strip_mrkdwn(headline)
-    if view.evidence and view.kind != "copy":
+    if view.evidence and view.kind != AlertKind.COPY:
         fallback += f" — “{escape_mrkdwn(view.evidence.strip())}”"
     return {"text": truncate_mrkdwn(fallback, FALLBACK_MAX), "blocks": blocks}

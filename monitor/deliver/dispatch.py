@@ -26,6 +26,7 @@ from monitor.config import AppConfig
 from monitor.deliver.blocks import AlertTemplates, build_alert_blocks
 from monitor.deliver.sinks import Delivery, Sink, SinkError, make_sink
 from monitor.deliver.view import AlertView
+from monitor.store.kinds import AlertStatus
 from monitor.store.models import Alert, utcnow
 
 logger = logging.getLogger(__name__)
@@ -136,7 +137,7 @@ class Dispatcher:
         with self.factory() as session:
             stuck = session.scalars(
                 select(Alert)
-                .where(Alert.status == "sending")
+                .where(Alert.status == AlertStatus.SENDING)
                 .where((Alert.next_attempt_at.is_(None)) | (Alert.next_attempt_at <= now))
                 .order_by(Alert.id)
             ).all()
@@ -170,7 +171,7 @@ class Dispatcher:
                 )
             with self.factory.begin() as session:
                 row = session.get(Alert, alert.id)
-                if row is None or row.status != "sending":
+                if row is None or row.status != AlertStatus.SENDING:
                     continue
                 if not ts and row.tries >= self.max_tries:
                     row.status, row.next_attempt_at = "failed", None
@@ -182,7 +183,7 @@ class Dispatcher:
                     )
                 elif ts:
                     row.status, row.slack_ts, row.thread_ts, row.sent_at = (
-                        "sent",
+                        AlertStatus.SENT,
                         ts,
                         thread_ts,
                         utcnow(),
@@ -192,7 +193,7 @@ class Dispatcher:
                         "alert %s was already in Slack (ts %s); not sending it again", alert.id, ts
                     )
                 else:
-                    row.status, row.next_attempt_at = "pending", None
+                    row.status, row.next_attempt_at = AlertStatus.PENDING, None
             fixed += 1
         return fixed
 
@@ -206,7 +207,7 @@ class Dispatcher:
         with self.factory() as session:
             due = session.scalars(
                 select(Alert.id)
-                .where(Alert.status == "pending")
+                .where(Alert.status == AlertStatus.PENDING)
                 .where((Alert.next_attempt_at.is_(None)) | (Alert.next_attempt_at <= now))
                 .order_by(Alert.id)
                 .limit(limit)
@@ -229,26 +230,26 @@ class Dispatcher:
         """pending -> sending, committed before the post; None if someone else took it."""
         with self.factory.begin() as session:
             alert = session.get(Alert, alert_id)
-            if alert is None or alert.status != "pending":
+            if alert is None or alert.status != AlertStatus.PENDING:
                 return None
             if alert.parent_id is not None:
                 parent = session.get(Alert, alert.parent_id)
-                if parent is not None and parent.status == "failed":
-                    alert.status = "failed"
+                if parent is not None and parent.status == AlertStatus.FAILED:
+                    alert.status = AlertStatus.FAILED
                     alert.last_error = f"parent alert {parent.id} failed; thread reply not sent"
                     return None
-                if parent is not None and parent.status != "sent":
+                if parent is not None and parent.status != AlertStatus.SENT:
                     return None  # wait for the parent's ts
             claimed = session.execute(
                 update(Alert)
-                .where(Alert.id == alert_id, Alert.status == "pending")
+                .where(Alert.id == alert_id, Alert.status == AlertStatus.PENDING)
                 .values(
-                    status="sending",
+                    status=AlertStatus.SENDING,
                     tries=Alert.tries + 1,
                     next_attempt_at=utcnow() + dt.timedelta(seconds=self.lease_seconds),
                 )
                 .execution_options(synchronize_session=False)
-            ).rowcount
+            ).rowcount  # type: ignore[attr-defined]
             if claimed != 1:
                 return None
             session.refresh(alert)
@@ -292,7 +293,7 @@ class Dispatcher:
         with self.factory.begin() as session:
             row = session.get(Alert, alert.id)
             assert row is not None
-            row.status, row.slack_ts, row.thread_ts = "sent", delivery.ts, thread_ts
+            row.status, row.slack_ts, row.thread_ts = AlertStatus.SENT, delivery.ts, thread_ts
             row.channel = row.channel or delivery.channel
             row.sent_at, row.last_error, row.next_attempt_at = utcnow(), None, None
         result.sent += 1
@@ -348,7 +349,7 @@ class Dispatcher:
             row.last_error = error
             if exc.transient and row.tries < self.max_tries:
                 delay = backoff_seconds(row.tries, exc.retry_after, base=self.backoff_base)
-                row.status = "pending"
+                row.status = AlertStatus.PENDING
                 row.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
                 result.retried += 1
                 logger.warning(
@@ -360,7 +361,7 @@ class Dispatcher:
                     error,
                 )
             else:
-                row.status = "failed"
+                row.status = AlertStatus.FAILED
                 row.next_attempt_at = None
                 result.failed += 1
                 logger.error(
@@ -386,9 +387,9 @@ def retry_alert(session: Session, alert_id: int) -> Alert:
     alert = session.get(Alert, alert_id)
     if alert is None:
         raise LookupError(f"no alert with id {alert_id}")
-    if alert.status in ("sent", "sending"):
+    if alert.status in (AlertStatus.SENT, AlertStatus.SENDING):
         raise ValueError(
             f"alert {alert_id} is {alert.status}; only failed or pending alerts can be retried"
         )
-    alert.status, alert.tries, alert.next_attempt_at = "pending", 0, None
+    alert.status, alert.tries, alert.next_attempt_at = AlertStatus.PENDING, 0, None
     return alert

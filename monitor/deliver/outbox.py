@@ -17,11 +17,10 @@ from sqlalchemy.orm import Session
 
 from monitor.config import AppConfig, Route
 from monitor.deliver.view import AlertView, CopyRef
+from monitor.store.kinds import ALERTING, AlertKind, AlertStatus, OutboxKind
 from monitor.store.models import Alert, Article, Claim, Event
 
 logger = logging.getLogger(__name__)
-
-ALERTING_TYPES = ("NEW_DEMAND", "NEW_POSITION", "SHIFT")  # POSSIBLE_SHIFT goes to the digest only
 
 
 def route_channels(
@@ -74,14 +73,14 @@ def event_view(session: Session, event: Event) -> AlertView:
     """The alert's facts, read once from the event, its article and its story."""
     article = session.get(Article, event.article_id) if event.article_id else None
     return AlertView(
-        kind="event",
+        kind=AlertKind.EVENT,
         event_type=event.type,
         side=event.side,
         issue=event.issue,
         stance=event.stance,
         statement_date=event.statement_date,
         evidence=event.evidence,
-        **_source_fields(article),
+        **_source_fields(article),  # type: ignore[arg-type]
         actor=event.actor,
         confidence=event.confidence,
         previous_stance=event.previous_stance,
@@ -96,18 +95,24 @@ def event_view(session: Session, event: Event) -> AlertView:
 
 def enqueue_event_alerts(session: Session, event: Event, config: AppConfig) -> list[Alert]:
     """Outbox rows for one event, in the caller's transaction; idempotent per event."""
-    if event.type not in ALERTING_TYPES:
+    if event.type not in ALERTING:
         return []
     if event.id is None:
         session.flush()
     existing = session.scalars(
-        select(Alert).where(Alert.event_id == event.id, Alert.kind == "event")
+        select(Alert).where(Alert.event_id == event.id, Alert.kind == OutboxKind.EVENT)
     ).all()
     if existing:
         return list(existing)
     payload = {"view": event_view(session, event).to_payload()}
     alerts = [
-        Alert(event_id=event.id, kind="event", channel=channel, payload=payload, status="pending")
+        Alert(
+            event_id=event.id,
+            kind=OutboxKind.EVENT,
+            channel=channel,
+            payload=payload,
+            status=AlertStatus.PENDING,
+        )
         for channel in route_channels(
             config.topic.alerts.routes, event.type, event.issue, event.side
         )
@@ -127,10 +132,10 @@ def _thread_reply(session: Session, parent: Alert, view: AlertView, dedup_key: s
     reply = Alert(
         event_id=parent.event_id,
         parent_id=parent.id,
-        kind="thread",
+        kind=OutboxKind.THREAD,
         channel=parent.channel,
         payload={"view": view.to_payload(), "key": dedup_key},
-        status="pending",
+        status=AlertStatus.PENDING,
     )
     session.add(reply)
     return reply
@@ -140,7 +145,7 @@ def _event_alerts(session: Session, *conditions: Any) -> list[tuple[Alert, Event
     query = (
         select(Alert, Event)
         .join(Event, Alert.event_id == Event.id)
-        .where(Alert.kind == "event", *conditions)
+        .where(Alert.kind == OutboxKind.EVENT, *conditions)
         .order_by(Event.statement_date.desc(), Event.id.desc(), Alert.id)
     )
     return [(alert, event) for alert, event in session.execute(query)]
@@ -154,16 +159,16 @@ def enqueue_copy_alerts(session: Session, article: Article) -> list[Alert]:
     for parent, event in _event_alerts(session, Event.story_id == article.story_id):
         if article.id == event.article_id:
             continue
-        base = AlertView.from_payload(parent.payload["view"])
+        base = AlertView.from_payload((parent.payload or {})["view"])
         view = AlertView(
-            kind="copy",
+            kind=AlertKind.COPY,
             event_type=base.event_type,
             side=base.side,
             issue=base.issue,
             stance=base.stance,
             statement_date=base.statement_date,
             evidence="",
-            **_source_fields(article),
+            **_source_fields(article),  # type: ignore[arg-type]
             event_id=base.event_id,
             story_id=article.story_id,
         )
@@ -184,14 +189,14 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
     latest_event = parents[0][1].id
     article = claim.article
     view = AlertView(
-        kind="reiteration",
+        kind=AlertKind.REITERATION,
         event_type="REITERATION",
         side=claim.side,
         issue=claim.issue,
         stance=claim.stance,
         statement_date=claim.statement_date,
         evidence=claim.evidence,
-        **_source_fields(article),
+        **_source_fields(article),  # type: ignore[arg-type]
         actor=claim.actor,
         confidence=claim.confidence,
         story_id=claim.story_id,

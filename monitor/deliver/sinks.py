@@ -272,9 +272,10 @@ class SlackBotSink:
                         limit=200,
                         cursor=cursor,
                     )
+                msg: dict[str, Any]
                 for msg in page.get("messages", []):
-                    meta = msg.get("metadata") or {}
-                    payload = meta.get("event_payload") or {}
+                    meta: dict[str, Any] = msg.get("metadata") or {}
+                    payload: dict[str, Any] = meta.get("event_payload") or {}
                     if (
                         meta.get("event_type") == METADATA_EVENT_TYPE
                         and payload.get("alert_id") == alert_id

@@ -9,10 +9,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any
 
-AlertKind = Literal["event", "copy", "reiteration"]
-EVENT_TYPES = ("NEW_DEMAND", "NEW_POSITION", "SHIFT", "POSSIBLE_SHIFT")
+from monitor.store.kinds import AlertKind, EventKind, Stance
+from monitor.store.rows import CopyRef
+
+EVENT_TYPES = tuple(EventKind)
 
 # Labels for the shipped default topic; other keys are humanised ("foo_bar" -> "foo bar").
 ISSUE_LABELS = {
@@ -32,12 +34,12 @@ ISSUE_LABELS = {
     "ceasefire_terms": "ceasefire terms",
     "other": "another issue",
 }
-STANCE_LABELS = {
-    "demands": "demands",
-    "rejects": "rejects",
-    "accepts": "accepts",
-    "open_to": "is open to",
-    "proposes": "proposes",
+STANCE_LABELS: dict[str, str] = {
+    Stance.DEMANDS: "demands",
+    Stance.REJECTS: "rejects",
+    Stance.ACCEPTS: "accepts",
+    Stance.OPEN_TO: "is open to",
+    Stance.PROPOSES: "proposes",
 }
 
 
@@ -52,16 +54,8 @@ def side_label(side: str) -> str:
 
 
 @dataclass(frozen=True)
-class CopyRef:
-    """Another site carrying the same story."""
-
-    site: str
-    url: str
-
-
-@dataclass(frozen=True)
 class AlertView:
-    """Every fact a Slack alert, a thread reply or an Atom entry shows."""
+    """Every fact a Slack alert, a thread reply, a digest entry or an Atom entry shows."""
 
     kind: AlertKind
     event_type: str
@@ -82,9 +76,10 @@ class AlertView:
     also_on: tuple[CopyRef, ...] = field(default_factory=tuple)
     event_id: int | None = None
     story_id: int | None = None
+    created_at: dt.datetime | None = None
 
     def __post_init__(self) -> None:
-        if self.kind == "event" and self.event_type not in EVENT_TYPES:
+        if self.kind == AlertKind.EVENT and self.event_type not in EVENT_TYPES:
             raise ValueError(
                 f"unknown event type {self.event_type!r}; expected one of {EVENT_TYPES}"
             )
@@ -100,7 +95,7 @@ class AlertView:
     def to_payload(self) -> dict[str, Any]:
         """JSON-safe form kept in the outbox row."""
         data = dataclasses.asdict(self)
-        for key in ("statement_date", "previous_date"):
+        for key in ("statement_date", "previous_date", "created_at"):
             if data[key] is not None:
                 data[key] = data[key].isoformat()
         data["also_on"] = [dataclasses.asdict(c) for c in self.also_on]
@@ -117,5 +112,7 @@ class AlertView:
         for key in ("statement_date", "previous_date"):
             if values.get(key):
                 values[key] = dt.date.fromisoformat(values[key])
+        if values.get("created_at"):
+            values["created_at"] = dt.datetime.fromisoformat(values["created_at"])
         values["also_on"] = tuple(CopyRef(**c) for c in values.get("also_on") or ())
         return cls(**values)

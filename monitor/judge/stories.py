@@ -88,7 +88,7 @@ class StoryIndex:
                 .order_by(Article.id)
                 .execution_options(yield_per=20_000)
             )
-            self.dedup.index = SketchIndex.from_signatures(rows)
+            self.dedup.index = SketchIndex.from_signatures(rows)  # type: ignore[arg-type]
             logger.info("story index loaded: %d articles", len(self.dedup.index))
         else:
             rows = session.execute(
@@ -99,7 +99,7 @@ class StoryIndex:
             )
             for aid, sig in rows:
                 if aid not in self.dedup.index:
-                    self.dedup.index.add(aid, from_bytes(sig))
+                    self.dedup.index.add(aid, from_bytes(sig or b""))
         if self._reload:
             rows = session.execute(
                 select(Article.id, Article.signature).where(
@@ -109,7 +109,7 @@ class StoryIndex:
                 )
             )
             for aid, sig in rows:
-                self.dedup.index.add(aid, from_bytes(sig))
+                self.dedup.index.add(aid, from_bytes(sig or b""))
             self._reload.clear()
         self._refreshed_at = now
 
@@ -200,7 +200,7 @@ def _load_texts(session: Session, ids: Sequence[int]) -> Mapping[int, StoredText
             Article.id.in_(ids), Article.text.is_not(None), Article.story_id.is_not(None)
         )
     )
-    return {aid: StoredText(body, domain_of(url)) for aid, body, url in rows}
+    return {aid: StoredText(body or "", domain_of(url)) for aid, body, url in rows}
 
 
 def _exact_match(session: Session, article: Article) -> int | None:

@@ -30,6 +30,8 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from monitor.store.kinds import AlertStatus, OutboxKind
+
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
     "uq": "uq_%(table_name)s_%(column_0_name)s",
@@ -146,7 +148,6 @@ class Article(Base):
         ForeignKey("articles.id", ondelete="SET NULL"), index=True
     )
     relation: Mapped[str | None] = mapped_column(String(20))
-    duplicate_reason: Mapped[str | None] = mapped_column(String(40))
     analysed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
     text_dropped_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
 
@@ -239,12 +240,10 @@ class Alert(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event_id: Mapped[int | None] = mapped_column(ForeignKey("events.id", ondelete="CASCADE"))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="SET NULL"))
-    kind: Mapped[str] = mapped_column(String(20), default="event")  # event | thread | digest
+    kind: Mapped[str] = mapped_column(String(20), default=OutboxKind.EVENT)
     channel: Mapped[str | None] = mapped_column(String(200))
     payload: Mapped[dict[str, Any] | None] = mapped_column(JSON)
-    status: Mapped[str] = mapped_column(
-        String(20), default="pending"
-    )  # pending|sending|sent|failed
+    status: Mapped[str] = mapped_column(String(20), default=AlertStatus.PENDING)
     tries: Mapped[int] = mapped_column(Integer, default=0)
     next_attempt_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -24,6 +24,7 @@ from crawler.urls import domain_of, normalize_url
 from monitor.judge.dedup.fingerprint import text_hash as dedup_text_hash
 from monitor.judge.dedup.normalize import normalized_text
 from monitor.store.models import Article, Event, Run, Source, Story, utcnow
+from monitor.store.rows import CopyRef, SourceHealth, StoryRow
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,7 @@ def save_articles(session: Session, items: Sequence[ArticleToSave]) -> list[bool
     changed: list[bool] = []
     for item in items:
         article, is_new_text = _apply(
-            session, item, existing.get(item.key), source_ids.get(item.source)
+            session, item, existing.get(item.key), source_ids.get(item.source or "")
         )
         existing[item.key] = article  # the same URL twice in one batch: the later one refreshes
         changed.append(is_new_text)
@@ -251,19 +252,6 @@ def articles_for_export(
         for article in articles:
             yield article, events.get(article.id, [])
         last_id = articles[-1].id
-
-
-@dataclass(frozen=True)
-class SourceHealth:
-    name: str
-    kind: str
-    url: str
-    last_success_at: dt.datetime | None
-    last_error: str | None
-    last_error_at: dt.datetime | None
-    consecutive_failures: int
-    failing_since: dt.datetime | None
-    items_24h: int
 
 
 def source_health(session: Session, now: dt.datetime | None = None) -> list[SourceHealth]:
@@ -473,19 +461,6 @@ def _describe(item: object) -> str:
     return repr(item)
 
 
-@dataclass(frozen=True)
-class StoryRow:
-    """One story for listings: its original and the domains its copies appeared on."""
-
-    id: int
-    title: str | None
-    original_url: str | None
-    original_domain: str | None
-    copy_domains: list[str]
-    first_seen_at: dt.datetime
-    last_seen_at: dt.datetime
-
-
 def stories_since(
     session: Session, since: dt.datetime | None = None, limit: int = 500
 ) -> list[StoryRow]:
@@ -495,36 +470,35 @@ def stories_since(
         query = query.where(Story.last_seen_at >= since)
     stories = list(session.scalars(query))
     members: dict[int, list[tuple[int, str | None]]] = {s.id: [] for s in stories}
-    originals: dict[int, str | None] = {}
+    urls: dict[int, str] = {}
+    domains: dict[int, str | None] = {}
     if stories:
         rows = session.execute(
             select(Article.story_id, Article.id, Article.url, Article.domain)
             .where(Article.story_id.in_(list(members)))
             .order_by(Article.id)
         )
-        domains: dict[int, str | None] = {}
         for story_id, article_id, url, domain in rows:
             # The site a page belongs to: its canonical URL's domain, else where it was fetched.
             domains[article_id] = domain or domain_of(url)
-            members[story_id].append((article_id, domains[article_id]))
-            originals[article_id] = url
+            members[story_id].append((article_id, domains[article_id]))  # type: ignore[index]
+            urls[article_id] = url
     out = []
     for story in stories:
-        original_url = originals.get(story.original_id) if story.original_id else None
-        original_domain = domains.get(story.original_id) if story.original_id else None
-        copies = sorted(
-            {d for aid, d in members[story.id] if aid != story.original_id and d}
-            - ({original_domain} if original_domain else set())
-        )
+        original = story.original_id
         out.append(
             StoryRow(
-                story.id,
-                story.title,
-                original_url,
-                original_domain,
-                copies,
-                story.first_seen_at,
-                story.last_seen_at,
+                title=story.title,
+                url=urls.get(original) if original else None,
+                site=domains.get(original) if original else None,
+                copies=tuple(
+                    CopyRef(site or "", urls[aid])
+                    for aid, site in members[story.id]
+                    if aid != original
+                ),
+                id=story.id,
+                first_seen_at=story.first_seen_at,
+                last_seen_at=story.last_seen_at,
             )
         )
     return out

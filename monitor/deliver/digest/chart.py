@@ -21,11 +21,12 @@ from matplotlib.figure import Figure
 
 from monitor.deliver.digest.model import PositionEntry
 from monitor.deliver.view import side_label
+from monitor.store.kinds import Stance
 
 logger = logging.getLogger(__name__)
 
 # Firm at the bottom, soft at the top, so a softening reads as a line going up.
-STANCE_ORDER = ("rejects", "demands", "proposes", "open_to", "accepts")
+STANCE_ORDER = (Stance.REJECTS, Stance.DEMANDS, Stance.PROPOSES, Stance.OPEN_TO, Stance.ACCEPTS)
 COLORS = ("#b2182b", "#2166ac", "#1b7837", "#762a83", "#e08214")
 
 
@@ -39,15 +40,15 @@ def timeline_svg(issue_title: str, points: Sequence[PositionEntry], day: dt.date
     sides: dict[str, list[PositionEntry]] = {}
     for point in sorted(points, key=lambda p: p.statement_date):
         sides.setdefault(point.side, []).append(point)
-    levels = {stance: i for i, stance in enumerate(STANCE_ORDER)}
+    levels: dict[str, int] = {stance: i for i, stance in enumerate(STANCE_ORDER)}
     for n, (side, entries) in enumerate(sorted(sides.items())):
         xs = [e.statement_date for e in entries] + [day]
         ys = [levels.get(e.stance, len(STANCE_ORDER) // 2) for e in entries]
         ys.append(ys[-1])
         color = COLORS[n % len(COLORS)]
-        ax.step(xs, ys, where="post", color=color, linewidth=2, label=side_label(side))
-        ax.plot(xs[:-1], ys[:-1], "o", color=color, markersize=5)
-    ax.axvline(day, color="#999999", linestyle=":", linewidth=1)
+        ax.step(xs, ys, where="post", color=color, linewidth=2, label=side_label(side))  # type: ignore[arg-type]
+        ax.plot(xs[:-1], ys[:-1], "o", color=color, markersize=5)  # type: ignore[arg-type]
+    ax.axvline(day, color="#999999", linestyle=":", linewidth=1)  # type: ignore[arg-type]
     ax.set_yticks(range(len(STANCE_ORDER)), [s.replace("_", " ") for s in STANCE_ORDER])
     ax.set_ylim(-0.5, len(STANCE_ORDER) - 0.5)
     ax.set_title(issue_title, fontsize=12, loc="left")

@@ -21,22 +21,17 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig, Route
-from monitor.deliver.digest.model import (
-    DailyDigest,
-    DigestEvent,
-    PositionEntry,
-    SourceRow,
-    StoryRow,
-    build_digest,
-)
+from monitor.deliver.digest.model import DailyDigest, PositionEntry, build_digest
 from monitor.deliver.digest.render import render_html, render_markdown
 from monitor.deliver.digest.summary import build_digest_blocks
 from monitor.deliver.dispatch import Dispatcher, make_dispatcher
 from monitor.deliver.outbox import route_channels
-from monitor.deliver.view import CopyRef
+from monitor.deliver.view import AlertView
 from monitor.store import queries as store
+from monitor.store.kinds import AlertKind, AlertStatus, OutboxKind
 from monitor.store.models import Alert, Article, Claim, Event, Position, Run, utcnow
 from monitor.store.models import Digest as DigestRecord
+from monitor.store.rows import CopyRef, StoryRow
 
 logger = logging.getLogger(__name__)
 
@@ -63,7 +58,7 @@ def _chunks(ids: list[int]) -> list[list[int]]:
     return [ids[i : i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]
 
 
-def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[DigestEvent]:
+def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[AlertView]:
     rows = session.execute(
         select(Event, Article)
         .outerjoin(Article, Event.article_id == Article.id)
@@ -71,14 +66,14 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[D
         .order_by(Event.created_at, Event.id)
     ).all()
     return [
-        DigestEvent(
-            type=e.type,
+        AlertView(
+            kind=AlertKind.EVENT,
+            event_type=e.type,
             side=e.side,
             issue=e.issue,
             stance=e.stance,
             statement_date=e.statement_date,
             evidence=e.evidence,
-            created_at=e.created_at,
             actor=e.actor,
             url=(a.canonical_url or a.url) if a else None,
             title=a.title if a else None,
@@ -88,6 +83,9 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[D
             previous_date=e.previous_date,
             previous_evidence=e.previous_evidence,
             previous_url=e.previous_url,
+            event_id=e.id,
+            story_id=e.story_id,
+            created_at=e.created_at,
         )
         for e, a in rows
     ]
@@ -131,7 +129,7 @@ def day_stories(session: Session, start: dt.datetime, end: dt.datetime) -> list[
                     select(Claim.story_id, func.count())
                     .where(Claim.story_id.in_(chunk))
                     .group_by(Claim.story_id)
-                ).all()
+                ).all()  # type: ignore[arg-type]  # story_id IN (...) is never NULL
             )
         )
     rows = []
@@ -182,7 +180,7 @@ def day_counts(
         session.scalar(
             select(func.count())
             .select_from(Alert)
-            .where(Alert.sent_at >= start, Alert.sent_at < end, Alert.kind != "digest")
+            .where(Alert.sent_at >= start, Alert.sent_at < end, Alert.kind != OutboxKind.DIGEST)
         )
         or 0
     )
@@ -197,18 +195,7 @@ def collect_digest(
     timezone = config.topic.digest.timezone
     start, end = day_window(day, timezone)
     events = day_events(session, start, end)
-    sources = [
-        SourceRow(
-            h.name,
-            h.url,
-            h.consecutive_failures,
-            h.failing_since,
-            h.last_error,
-            h.last_success_at,
-            h.items_24h,
-        )
-        for h in store.source_health(session, now)
-    ]
+    sources = store.source_health(session, now)
     return build_digest(
         topic=config.topic.description or config.topic.name,
         day=day,
@@ -264,8 +251,8 @@ def queue_digest(
     day = written.digest.day.isoformat()
     queued = {
         alert.channel
-        for alert in session.scalars(select(Alert).where(Alert.kind == "digest"))
-        if (alert.payload or {}).get("day") == day and alert.status != "failed"
+        for alert in session.scalars(select(Alert).where(Alert.kind == OutboxKind.DIGEST))
+        if (alert.payload or {}).get("day") == day and alert.status != AlertStatus.FAILED
     }
     message = build_digest_blocks(written.digest)
     payload: dict[str, object] = {
@@ -275,7 +262,7 @@ def queue_digest(
     if message.needs_attachment:
         payload["attachment"] = {"path": str(written.markdown_path), "title": f"Digest {day}"}
     alerts = [
-        Alert(kind="digest", channel=channel, payload=payload, status="pending")
+        Alert(kind=OutboxKind.DIGEST, channel=channel, payload=payload, status=AlertStatus.PENDING)
         for channel in route_channels(routes, "DIGEST", "", "")
         if channel not in queued
     ]
@@ -318,7 +305,7 @@ def mark_digest_sent(session: Session, day: dt.date) -> dt.datetime | None:
     if record is None:
         return None
     for alert in session.scalars(
-        select(Alert).where(Alert.kind == "digest", Alert.status == "sent")
+        select(Alert).where(Alert.kind == OutboxKind.DIGEST, Alert.status == AlertStatus.SENT)
     ):
         if (alert.payload or {}).get("day") == day.isoformat():
             record.sent_at = record.sent_at or alert.sent_at

@@ -6,39 +6,11 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from monitor.deliver.view import CopyRef, issue_label, side_label
+from monitor.deliver.view import AlertView, issue_label, side_label
+from monitor.store.kinds import EventKind
+from monitor.store.rows import SourceHealth, StoryRow
 
 COUNTER_KEYS = ("sources_polled", "fetched", "relevant", "duplicates", "claims", "events", "alerts")
-
-
-@dataclass(frozen=True)
-class DigestEvent:
-    """One event of the day, with its evidence and where it was read."""
-
-    type: str
-    side: str
-    issue: str
-    stance: str
-    statement_date: dt.date
-    evidence: str
-    created_at: dt.datetime
-    actor: str | None = None
-    url: str | None = None
-    title: str | None = None
-    site: str | None = None
-    confidence: float = 1.0
-    previous_stance: str | None = None
-    previous_date: dt.date | None = None
-    previous_evidence: str | None = None
-    previous_url: str | None = None
-
-    @property
-    def side_label(self) -> str:
-        return side_label(self.side)
-
-    @property
-    def issue_label(self) -> str:
-        return issue_label(self.issue)
 
 
 @dataclass(frozen=True)
@@ -76,34 +48,6 @@ class PositionRow:
 
 
 @dataclass(frozen=True)
-class StoryRow:
-    """A story seen that day: its original and the copies folded into it."""
-
-    title: str
-    url: str | None
-    site: str | None
-    copies: tuple[CopyRef, ...] = ()
-    claims: int = 0
-
-
-@dataclass(frozen=True)
-class SourceRow:
-    """Health of one source; failing ones are listed first."""
-
-    name: str
-    url: str
-    consecutive_failures: int = 0
-    failing_since: dt.datetime | None = None
-    last_error: str | None = None
-    last_success_at: dt.datetime | None = None
-    items_24h: int = 0
-
-    @property
-    def failing(self) -> bool:
-        return self.consecutive_failures > 0
-
-
-@dataclass(frozen=True)
 class DailyDigest:
     """Everything one day's digest shows, ready for the HTML, Markdown and Slack renderers."""
 
@@ -111,16 +55,16 @@ class DailyDigest:
     day: dt.date
     timezone: str
     generated_at: dt.datetime
-    events: tuple[DigestEvent, ...]
-    possible_shifts: tuple[DigestEvent, ...]
+    events: tuple[AlertView, ...]
+    possible_shifts: tuple[AlertView, ...]
     positions: tuple[PositionRow, ...]
     timelines: Mapping[str, tuple[PositionEntry, ...]]
     stories: tuple[StoryRow, ...]
-    sources: tuple[SourceRow, ...]
+    sources: tuple[SourceHealth, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
 
     @property
-    def failing_sources(self) -> tuple[SourceRow, ...]:
+    def failing_sources(self) -> tuple[SourceHealth, ...]:
         return tuple(s for s in self.sources if s.failing)
 
 
@@ -160,14 +104,14 @@ def build_digest(
     day: dt.date,
     timezone: str,
     generated_at: dt.datetime,
-    events: Sequence[DigestEvent],
+    events: Sequence[AlertView],
     history: Sequence[PositionEntry],
     stories: Sequence[StoryRow],
-    sources: Sequence[SourceRow],
+    sources: Sequence[SourceHealth],
     counts: Mapping[str, int],
 ) -> DailyDigest:
     """Compose the digest: order events, split possible shifts off, derive positions and timelines."""
-    ordered = sorted(events, key=lambda e: (e.created_at, e.side, e.issue))
+    ordered = sorted(events, key=lambda e: (e.created_at or generated_at, e.side, e.issue))
     timelines: dict[str, list[PositionEntry]] = {}
     for entry in sorted(history, key=lambda e: e.statement_date):
         if entry.statement_date <= day:
@@ -177,11 +121,11 @@ def build_digest(
         day=day,
         timezone=timezone,
         generated_at=generated_at,
-        events=tuple(e for e in ordered if e.type != "POSSIBLE_SHIFT"),
-        possible_shifts=tuple(e for e in ordered if e.type == "POSSIBLE_SHIFT"),
+        events=tuple(e for e in ordered if e.event_type != EventKind.POSSIBLE_SHIFT),
+        possible_shifts=tuple(e for e in ordered if e.event_type == EventKind.POSSIBLE_SHIFT),
         positions=position_table(history, day),
         timelines={k: tuple(v) for k, v in sorted(timelines.items())},
-        stories=tuple(sorted(stories, key=lambda s: (-len(s.copies), -s.claims, s.title))),
+        stories=tuple(sorted(stories, key=lambda s: (-len(s.copies), -s.claims, s.title or ""))),
         sources=tuple(sorted(sources, key=lambda s: (not s.failing, s.name))),
         counts={k: int(counts.get(k, 0)) for k in dict.fromkeys([*COUNTER_KEYS, *counts])},
     )

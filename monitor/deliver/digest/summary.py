@@ -14,8 +14,8 @@ from monitor.deliver.blocks import (
     truncate_mrkdwn,
     truncate_plain,
 )
-from monitor.deliver.digest.model import DailyDigest, DigestEvent
-from monitor.deliver.view import STANCE_LABELS
+from monitor.deliver.digest.model import DailyDigest
+from monitor.deliver.view import STANCE_LABELS, AlertView
 
 MAX_EVENTS_SHOWN = 15
 MAX_EVIDENCE_CHARS = 300
@@ -30,9 +30,9 @@ class DigestMessage:
     needs_attachment: bool
 
 
-def _event_line(e: DigestEvent) -> str:
+def _event_line(e: AlertView) -> str:
     stance = STANCE_LABELS.get(e.stance, e.stance)
-    line = f"*{e.type.replace('_', ' ')}*: {escape_mrkdwn(e.side_label)} *{stance}* {escape_mrkdwn(e.issue_label)}"
+    line = f"*{e.event_type.replace('_', ' ')}*: {escape_mrkdwn(e.side_label)} *{stance}* {escape_mrkdwn(e.issue_label)}"
     if e.previous_stance:
         prev = STANCE_LABELS.get(e.previous_stance, e.previous_stance)
         when = e.previous_date.isoformat() if e.previous_date else "date unknown"

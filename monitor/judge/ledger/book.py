@@ -96,7 +96,7 @@ def history(
     )
     for row in rows:
         if (row.side, row.issue) in out:
-            out[(row.side, row.issue)].append(_entry(row))
+            out[(row.side, row.issue)].append(_entry(row))  # type: ignore[arg-type]
     return out
 
 

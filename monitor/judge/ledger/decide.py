@@ -28,7 +28,8 @@ from typing import Any
 from rapidfuzz import fuzz
 
 from monitor.judge.rules.claims import ClaimFound
-from monitor.judge.rules.loader import FIRM, SOFT, RuleSet
+from monitor.judge.rules.loader import RuleSet
+from monitor.store.kinds import ALERTING, FIRM, EventKind, StanceClass, stance_class
 
 logger = logging.getLogger(__name__)
 
@@ -48,17 +49,8 @@ class Kind(enum.StrEnum):
     DUPLICATE = "DUPLICATE"
 
 
-EVENT_KINDS = frozenset({Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT, Kind.POSSIBLE_SHIFT})
-ALERT_KINDS = frozenset({Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT})
-
-
-def stance_class(stance: str) -> str:
-    """firm, soft or neutral (proposes)."""
-    if stance in FIRM:
-        return "firm"
-    if stance in SOFT:
-        return "soft"
-    return "neutral"
+EVENT_KINDS = frozenset(Kind(k) for k in EventKind)
+ALERT_KINDS = frozenset(Kind(k) for k in ALERTING)
 
 
 @dataclass(frozen=True, slots=True)
@@ -215,11 +207,11 @@ def decide(
         )
     new_class = stance_class(claim.stance)
     reference = next(
-        (e for e in reversed(established) if stance_class(e.stance) in ("firm", "soft")), None
+        (e for e in reversed(established) if stance_class(e.stance) != StanceClass.NEUTRAL), None
     )
     if (
         reference is not None
-        and new_class in ("firm", "soft")
+        and new_class != StanceClass.NEUTRAL
         and (stance_class(reference.stance) != new_class)
     ):
         if story_id is not None and any(e.story_id == story_id for e in established):
@@ -238,7 +230,7 @@ def decide(
             and e.statement_date >= reference.statement_date
         }
         support = corroborating_stories + len(pending)
-        direction = "softening" if new_class == "soft" else "hardening"
+        direction = "softening" if new_class == StanceClass.SOFT else "hardening"
         if claim.confidence >= shift_confidence:
             return make(
                 Kind.SHIFT,

@@ -4,8 +4,6 @@ from monitor.judge.rules.claims import ClaimFound, extract_claims
 from monitor.judge.rules.explain import SentenceExplanation, explain
 from monitor.judge.rules.loader import (
     DEFAULT_RULES_PATH,
-    FIRM,
-    SOFT,
     STANCES,
     RulesError,
     RuleSet,
@@ -16,8 +14,6 @@ from monitor.judge.rules.loader import (
 
 __all__ = [
     "DEFAULT_RULES_PATH",
-    "FIRM",
-    "SOFT",
     "STANCES",
     "ClaimFound",
     "RuleSet",

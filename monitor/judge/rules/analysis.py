@@ -550,6 +550,8 @@ class SentenceAnalysis:
             if not issues:
                 result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
                 continue
+            if stance is None:
+                continue
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             for issue in issues:
                 self._add(best, holder, cue, info, stance, negation, issue, statement)

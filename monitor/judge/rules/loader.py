@@ -14,12 +14,11 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.errors import ConfigError
 from monitor.judge.rules.matcher import Cue, PhraseIndex, Scan, phrase_atoms
+from monitor.store.kinds import Stance as StanceKind
 
 logger = logging.getLogger(__name__)
 
-STANCES = ("demands", "rejects", "accepts", "open_to", "proposes")
-FIRM = frozenset({"demands", "rejects"})
-SOFT = frozenset({"accepts", "open_to"})
+STANCES = tuple(StanceKind)
 ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
@@ -126,7 +125,7 @@ class ConfidenceSpec(_Strict):
     """How far a claim can be trusted, by who said it and how we know."""
 
     actor_kind: dict[ActorKind, float] = Field(
-        default_factory=lambda: {
+        default_factory=lambda: {  # type: ignore[arg-type,return-value]
             "leader": 0.9,
             "official": 0.9,
             "spokesperson": 0.9,

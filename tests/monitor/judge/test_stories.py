@@ -188,7 +188,7 @@ def test_stories_listing_shows_original_and_copy_domains(factory):
         rows = store.stories_since(session, T0 - dt.timedelta(days=1))
         assert store.stories_since(session, dt.datetime(2999, 1, 1, tzinfo=dt.UTC)) == []
     assert len(rows) == 1
-    assert rows[0].original_domain == "nytimes.com" and rows[0].copy_domains == ["dnyuz.com"]
+    assert rows[0].site == "nytimes.com" and rows[0].copy_sites == ["dnyuz.com"]
 
 
 def test_article_without_text_is_a_clear_error(factory):

@@ -4,15 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from monitor.deliver.digest.model import (
-    DailyDigest,
-    DigestEvent,
-    PositionEntry,
-    SourceRow,
-    StoryRow,
-    build_digest,
-)
-from monitor.deliver.view import CopyRef
+from monitor.deliver.digest.model import DailyDigest, PositionEntry, build_digest
+from monitor.deliver.view import AlertView
+from monitor.store.kinds import AlertKind
+from monitor.store.rows import CopyRef, SourceHealth, StoryRow
 
 DAY = dt.date(2025, 6, 18)
 AT = dt.datetime(2025, 6, 18, 9, 30, tzinfo=dt.UTC)
@@ -28,8 +23,9 @@ def fixture_day(text: str | None = None, url: str | None = None) -> DailyDigest:
         return value if url is None else url
 
     events = [
-        DigestEvent(
-            type="SHIFT",
+        AlertView(
+            kind=AlertKind.EVENT,
+            event_type="SHIFT",
             side="russia",
             issue="eu_membership",
             stance="accepts",
@@ -50,8 +46,9 @@ def fixture_day(text: str | None = None, url: str | None = None) -> DailyDigest:
             ),
             previous_url=u("https://archive.example.net/zakharova-eu"),
         ),
-        DigestEvent(
-            type="NEW_DEMAND",
+        AlertView(
+            kind=AlertKind.EVENT,
+            event_type="NEW_DEMAND",
             side="russia",
             issue="legally_binding",
             stance="demands",
@@ -64,8 +61,9 @@ def fixture_day(text: str | None = None, url: str | None = None) -> DailyDigest:
             site="wire.example.com",
             confidence=0.9,
         ),
-        DigestEvent(
-            type="POSSIBLE_SHIFT",
+        AlertView(
+            kind=AlertKind.EVENT,
+            event_type="POSSIBLE_SHIFT",
             side="russia",
             issue="foreign_troops",
             stance="open_to",
@@ -133,8 +131,8 @@ def fixture_day(text: str | None = None, url: str | None = None) -> DailyDigest:
         ),
     ]
     sources = [
-        SourceRow("Wire feed", "https://wire.example.com/rss", items_24h=40),
-        SourceRow(
+        SourceHealth("Wire feed", "https://wire.example.com/rss", items_24h=40),
+        SourceHealth(
             t("Broken blog"),
             "https://blog.example.org/feed",
             consecutive_failures=5,

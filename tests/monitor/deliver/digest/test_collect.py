@@ -149,8 +149,8 @@ def test_collect_reads_one_local_day(factory: sessionmaker[Session], tmp_path: P
         digest = collect_digest(
             session, config(tmp_path), DAY, now=dt.datetime(2025, 6, 19, 5, tzinfo=UTC)
         )
-    assert [e.type for e in digest.events] == ["SHIFT"]
-    assert [e.type for e in digest.possible_shifts] == ["POSSIBLE_SHIFT"]
+    assert [e.event_type for e in digest.events] == ["SHIFT"]
+    assert [e.event_type for e in digest.possible_shifts] == ["POSSIBLE_SHIFT"]
     assert (
         digest.events[0].url == "https://paper.example.com/eu"
         and digest.events[0].site == "paper.example.com"
