@@ -25,6 +25,7 @@ class ExtractionPipeline:
         self.crawler = crawler
         workers = crawler.settings.getint("NEWSMON_EXTRACT_WORKERS") or os.cpu_count() or 1
         self.workers = max(1, workers)
+        self.in_process = crawler.settings.getbool("NEWSMON_EXTRACT_IN_PROCESS")
         self._pool: ProcessPoolExecutor | None = None
 
     @classmethod
@@ -43,6 +44,8 @@ class ExtractionPipeline:
 
     def open_spider(self) -> None:
         """Start every worker now, so their imports overlap the feed polls, not the first pages."""
+        if self.in_process:
+            return
         pool = self._executor()
         for _ in range(self.workers):
             pool.submit(warm_up)
@@ -56,8 +59,11 @@ class ExtractionPipeline:
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         stats = self.crawler.stats
-        future = self._executor().submit(extract_article, item["body"], item["url"])
-        article = await asyncio.wrap_future(future)
+        if self.in_process:
+            article = await asyncio.to_thread(extract_article, item["body"], item["url"])
+        else:
+            future = self._executor().submit(extract_article, item["body"], item["url"])
+            article = await asyncio.wrap_future(future)
         sink = self._sink()
         if article is None:
             stats.inc_value("newsmon/extract_empty")

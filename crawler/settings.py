@@ -60,6 +60,7 @@ def build_settings(options: CrawlOptions, log_level: str = "INFO") -> dict[str, 
         "LOG_ENABLED": False,
         "ITEM_PIPELINES": {"crawler.pipelines.ExtractionPipeline": 300},
         "NEWSMON_EXTRACT_WORKERS": options.extract_workers,
+        "NEWSMON_EXTRACT_IN_PROCESS": options.extract_in_process,
         "NEWSMON_MAX_PAGE_BYTES": options.max_page_bytes,
         "NEWSMON_MAX_FEED_BYTES": options.max_feed_bytes,
     }

@@ -8,7 +8,6 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, field_validator, model_validator
 
 from crawler.addresses import AddressPolicy
-from crawler.listing import validate_selector
 
 SourceKind = Literal["feed", "gnews", "sitemap", "listing"]
 
@@ -41,7 +40,11 @@ class SourceSpec(BaseModel):
     @field_validator("link_selector")
     @classmethod
     def _valid_selector(cls, value: str | None) -> str | None:
-        return validate_selector(value) if value is not None else None
+        if value is None:
+            return None
+        from crawler.listing import validate_selector  # parsel/lxml only for listing sources
+
+        return validate_selector(value)
 
     @model_validator(mode="after")
     def _listing_needs_selector(self) -> SourceSpec:
@@ -79,3 +82,6 @@ class CrawlOptions(BaseModel):
         return value
 
     extract_workers: int = Field(default=0, ge=0)  # 0: one per core
+    # A handful of pages (the demo, ingest of URLs): extract in a thread of the crawl's own
+    # process, because starting a worker pool costs more than the pages themselves.
+    extract_in_process: bool = False

@@ -51,7 +51,9 @@ def crawl_once(
     """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
     from monitor.pipeline import AnalysisContext, analyse_pending
-    from monitor.store import queries as store
+    from monitor.store.runs import finish_run, start_run
+    from monitor.store.sink import StoreSink
+    from monitor.store.sources import sync_sources
 
     sources = [] if article_urls else [s for s in cfg.topic.sources if s.enabled]
     if only_sources is not None:
@@ -62,16 +64,19 @@ def crawl_once(
     counters: Counter[str] = Counter()
     try:
         with factory.begin() as session:
-            store.sync_sources(session, cfg.topic.sources)
-            run_id = store.start_run(session, "crawl" if not article_urls else "ingest").id
+            sync_sources(session, cfg.topic.sources)
+            run_id = start_run(session, "crawl" if not article_urls else "ingest").id
     except SQLAlchemyError as exc:
         return CrawlReport(counters, judge_cycle(counters, error=database_error(exc)))
-    sink = store.StoreSink(factory, on_progress=on_progress)
+    sink = StoreSink(factory, on_progress=on_progress)
+    options = cfg.topic.crawl
+    if article_urls:  # a few pages named on the command line: no extraction pool to start
+        options = options.model_copy(update={"extract_in_process": True})
     error: str | None = None
     scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
     try:
         stats = run_crawl(
-            sources, sink, cfg.topic.crawl, log_level=scrapy_level, article_urls=article_urls or []
+            sources, sink, options, log_level=scrapy_level, article_urls=article_urls or []
         )
         counters.update(stats.counters())
         for key in ("stored", "store_failed", "unchanged"):
@@ -86,7 +91,7 @@ def crawl_once(
     finally:
         try:
             with factory.begin() as session:
-                store.finish_run(session, run_id, dict(counters), error)
+                finish_run(session, run_id, dict(counters), error)
         except SQLAlchemyError as exc:
             error = error or database_error(exc)
     status = judge_cycle(counters, sink.source_failures, sink.fetch_failures, error)

@@ -21,7 +21,7 @@ from monitor.judge.ledger.decide import Decision, Kind
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
 from monitor.judge.stories import StoryIndex, assign_story, lock_story_assignment
-from monitor.store import queries as store
+from monitor.store.articles import pending_articles
 from monitor.store.kinds import ALERTING
 from monitor.store.models import Article, Claim, Event, Position, utcnow
 
@@ -116,7 +116,7 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
     seen: tuple[object, ...] | None = None  # the ledger as this process last left it
     while True:
         with factory() as session:
-            batch = [a.id for a in store.pending_articles(session) if a.id not in failed]
+            batch = [a.id for a in pending_articles(session) if a.id not in failed]
         if not batch:
             return counters
         for article_id in batch:

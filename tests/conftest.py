@@ -130,10 +130,35 @@ def write_topic(path: Path, site: NewsSite, feeds: dict[str, str], **extra: Any)
     return path
 
 
+# Commands that never start Scrapy's reactor run in this process (Typer's runner): they need
+# no process of their own, and a child would pay every import again. The others (crawl, run,
+# demo, ingest of URLs) start the reactor, which runs once per process, so they get a child.
+IN_PROCESS = frozenset(
+    {"init", "sources", "positions", "stories", "export", "ingest", "digest", "feed"}
+)
+
+
+def _command(argv: list[str]) -> tuple[str | None, list[str]]:
+    """The subcommand of a hoisted argv and its arguments."""
+    from monitor.cli.app import GLOBAL_OPTIONS
+
+    i = 0
+    while i < len(argv) and argv[i].split("=", 1)[0] in GLOBAL_OPTIONS:
+        i += 1 if "=" in argv[i] else 2
+    return (argv[i], argv[i + 1 :]) if i < len(argv) else (None, [])
+
+
 def run_newsmon(
     *args: str, env: dict[str, str] | None = None, timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real CLI in a child process (Scrapy's reactor runs once per process)."""
+    """Run the real CLI: in this process when it can, else in a child process."""
+    from monitor.cli.app import hoist_global_options
+
+    argv = hoist_global_options([str(a) for a in args])
+    command, rest = _command(argv)
+    urls = any(a.startswith(("http://", "https://")) for a in rest)
+    if command in IN_PROCESS and not (command == "ingest" and urls):
+        return _run_in_process(argv, env or {})
     full_env = {
         k: v
         for k, v in os.environ.items()
@@ -148,3 +173,33 @@ def run_newsmon(
         timeout=timeout,
         cwd=REPO,
     )
+
+
+def _run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """``newsmon argv`` through Typer's runner, with the entry point's error handling."""
+    from typer.testing import CliRunner
+
+    from monitor.cli import app
+    from monitor.errors import NewsmonError
+
+    unset: dict[str, str | None] = {
+        k: None
+        for k in os.environ
+        if k.startswith(("NEWSMON_", "SLACK_")) and k != "NEWSMON_DATA_DIR"
+    }
+    from monitor.cli.app import console
+
+    # A child reads COLUMNS when it starts; the shared console must too, for this run only.
+    columns = env.get("COLUMNS") or os.environ.get("COLUMNS") or ""
+    width = console._width
+    console.width = int(columns) if columns.isdigit() else 80
+    try:
+        result = CliRunner().invoke(app, argv, env={**unset, **env}, prog_name="newsmon")
+    finally:
+        console._width = width
+    stderr, code = result.stderr, result.exit_code
+    if isinstance(result.exception, NewsmonError):
+        stderr, code = stderr + f"newsmon: error: {result.exception}\n", 2
+    elif result.exception is not None and not isinstance(result.exception, SystemExit):
+        raise result.exception
+    return subprocess.CompletedProcess(["newsmon", *argv], code, result.stdout, stderr)

@@ -74,6 +74,12 @@ class State:
             self._engine = db.make_engine(self.config.settings.database_url)
         return self._engine
 
+    def close(self) -> None:
+        """Release the engine's connections when the command ends (in-process runs reuse us)."""
+        if self._engine is not None:
+            self._engine.dispose()
+            self._engine = None
+
     def factory(self, *, check: bool = True) -> sessionmaker[Session]:
         from monitor.store import db
 
@@ -116,6 +122,7 @@ def main_options(
 ) -> None:
     state = _state(ctx)
     state.config_path, state.database_url, state.log_level = config, database_url, log_level
+    ctx.call_on_close(state.close)
 
 
 def _summary_line(counters: Counter[str]) -> str:

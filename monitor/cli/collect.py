@@ -151,7 +151,7 @@ def ingest(
     """Analyse saved HTML files or URLs as if crawled (a file's URL: its canonical link, or --url)."""
     from crawler.extract import extract_article
     from monitor.pipeline import AnalysisContext, analyse_pending
-    from monitor.store import queries as store
+    from monitor.store.articles import save_article
 
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
@@ -183,7 +183,7 @@ def ingest(
         extracted_pages.append(extracted)
     for extracted in extracted_pages:
         with factory.begin() as session:
-            store.save_article(session, extracted, source=None)
+            save_article(session, extracted, source=None)
     stored = len(extracted_pages)
     counters: Counter[str] = Counter(stored=stored)
     if files and not extracted_pages and not urls:
@@ -272,6 +272,7 @@ def _demo_in(state: State, workdir: Path, keep: bool) -> None:
             "download_delay": 0,
             "timeout_seconds": 10,
             "retries": 0,
+            "extract_in_process": True,
         }
         if isinstance(data.get("rules"), str):
             data["rules"] = str((Path(base or DEFAULT_TOPIC).parent / data["rules"]).resolve())
@@ -302,11 +303,11 @@ def _show_demo_results(state: State, keep: bool) -> None:
     from sqlalchemy import select
 
     from monitor.deliver.dispatch import make_dispatcher
-    from monitor.store import queries as store
+    from monitor.store.listings import stories_since
     from monitor.store.models import Event
 
     with state.factory()() as session:
-        stories = store.stories_since(session, None)
+        stories = stories_since(session, None)
         events = list(session.scalars(select(Event).order_by(Event.statement_date, Event.id)))
     table = Table(title="stories")
     for column in ("story", "original", "also on"):

@@ -71,26 +71,26 @@ def export(
     ] = None,
 ) -> None:
     """Write one JSON object per article to stdout (id, url, ..., claims, events)."""
-    from monitor.store import queries as store
+    from monitor.store.listings import articles_for_export
 
     if format != "jsonl":
         raise InputError(f"unknown format {format!r}; the only format is jsonl")
     state = _state(ctx)
     since_dt = _parse_date(since, "--since")
     with state.factory()() as session:
-        for article, events in store.articles_for_export(session, since_dt):
+        for article, events in articles_for_export(session, since_dt):
             sys.stdout.write(json.dumps(article_record(article, events), ensure_ascii=False) + "\n")
 
 
 @app.command()
 def sources(ctx: typer.Context) -> None:
     """Source health: last success, last error, failures in a row, items in 24 h."""
-    from monitor.store import queries as store
+    from monitor.store.sources import source_health
 
     state = _state(ctx)
     now = dt.datetime.now(dt.UTC)
     with state.factory()() as session:
-        rows = store.source_health(session, now)
+        rows = source_health(session, now)
     table = Table(title="sources")
     for column in ("name", "kind", "last success", "last error", "failures", "items 24h"):
         table.add_column(column)
@@ -115,13 +115,13 @@ def stories(
     ] = None,
 ) -> None:
     """Stories: the original (title, site), the sites its copies appeared on, first/last seen."""
-    from monitor.store import queries as store
+    from monitor.store.listings import stories_since
 
     state = _state(ctx)
     since_dt = _parse_date(since, "--since")
     now = dt.datetime.now(dt.UTC)
     with state.factory()() as session:
-        rows = store.stories_since(session, since_dt)
+        rows = stories_since(session, since_dt)
     table = Table(title="stories")
     for column in ("story", "original", "site", "also on", "first seen", "last seen"):
         table.add_column(column)

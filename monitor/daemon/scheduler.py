@@ -1,9 +1,8 @@
 """The daemon behind ``newsmon run``: one scheduler per database, crawl cycles in worker processes.
 
-APScheduler 3 keeps the schedule (poll each source, dispatch alerts, digest, retention) in a
-persistent SQLAlchemy job store in the newsmon database. Poll jobs only mark their source due;
-``monitor.daemon.cycles`` crawls the due sources in a worker process. See deploy/README.md for why
-each cycle is a process of its own.
+The daemon stands by for the scheduler lock, then leads: ``monitor.daemon.schedule`` keeps the
+jobs (poll each source, dispatch alerts, digest, retention) and ``monitor.daemon.cycles`` crawls
+the due sources in a worker process (deploy/README.md says why each cycle is a process).
 """
 
 from __future__ import annotations
@@ -19,11 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from apscheduler.executors.pool import ThreadPoolExecutor
-from apscheduler.jobstores.memory import MemoryJobStore
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,19 +28,20 @@ from monitor.daemon.cycles import CycleLimits, CycleResult, CycleRunner
 from monitor.daemon.health import HealthServer, HealthState, Metrics, database_check
 from monitor.daemon.jobs import AlertJobs
 from monitor.daemon.lock import LockWatch, SchedulerLock, lock_for, wait_for_leadership
-from monitor.daemon.triggers import LocalDailyTrigger
+from monitor.daemon.schedule import (  # noqa: F401  (jobs stored before the split name them here)
+    activate,
+    build_scheduler,
+    digest_job,
+    dispatch_job,
+    poll_source_job,
+    retention_job,
+    schedule_jobs,
+)
 from monitor.deliver.atom import events_feed
 from monitor.status import FAILING, CycleStatus, judge_cycle
 from monitor.store.db import session_factory
 
 logger = logging.getLogger(__name__)
-
-JOB_TABLE = "apscheduler_jobs"
-POLL_PREFIX = "poll:"
-
-# The daemon leading in this process. Persistent jobs are stored as references to module-level
-# functions (APScheduler pickles them), so those functions reach the daemon through this.
-_ACTIVE: Daemon | None = None
 
 
 @dataclass
@@ -62,31 +58,6 @@ class DaemonOptions:
     lock_check: float = 2.0
     batch_window: float = 0.5
     digest_grace_hours: float = 6.0
-
-
-# Job functions: module level, so the persistent job store can name them.
-
-
-def poll_source_job(name: str) -> None:
-    """A source's interval elapsed: queue it for the next crawl cycle."""
-    daemon = _ACTIVE
-    if daemon is not None and daemon.cycles is not None:
-        daemon.cycles.mark_due([name])
-
-
-def digest_job() -> None:
-    if _ACTIVE is not None:
-        _ACTIVE.send_digest()
-
-
-def retention_job() -> None:
-    if _ACTIVE is not None:
-        _ACTIVE.apply_retention()
-
-
-def dispatch_job() -> None:
-    if _ACTIVE is not None:
-        _ACTIVE.dispatch_alerts()
 
 
 def cycle_status(result: CycleResult, failed: list[str]) -> CycleStatus:
@@ -169,7 +140,6 @@ class Daemon:
         return 0
 
     def _lead(self) -> None:
-        global _ACTIVE
         self._lost.clear()
         watch = LockWatch(self.lock, self._on_lock_lost, self.options.lock_check)
         limits = CycleLimits(
@@ -184,7 +154,7 @@ class Daemon:
             overdue = housekeeping.overdue_sources(session, self.enabled_sources())
         self.scheduler = self.build_scheduler()
         self.scheduler.start(paused=True)
-        _ACTIVE = self
+        activate(self)
         try:
             self.schedule_jobs(self.scheduler)
             self.cycles.start()
@@ -212,7 +182,7 @@ class Daemon:
             self.cycles.stop()
             stopper.join(timeout=self.options.worker_stop_grace)
             self.cycles.join(timeout=self.options.worker_stop_grace + 5)
-            _ACTIVE = None
+            activate(None)
             if self._lost.is_set():
                 self.lock.release()
                 logger.warning("lost the scheduler lock: back to standby")
@@ -235,107 +205,11 @@ class Daemon:
     # Scheduling
 
     def build_scheduler(self) -> BackgroundScheduler:
-        if self.config.settings.log_level != "DEBUG":  # no "Added job" line per job at start
-            logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
-            logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
-        return BackgroundScheduler(
-            jobstores={
-                "default": SQLAlchemyJobStore(engine=self.engine, tablename=JOB_TABLE),
-                "volatile": MemoryJobStore(),
-            },
-            executors={"default": ThreadPoolExecutor(max_workers=4)},
-            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300},
-            timezone=dt.UTC,
-        )
+        return build_scheduler(self.engine)
 
     def schedule_jobs(self, scheduler: BackgroundScheduler) -> None:
         """Make the job store match the configuration, keeping the run times of unchanged jobs."""
-        now = dt.datetime.now(dt.UTC)
-        sources = self.enabled_sources()
-        for job in scheduler.get_jobs(jobstore="default"):
-            if job.id.startswith(POLL_PREFIX) and job.id[len(POLL_PREFIX) :] not in sources:
-                logger.info(
-                    "source %s is no longer configured: unscheduled", job.id[len(POLL_PREFIX) :]
-                )
-                job.remove()
-        for name, seconds in sources.items():
-            jitter = min(seconds * 0.1, 60.0)
-            trigger = IntervalTrigger(seconds=seconds, jitter=jitter, timezone=dt.UTC)
-            self._keep_or_replace(
-                scheduler,
-                f"{POLL_PREFIX}{name}",
-                poll_source_job,
-                trigger,
-                same=lambda t, s=seconds, j=jitter: (  # type: ignore[misc]
-                    isinstance(t, IntervalTrigger)
-                    and t.interval.total_seconds() == s
-                    and t.jitter == j
-                ),
-                args=[name],
-                first_run=now + dt.timedelta(seconds=seconds),
-                misfire_grace_time=max(int(seconds), 1),
-            )
-        retention_every = self.options.retention_every_hours * 3600
-        self._keep_or_replace(
-            scheduler,
-            "retention",
-            retention_job,
-            IntervalTrigger(seconds=retention_every, timezone=dt.UTC),
-            same=lambda t: (
-                isinstance(t, IntervalTrigger) and t.interval.total_seconds() == retention_every
-            ),
-            first_run=now + dt.timedelta(minutes=1),
-            misfire_grace_time=int(retention_every),
-        )
-        digest = self.config.topic.digest
-        daily = LocalDailyTrigger(digest.time, digest.timezone)
-        self._keep_or_replace(
-            scheduler,
-            "digest",
-            digest_job,
-            daily,
-            same=lambda t: t == daily,
-            first_run=None,
-            misfire_grace_time=int(self.options.digest_grace_hours * 3600),
-        )
-        scheduler.add_job(
-            dispatch_job,
-            IntervalTrigger(seconds=self.options.dispatch_every, timezone=dt.UTC),
-            id="dispatch",
-            jobstore="volatile",
-            replace_existing=True,
-            next_run_time=now,
-            misfire_grace_time=30,
-        )
-
-    @staticmethod
-    def _keep_or_replace(
-        scheduler: BackgroundScheduler,
-        job_id: str,
-        func: Callable[..., None],
-        trigger: Any,
-        same: Callable[[Any], bool],
-        first_run: dt.datetime | None,
-        misfire_grace_time: int,
-        args: list[Any] | None = None,
-    ) -> None:
-        existing = scheduler.get_job(job_id, jobstore="default")
-        if existing is not None and same(existing.trigger):
-            return  # keep its stored next run time: a restart does not reset the schedule
-        kwargs: dict[str, Any] = {}
-        if first_run is not None:
-            kwargs["next_run_time"] = first_run
-        scheduler.add_job(
-            func,
-            trigger,
-            id=job_id,
-            name=job_id,
-            args=args or [],
-            jobstore="default",
-            replace_existing=True,
-            misfire_grace_time=misfire_grace_time,
-            **kwargs,
-        )
+        schedule_jobs(self, scheduler)
 
     # What the jobs do
 

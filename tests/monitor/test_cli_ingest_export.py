@@ -3,10 +3,22 @@
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
+
+import pytest
 
 from monitor.demo.server import SITE_DIR, NewsSite
 from tests.conftest import run_newsmon, write_topic
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> tuple[subprocess.CompletedProcess[str], Path]:
+    """One ``newsmon demo`` run for the module: its output and the directory it kept."""
+    where = tmp_path_factory.mktemp("demo")
+    data = tmp_path_factory.mktemp("demo-data")
+    result = run_newsmon("demo", "--keep", str(where / "demo"), env={"NEWSMON_DATA_DIR": str(data)})
+    return result, where / "demo"
 
 
 def _env(database_url: str, topic: Path | None = None) -> dict[str, str]:
@@ -92,14 +104,16 @@ def test_ingest_url_uses_the_crawler(
     assert news_site.hits_for("/wire/2025/09/05/kremlin-peskov-foreign-troops.html")
 
 
-def test_demo_runs_a_full_cycle_offline(tmp_path: Path) -> None:
-    result = run_newsmon("demo", "--keep", str(tmp_path / "demo"))
+def test_demo_runs_a_full_cycle_offline(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, kept = demo
     assert result.returncode == 0, result.stderr
     assert (
         "sources polled 3 (not modified 0, failed 0), new entries 5, fetched 5, stored 5, relevant 4"
         in result.stdout
     )
-    assert (tmp_path / "demo" / "demo.sqlite3").exists()
+    assert (kept / "demo.sqlite3").exists()
     assert (
         "SHIFT: Russia now accepts foreign troops in Ukraine; previously rejects" in result.stdout
     )
@@ -126,9 +140,12 @@ def test_global_options_may_follow_the_command() -> None:
     assert hoist_global_options(["ingest", "--", "--config"]) == ["ingest", "--", "--config"]
 
 
-def test_positions_table_and_history_after_the_demo(tmp_path: Path) -> None:
-    assert run_newsmon("demo", "--keep", str(tmp_path / "demo")).returncode == 0
-    env = _env(f"sqlite:///{tmp_path / 'demo' / 'demo.sqlite3'}")
+def test_positions_table_and_history_after_the_demo(
+    demo: tuple[subprocess.CompletedProcess[str], Path],
+) -> None:
+    result, kept = demo
+    assert result.returncode == 0, result.stderr
+    env = _env(f"sqlite:///{kept / 'demo.sqlite3'}")
     table = run_newsmon("positions", env=env)
     assert table.returncode == 0, table.stderr
     assert "foreign_troops" in table.stdout and "accepts" in table.stdout

@@ -14,7 +14,7 @@ from crawler.items import ExtractedArticle
 from monitor.config import DEFAULT_TOPIC, Settings, load_config
 from monitor.demo.server import page
 from monitor.pipeline import AnalysisContext, analyse_pending
-from monitor.store import queries as store
+from monitor.store.articles import save_article
 from monitor.store.models import Alert, Article, Claim, Event, Position
 
 CONTEXT = {
@@ -50,7 +50,7 @@ def _ingest(
 ) -> None:
     with factory.begin() as session:
         for article in articles:
-            store.save_article(session, article, source=None)
+            save_article(session, article, source=None)
     analyse_pending(factory, ctx)
 
 
@@ -170,7 +170,7 @@ def test_history_cache_reads_once_and_takes_only_committed_entries(
         "Peskov on peacekeepers",
     )
     with factory.begin() as session:
-        row, _ = store.save_article(session, article, source=None)
+        row, _ = save_article(session, article, source=None)
     from monitor.pipeline import process
 
     try:

@@ -27,11 +27,11 @@ from monitor.deliver.digest.summary import build_digest_blocks
 from monitor.deliver.dispatch import Dispatcher, make_dispatcher
 from monitor.deliver.outbox import route_channels
 from monitor.deliver.view import AlertView
-from monitor.store import queries as store
 from monitor.store.kinds import AlertKind, AlertStatus, OutboxKind
 from monitor.store.models import Alert, Article, Claim, Event, Position, Run, utcnow
 from monitor.store.models import Digest as DigestRecord
 from monitor.store.rows import CopyRef, StoryRow
+from monitor.store.sources import source_health
 
 logger = logging.getLogger(__name__)
 
@@ -195,7 +195,7 @@ def collect_digest(
     timezone = config.topic.digest.timezone
     start, end = day_window(day, timezone)
     events = day_events(session, start, end)
-    sources = store.source_health(session, now)
+    sources = source_health(session, now)
     return build_digest(
         topic=config.topic.description or config.topic.name,
         day=day,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 from sqlalchemy.engine import Row
@@ -24,8 +24,10 @@ from monitor.judge.ledger.decide import (
     process,
     summarise,
 )
-from monitor.judge.rules import ClaimFound, RuleSet
 from monitor.store.models import Article, Claim, Event, Position
+
+if TYPE_CHECKING:
+    from monitor.judge.rules import ClaimFound, RuleSet
 
 logger = logging.getLogger(__name__)
 

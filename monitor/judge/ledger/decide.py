@@ -23,13 +23,15 @@ import enum
 import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
-from monitor.judge.rules.claims import ClaimFound
-from monitor.judge.rules.loader import RuleSet
 from monitor.store.kinds import ALERTING, FIRM, EventKind, StanceClass, stance_class
+
+if TYPE_CHECKING:  # the rule engine's imports are heavy; the position table does not need them
+    from monitor.judge.rules.claims import ClaimFound
+    from monitor.judge.rules.loader import RuleSet
 
 logger = logging.getLogger(__name__)
 

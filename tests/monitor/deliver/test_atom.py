@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import feedparser
@@ -13,7 +11,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.deliver.atom import build_events_feed
-from tests.conftest import REPO
+from tests.conftest import run_newsmon
 from tests.monitor.deliver.alerts.cases import CASES, hostile
 from tests.monitor.deliver.alerts.records import add_event, add_story
 
@@ -68,14 +66,7 @@ def test_cli_feed_writes_events(
         "NEWSMON_DATA_DIR": str(tmp_path),
         "PATH": "/usr/bin:/bin",
     }
-    done = subprocess.run(
-        [sys.executable, "-m", "monitor", "feed", "--out", str(out)],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    done = run_newsmon("feed", "--out", str(out), env=env)
     assert done.returncode == 0, done.stderr
     parsed = feedparser.parse(out.read_bytes())
     assert [e.title for e in parsed.entries] == [

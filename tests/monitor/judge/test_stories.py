@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from crawler.items import ExtractedArticle
 from monitor.judge import stories
 from monitor.judge.stories import COPY, ORIGINAL, StoryIndex, assign_story, choose_original
-from monitor.store import queries as store
+from monitor.store.articles import save_article
+from monitor.store.listings import stories_since
 from monitor.store.models import Article, Story
 from tests.monitor.judge.dedup.cases import load_articles, seed_texts
 
@@ -22,7 +23,7 @@ T0 = dt.datetime(2025, 9, 4, 9, 0, tzinfo=dt.UTC)
 
 def _save(factory: sessionmaker[Session], url: str, text: str, **extra) -> int:
     with factory.begin() as session:
-        article, _ = store.save_article(
+        article, _ = save_article(
             session, ExtractedArticle(url=url, text=text, **extra), source=None
         )
         return article.id
@@ -185,8 +186,8 @@ def test_stories_listing_shows_original_and_copy_domains(factory):
     _assign(factory, _dnyuz(factory))
     _assign(factory, _nyt(factory))
     with factory() as session:
-        rows = store.stories_since(session, T0 - dt.timedelta(days=1))
-        assert store.stories_since(session, dt.datetime(2999, 1, 1, tzinfo=dt.UTC)) == []
+        rows = stories_since(session, T0 - dt.timedelta(days=1))
+        assert stories_since(session, dt.datetime(2999, 1, 1, tzinfo=dt.UTC)) == []
     assert len(rows) == 1
     assert rows[0].site == "nytimes.com" and rows[0].copy_sites == ["dnyuz.com"]
 
@@ -250,7 +251,7 @@ def test_extracted_demo_pages_fold_into_one_story_with_nyt_original(factory, ord
         page, url = pages[name]
         extracted = extract_article((SITE_DIR / page).read_bytes(), url)
         with factory.begin() as session:
-            article, _ = store.save_article(session, extracted, source=None)
+            article, _ = save_article(session, extracted, source=None)
             ids[name] = article.id
             last = assign_story(session, article)
     assert last.original_id == ids["nyt"] and last.story_id is not None

@@ -17,8 +17,9 @@ from sqlalchemy import func, select
 from crawler.run import run_crawl
 from crawler.sources import CrawlOptions, SourceSpec
 from monitor.store import db
-from monitor.store import queries as store
 from monitor.store.models import Article
+from monitor.store.sink import StoreSink
+from monitor.store.sources import sync_sources
 
 
 class StopAfter:
@@ -53,14 +54,14 @@ def main() -> None:
     factory = db.session_factory(engine)
     sources = [SourceSpec(**s) for s in job["sources"]]
     with factory.begin() as session:
-        store.sync_sources(session, sources)
+        sync_sources(session, sources)
     from tests.monitor.store.batched_crawl_child import (
         StopAfter as Loaded,  # this file runs as __main__
     )
 
     Loaded.limit = job.get("stop_after")
     Loaded.factory = factory
-    sink = store.StoreSink(factory, batch_size=100_000, batch_seconds=3600)
+    sink = StoreSink(factory, batch_size=100_000, batch_seconds=3600)
     run_crawl(
         sources,
         sink,

@@ -16,8 +16,9 @@ from crawler.items import ExtractedArticle
 from crawler.sink import PollResult, wanted
 from crawler.sources import SourceSpec
 from monitor.store import db
-from monitor.store import queries as store
 from monitor.store.models import Article, Source
+from monitor.store.sink import StoreSink
+from monitor.store.sources import sync_sources
 from tests import paths
 from tests.benchmarks.crawl import build_site
 from tests.crawler.probe import LOCAL_OPTIONS
@@ -34,7 +35,7 @@ def _article(n: int) -> ExtractedArticle:
     )
 
 
-def _save(sink: store.StoreSink, n: int, source: str | None = "wire") -> None:
+def _save(sink: StoreSink, n: int, source: str | None = "wire") -> None:
     sink.save_article(
         _article(n),
         source=source,
@@ -52,14 +53,14 @@ def _count(factory: sessionmaker[Session]) -> int:
 @pytest.fixture
 def sourced(factory: sessionmaker[Session]) -> sessionmaker[Session]:
     with factory.begin() as session:
-        store.sync_sources(session, [SourceSpec(name="wire", url="https://example.org/feed.xml")])
+        sync_sources(session, [SourceSpec(name="wire", url="https://example.org/feed.xml")])
     return factory
 
 
 def test_articles_wait_for_their_batch_and_flush_stores_every_one(
     sourced: sessionmaker[Session],
 ) -> None:
-    sink = store.StoreSink(sourced, batch_size=1000, batch_seconds=60)
+    sink = StoreSink(sourced, batch_size=1000, batch_seconds=60)
     for n in range(30):
         _save(sink, n)
     time.sleep(0.3)
@@ -77,10 +78,10 @@ def test_articles_wait_for_their_batch_and_flush_stores_every_one(
 def test_full_batches_and_old_ones_are_written_without_a_flush(
     sourced: sessionmaker[Session],
 ) -> None:
-    by_size = store.StoreSink(sourced, batch_size=5, batch_seconds=60)
+    by_size = StoreSink(sourced, batch_size=5, batch_seconds=60)
     for n in range(5):
         _save(by_size, n)
-    by_time = store.StoreSink(sourced, batch_size=1000, batch_seconds=0.2)
+    by_time = StoreSink(sourced, batch_size=1000, batch_seconds=0.2)
     _save(by_time, 100)
     deadline = time.monotonic() + 10
     while _count(sourced) < 6 and time.monotonic() < deadline:
@@ -91,7 +92,7 @@ def test_full_batches_and_old_ones_are_written_without_a_flush(
 
 
 def test_a_failing_write_costs_only_itself(sourced: sessionmaker[Session]) -> None:
-    sink = store.StoreSink(sourced, batch_size=1000, batch_seconds=60)
+    sink = StoreSink(sourced, batch_size=1000, batch_seconds=60)
     for n in range(10):
         _save(sink, n)
     sink.record_poll(PollResult(source="no-such-source", ok=True, status=200))  # cannot be stored
@@ -110,7 +111,7 @@ def test_a_failing_write_costs_only_itself(sourced: sessionmaker[Session]) -> No
 def test_known_answers_a_whole_feed_with_the_single_url_rule(
     sourced: sessionmaker[Session],
 ) -> None:
-    sink = store.StoreSink(sourced)
+    sink = StoreSink(sourced)
     _save(sink, 1)  # entry_updated T0
     sink.save_article(
         _article(2),

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import subprocess
-import sys
 from pathlib import Path
 
 import yaml
@@ -14,7 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.config import AppConfig, Settings, TopicConfig
 from monitor.deliver.digest.collect import collect_digest, day_window, write_digest
 from monitor.store.models import Alert, Digest, Position, Run, Source
-from tests.conftest import REPO
+from tests.conftest import run_newsmon
 from tests.fake_slack import FakeSlack
 from tests.monitor.deliver.alerts.records import add_claim, add_event, add_story
 from tests.monitor.deliver.dispatch_env import cli_env
@@ -207,14 +205,7 @@ def test_cli_digest_send_posts_once_with_the_full_digest_attached(
         )
     )
     env = cli_env(database_url, fake_slack, tmp_path) | {"NEWSMON_CONFIG": str(topic)}
-    run = lambda *args: subprocess.run(
-        [sys.executable, "-m", "monitor", *args],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    run = lambda *args: run_newsmon(*args, env=env)
     first = run("digest", "--date", "2025-06-18", "--send")
     assert first.returncode == 0, first.stderr
     assert "Slack summary sent at" in first.stdout
