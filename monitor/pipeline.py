@@ -155,6 +155,10 @@ def _ledger_mark(session: Session) -> tuple[object, ...]:
     """Changes whenever any process adds ledger entries or events (cache invalidation)."""
     return tuple(
         session.execute(
-            select(func.max(Position.id), func.count(Position.id), func.max(Event.id))
+            select(
+                select(func.max(Position.id)).scalar_subquery(),
+                select(func.count(Position.id)).scalar_subquery(),
+                select(func.max(Event.id)).scalar_subquery(),
+            )
         ).one()
     )

@@ -201,14 +201,21 @@ def main() -> None:
     argv = hoist_global_options(sys.argv[1:])
     try:
         app(args=argv, prog_name="newsmon")
-    except NewsmonError as exc:
-        typer.echo(f"newsmon: error: {exc}", err=True)
-        raise SystemExit(exc.exit_code) from None
-    except Exception as exc:  # anything else: one line, the traceback only when debugging
-        if _debugging(argv):
+    except Exception as exc:  # one line; the traceback only when debugging
+        handled = error_line(exc, argv)
+        if handled is None:
             raise
-        typer.echo(f"newsmon: error: {unexpected_error(exc)}", err=True)
-        raise SystemExit(2 if _is_database_error(exc) else 1) from None
+        typer.echo(handled[0], err=True)
+        raise SystemExit(handled[1]) from None
+
+
+def error_line(exc: BaseException, argv: list[str]) -> tuple[str, int] | None:
+    """The one line and exit code for an error, or None to let it raise (--log-level DEBUG)."""
+    if isinstance(exc, NewsmonError):
+        return f"newsmon: error: {exc}", exc.exit_code
+    if _debugging(argv):
+        return None
+    return f"newsmon: error: {unexpected_error(exc)}", 2 if _is_database_error(exc) else 1
 
 
 def _debugging(argv: list[str]) -> bool:
@@ -247,19 +254,6 @@ def unexpected_error(exc: BaseException) -> str:
 
 def _database_url_hint() -> str | None:
     """The database URL in use, password hidden, for error lines."""
-    try:
-        from sqlalchemy.engine import make_url
+    from monitor.store.db import LAST_URL
 
-        from monitor.config import Settings
-
-        argv = sys.argv[1:]
-        url = (
-            next(
-                (argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--database-url"),
-                None,
-            )
-            or Settings().database_url
-        )
-        return make_url(url).render_as_string(hide_password=True)
-    except Exception:  # a hint only: never mask the error being reported
-        return None
+    return LAST_URL[0] if LAST_URL else None

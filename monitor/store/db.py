@@ -34,12 +34,16 @@ HEAD_REVISION = "0009"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+LAST_URL: list[str] = []  # the database this process opened last, for one-line error messages
+
+
 def make_engine(url: str) -> Engine:
     """An engine; SQLite gets WAL, a busy timeout and foreign keys so CLI reads beside the daemon."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"NEWSMON_DATABASE_URL is not a database URL: {url!r}") from exc
+    LAST_URL[:] = [parsed.render_as_string(hide_password=True)]
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
