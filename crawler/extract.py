@@ -10,49 +10,20 @@ import logging
 from urllib.parse import urljoin
 
 import trafilatura
-from dateutil import parser as date_parser
 from lxml import html as lxml_html
 
 from crawler.attribution import clean_text, detect_attribution
+from crawler.dates import choose_published, meta_values, metadata_date, modified_date
 from crawler.items import ExtractedArticle
 from crawler.language import detect_language
 
 logger = logging.getLogger(__name__)
 
-_PUBLISHED_META = (
-    "article:published_time",
-    "og:published_time",
-    "datePublished",
-    "pubdate",
-    "publish-date",
-    "dc.date.issued",
-    "date",
-)
 # Shorter "main text" is navigation or a teaser that trafilatura fell back to, not an article.
 MIN_ARTICLE_CHARS = 120
-_MODIFIED_META = ("article:modified_time", "og:updated_time", "dateModified", "last-modified")
-
-
-def _parse_date(value: str | None) -> dt.datetime | None:
-    if not value:
-        return None
-    try:
-        parsed = date_parser.parse(value)
-    except (ValueError, OverflowError, TypeError):
-        return None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=dt.UTC)
-    return parsed.astimezone(dt.UTC)
-
-
-def _meta_values(tree: lxml_html.HtmlElement) -> dict[str, str]:
-    values: dict[str, str] = {}
-    for meta in tree.iterfind(".//meta"):
-        key = meta.get("property") or meta.get("name") or meta.get("itemprop")
-        content = meta.get("content")
-        if key and content and key not in values:
-            values[key] = content.strip()
-    return values
+# trafilatura's date search stays on the page's declared dates (no free-text year hunting, where
+# a footer's "Copyright 2025" wins); its answer is not used anyway: crawler.dates decides.
+_DATE_SEARCH = {"extensive_search": False, "original_date": True}
 
 
 def _canonical(tree: lxml_html.HtmlElement, meta: dict[str, str]) -> str | None:
@@ -62,32 +33,44 @@ def _canonical(tree: lxml_html.HtmlElement, meta: dict[str, str]) -> str | None:
     return meta.get("og:url")
 
 
-def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
-    """Extract one page; returns None (with a debug log) when the page holds no article text."""
+def extract_article(
+    page: bytes | str, url: str, feed_published: dt.datetime | None = None
+) -> ExtractedArticle | None:
+    """Extract one page; returns None (with a debug log) when the page holds no article text.
+
+    ``feed_published``: the feed entry's date, which outranks the URL's and a dateline's.
+    """
     try:
         tree = lxml_html.fromstring(page)
     except (ValueError, lxml_html.etree.ParserError) as exc:
         logger.debug("unparseable HTML at %s: %s", url, exc)
         return None
     doc = trafilatura.bare_extraction(
-        tree, url=url, with_metadata=True, favor_precision=True, include_tables=False
+        tree,
+        url=url,
+        with_metadata=True,
+        favor_precision=True,
+        include_tables=False,
+        date_extraction_params=_DATE_SEARCH,
     )
     if isinstance(doc, dict):  # only with as_dict=True; kept for the type checker
         raise TypeError("trafilatura returned a dict where a Document was asked for")
     if doc is None or len((doc.text or "").strip()) < MIN_ARTICLE_CHARS:
         logger.debug("no article text found at %s", url)
         return None
-    meta = _meta_values(tree)
+    meta = meta_values(tree)
     canonical = _canonical(tree, meta)
     if canonical:
         canonical = urljoin(url, canonical)
-    published = next(
-        (d for d in (_parse_date(meta.get(k)) for k in _PUBLISHED_META) if d), None
-    ) or _parse_date(doc.date)
-    updated = next((d for d in (_parse_date(meta.get(k)) for k in _MODIFIED_META) if d), None)
-    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
     attribution = detect_attribution(doc.text or "", tree, url)
     text = clean_text(doc.text or "", attribution).strip()
+    title = (doc.title or "").strip()
+    first_paragraph = next((p for p in text.split("\n") if p.strip() and p.strip() != title), "")
+    published, published_from = choose_published(
+        metadata_date(tree, meta), feed_published, canonical or url, first_paragraph
+    )
+    updated = modified_date(meta)
+    authors = [a.strip() for a in (doc.author or "").split(";") if a.strip()]
     declared = tree.get("lang") or meta.get("content-language") or doc.language
     return ExtractedArticle(
         url=url,
@@ -95,6 +78,7 @@ def extract_article(page: bytes | str, url: str) -> ExtractedArticle | None:
         title=doc.title,
         authors=authors,
         published=published,
+        published_from=published_from,
         updated=updated,
         canonical_url=canonical,
         site_name=doc.sitename or meta.get("og:site_name"),

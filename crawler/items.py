@@ -10,6 +10,9 @@ import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
 
+# Dates the page itself declares; a feed entry's date outranks every other kind.
+DECLARED_DATE_SOURCES = frozenset({"meta", "jsonld", "time"})
+
 
 @dataclass
 class ExtractedArticle:
@@ -20,6 +23,8 @@ class ExtractedArticle:
     title: str | None = None
     authors: list[str] = field(default_factory=list)
     published: dt.datetime | None = None
+    # meta | jsonld | time | feed | url | dateline; None: the page gives no date
+    published_from: str | None = None
     updated: dt.datetime | None = None
     canonical_url: str | None = None
     site_name: str | None = None

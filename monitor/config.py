@@ -95,6 +95,9 @@ class AlertOptions(BaseModel):
     routes: list[Route] = Field(default_factory=list)
     templates: dict[str, str] = Field(default_factory=dict)
     max_tries: int = Field(default=8, ge=1)
+    # a new event is sent only if it changes the current position or was stated this recently;
+    # older ones (late arrivals, backfills, reanalysis) are recorded as backfilled for the digest
+    recent_hours: int = Field(default=72, ge=0)
 
 
 class DigestOptions(BaseModel):

@@ -11,19 +11,18 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
 from monitor.deliver import outbox
 from monitor.judge.ledger import book as positions
+from monitor.judge.ledger import timeline
 from monitor.judge.ledger.decide import Decision, Kind
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
 from monitor.judge.stories import StoryIndex, assign_story, lock_story_assignment
 from monitor.store.articles import pending_articles
-from monitor.store.kinds import ALERTING
-from monitor.store.models import Article, Claim, Event, Position, utcnow
+from monitor.store.models import Article, utcnow
 
 logger = logging.getLogger(__name__)
 
@@ -68,17 +67,15 @@ class Outcome:
 
 
 def process(
-    session: Session,
-    article: Article,
-    ctx: AnalysisContext,
-    history: positions.HistoryCache | None = None,
+    session: Session, article: Article, ctx: AnalysisContext, *, live: bool = True
 ) -> Outcome:
-    """Take one stored article through every stage (``history``: the run's ledger cache)."""
+    """Take one stored article through every stage; ``live=False`` backfills its events."""
     verdict = ctx.relevance.judge(article.title, article.text or "")
     article.relevant = verdict.relevant
     article.analysed_at = utcnow()
     outcome = Outcome(article_id=article.id, relevant=verdict.relevant, reason=verdict.reason)
     if not verdict.relevant:
+        outcome.events = _drop_claims(session, article, ctx, live=live)
         return outcome
 
     story = assign_story(session, article, index=ctx.story_index)
@@ -89,31 +86,51 @@ def process(
         outcome.alerts += len(outbox.enqueue_copy_alerts(session, article))
         return outcome
 
-    # A re-fetched article with changed text is analysed again in its story.
-    session.execute(delete(Claim).where(Claim.article_id == article.id))
+    # A re-fetched article with changed text is analysed again in its story; claims that stay
+    # keep their ids (and an analyst's retraction), the ledger is replayed around them.
+    dated = article.published is not None
     day = (article.published or article.fetched_at).date()
     found = extract_claims(article.text or "", day, ctx.ruleset, title=article.title)
-    ledger = positions.record_claims(session, article, found, ruleset=ctx.ruleset, cache=history)
-    outcome.claims = len(ledger.claims)
-    outcome.decisions = ledger.decisions
-    for event in ledger.events:
-        outcome.events.append(event.type)
-        if event.type in ALERTING:
-            outcome.alerts += len(outbox.enqueue_event_alerts(session, event, ctx.config))
-    for decision in ledger.decisions:
-        if decision.kind is Kind.REITERATION and decision.entry is not None:
-            claim = session.get(Claim, decision.entry.claim_id)
-            if claim is not None:
+    changes = timeline.store_claims(session, article, found, ctx.ruleset, dated=dated)
+    report = timeline.rebuild(
+        session, ctx.config, keys=changes.keys, live=live, ruleset=ctx.ruleset
+    )
+    outcome.claims = len(changes.claims)
+    outcome.events = [event.type for event in report.added]
+    outcome.alerts += report.alerts_queued
+    outcome.decisions = [report.decisions[c.id] for c in changes.claims if c.id in report.decisions]
+    if live:
+        latest = {key: summary for key, summary in report.positions_after.items()}
+        for claim in changes.claims:
+            decision = report.decisions.get(claim.id)
+            summary = latest.get((claim.side, claim.issue))
+            if (
+                decision is not None
+                and decision.kind is Kind.REITERATION
+                and summary is not None
+                and summary.last_stated == decision.claim.statement_date
+            ):
                 outcome.alerts += len(outbox.enqueue_reiteration_alerts(session, claim))
     return outcome
+
+
+def _drop_claims(
+    session: Session, article: Article, ctx: AnalysisContext, *, live: bool
+) -> list[str]:
+    """An article no longer relevant loses its claims; the ledger is replayed without them."""
+    changes = timeline.store_claims(session, article, [], ctx.ruleset, dated=True)
+    if not changes.removed:
+        return []
+    report = timeline.rebuild(
+        session, ctx.config, keys=changes.keys, live=live, ruleset=ctx.ruleset
+    )
+    return [event.type for event in report.added]
 
 
 def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Counter[str]:
     """Analyse every stored article not analysed yet, oldest first; one failure never stops the rest."""
     counters: Counter[str] = Counter()
     failed: set[int] = set()
-    history = positions.HistoryCache()
-    seen: tuple[object, ...] | None = None  # the ledger as this process last left it
     while True:
         with factory() as session:
             batch = [a.id for a in pending_articles(session) if a.id not in failed]
@@ -129,19 +146,12 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
                     article = session.get(Article, article_id, populate_existing=True)
                     if article is None or article.analysed_at is not None:
                         continue
-                    if _ledger_mark(session) != seen:  # another process added to the ledger
-                        history = positions.HistoryCache()
-                    outcome = process(session, article, ctx, history)
-                    session.flush()
-                    mark = _ledger_mark(session)
+                    outcome = process(session, article, ctx)
             except Exception:
                 logger.exception("analysis of article %s failed; it stays pending", article_id)
                 failed.add(article_id)
                 counters["analysis_failed"] += 1
-                seen = None
                 continue
-            seen = mark
-            history.committed(outcome.decisions)
             counters["analysed"] += 1
             counters["relevant" if outcome.relevant else "irrelevant"] += 1
             if outcome.relation == "copy":
@@ -149,16 +159,3 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
             counters["claims"] += outcome.claims
             counters["events"] += len(outcome.events)
             counters["alerts_queued"] += outcome.alerts
-
-
-def _ledger_mark(session: Session) -> tuple[object, ...]:
-    """Changes whenever any process adds ledger entries or events (cache invalidation)."""
-    return tuple(
-        session.execute(
-            select(
-                select(func.max(Position.id)).scalar_subquery(),
-                select(func.count(Position.id)).scalar_subquery(),
-                select(func.max(Event.id)).scalar_subquery(),
-            )
-        ).one()
-    )

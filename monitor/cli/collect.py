@@ -11,6 +11,7 @@ from rich.table import Table
 
 from monitor.cli.app import (
     State,
+    _parse_date,
     _state,
     _summary_line,
     app,
@@ -223,6 +224,36 @@ def _is_http_url(url: str) -> bool:
     except ValueError:
         return False
     return parts.scheme in ("http", "https") and bool(parts.hostname)
+
+
+@app.command()
+def reanalyse(
+    ctx: typer.Context,
+    since: Annotated[
+        str | None,
+        typer.Option(
+            "--since", help="Only articles published (else fetched) on or after YYYY-MM-DD."
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Show what would change; store nothing.")
+    ] = False,
+) -> None:
+    """Re-run relevance, rules and the ledger over stored articles and print what changed."""
+    from monitor.pipeline import AnalysisContext
+    from monitor.reanalyse import reanalyse as run_reanalysis
+
+    state = _state(ctx)
+    setup_logging(state.config.settings.log_level)
+    since_dt = _parse_date(since, "--since")
+    factory = state.factory()
+    report = run_reanalysis(
+        factory, AnalysisContext.build(state.config, factory), since=since_dt, dry_run=dry_run
+    )
+    for line in report.lines():
+        typer.echo(line)
+    if dry_run:
+        typer.echo("dry run: nothing was stored")
 
 
 @app.command()

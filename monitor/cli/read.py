@@ -47,6 +47,7 @@ def article_record(article: Any, events: list[Any]) -> dict[str, Any]:
                 "statement_date": _iso(c.statement_date),
             }
             for c in sorted(article.claims, key=lambda c: c.id)
+            if c.retracted_at is None
         ],
         "events": [
             {
@@ -55,9 +56,12 @@ def article_record(article: Any, events: list[Any]) -> dict[str, Any]:
                 "issue": e.issue,
                 "stance": e.stance,
                 "previous_stance": e.previous_stance,
-                "statement_date": _iso(e.statement_date),
+                # a first-seen day orders the ledger but is no statement date
+                "statement_date": None if e.date_estimated else _iso(e.statement_date),
             }
+            | ({"backfilled": True} if e.backfilled else {})
             for e in events
+            if e.retracted_at is None
         ],
     }
 
@@ -192,10 +196,11 @@ def positions(
                     summary.side,
                     summary.issue,
                     summary.stance,
-                    str(summary.since),
+                    str(summary.since) + (" (first seen)" if summary.since_estimated else ""),
                     str(summary.last_stated),
                     str(summary.times_stated),
-                    _clip(summary.last_evidence),
+                    # a row no article has stated yet rests on the shipped baseline
+                    ("(baseline) " if summary.baseline_only else "") + _clip(summary.last_evidence),
                 )
     console.print(table)
 

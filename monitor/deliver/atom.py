@@ -90,7 +90,10 @@ def build_events_feed(
 def recent_events(session: Session, limit: int = 100) -> list[tuple[AlertView, dt.datetime]]:
     """The latest events as views, with when they were raised."""
     events = session.scalars(
-        select(Event).order_by(Event.created_at.desc(), Event.id.desc()).limit(limit)
+        select(Event)
+        .where(Event.retracted_at.is_(None))
+        .order_by(Event.created_at.desc(), Event.id.desc())
+        .limit(limit)
     ).all()
     return [(event_view(session, e), e.created_at) for e in events]
 

@@ -31,7 +31,7 @@ from monitor.store.kinds import SHIFTS, AlertKind, EventKind
 logger = logging.getLogger(__name__)
 
 TEMPLATE_DIR = Path(__file__).resolve().parent / "templates"
-TEMPLATE_KEYS = (*EventKind, AlertKind.COPY, AlertKind.REITERATION)
+TEMPLATE_KEYS = (*EventKind, AlertKind.COPY, AlertKind.REITERATION, AlertKind.RETRACTION)
 
 HEADER_MAX = 150
 SECTION_MAX = 3000
@@ -159,6 +159,7 @@ class AlertTemplates:
             "site": view.site,
             "url": view.url,
             "event_type": view.event_type,
+            "reason": view.evidence if view.kind == "retraction" else None,
         }
         try:
             return self.env.get_template(f"alert_{key}.j2").render(context).strip()
@@ -237,9 +238,9 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
             }
         )
     blocks.append(_section(headline))
-    if view.evidence and view.kind != AlertKind.COPY:
+    if view.evidence and view.kind not in (AlertKind.COPY, AlertKind.RETRACTION):
         blocks.append(_section(f"{quote(view.evidence)}\n{_speaker(view)}"))
-    if (view.url or view.title) and view.kind != AlertKind.COPY:
+    if (view.url or view.title) and view.kind not in (AlertKind.COPY, AlertKind.RETRACTION):
         blocks.append(_section(_source_line(view)))
     if view.kind == AlertKind.EVENT and view.previous_evidence and view.event_type in SHIFTS:
         when = view.previous_date.isoformat() if view.previous_date else "date unknown"
@@ -258,6 +259,6 @@ def build_alert_blocks(view: AlertView, templates: AlertTemplates | None = None)
         blocks.append(_context(footer))
     blocks = blocks[:MAX_BLOCKS]
     fallback = _strip_mrkdwn(headline)
-    if view.evidence and view.kind != AlertKind.COPY:
+    if view.evidence and view.kind not in (AlertKind.COPY, AlertKind.RETRACTION):
         fallback += f" — “{escape_mrkdwn(view.evidence.strip())}”"
     return {"text": truncate_mrkdwn(fallback, FALLBACK_MAX), "blocks": blocks}

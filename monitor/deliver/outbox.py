@@ -90,6 +90,7 @@ def event_view(session: Session, event: Event) -> AlertView:
         also_on=story_copies(session, event.story_id, article.id if article else None),
         event_id=event.id,
         story_id=event.story_id,
+        backfilled=event.backfilled,
     )
 
 
@@ -194,7 +195,7 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
         side=claim.side,
         issue=claim.issue,
         stance=claim.stance,
-        statement_date=claim.statement_date,
+        statement_date=claim.statement_date or article.fetched_at.date(),
         evidence=claim.evidence,
         **_source_fields(article),  # type: ignore[arg-type]
         actor=claim.actor,
@@ -206,5 +207,36 @@ def enqueue_reiteration_alerts(session: Session, claim: Claim) -> list[Alert]:
         reply = _thread_reply(session, parent, view, f"claim:{claim.id}")
         if reply is not None:
             created.append(reply)
+    session.flush()
+    return created
+
+
+def enqueue_retraction_alerts(session: Session, event: Event) -> list[Alert]:
+    """A retracted event: one "retracted" reply under each sent alert; unsent ones are cancelled."""
+    created = []
+    for parent in session.scalars(
+        select(Alert).where(Alert.event_id == event.id, Alert.kind == "event").order_by(Alert.id)
+    ):
+        if parent.status == "sent":
+            base = AlertView.from_payload((parent.payload or {})["view"])
+            view = AlertView(
+                kind=AlertKind.RETRACTION,
+                event_type=base.event_type,
+                side=base.side,
+                issue=base.issue,
+                stance=base.stance,
+                statement_date=base.statement_date,
+                evidence=event.retraction_reason or "",
+                url=base.url,
+                title=base.title,
+                site=base.site,
+                event_id=event.id,
+                story_id=base.story_id,
+            )
+            reply = _thread_reply(session, parent, view, "retracted")
+            if reply is not None:
+                created.append(reply)
+        elif parent.status in ("pending", "failed"):
+            parent.status, parent.last_error = "failed", "event retracted before it was sent"
     session.flush()
     return created

@@ -77,6 +77,7 @@ class AlertView:
     event_id: int | None = None
     story_id: int | None = None
     created_at: dt.datetime | None = None
+    backfilled: bool = False  # found in history (late arrival, backfill, reanalysis): not sent
 
     def __post_init__(self) -> None:
         if self.kind == AlertKind.EVENT and self.event_type not in EVENT_TYPES:

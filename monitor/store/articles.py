@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from crawler.items import ExtractedArticle
+from crawler.items import DECLARED_DATE_SOURCES, ExtractedArticle
 from crawler.urls import domain_of, normalize_url
 from monitor.judge.dedup.fingerprint import text_hash as dedup_text_hash
 from monitor.judge.dedup.normalize import normalized_text
@@ -116,7 +116,11 @@ def _apply(
     article.site_name = extracted.site_name
     article.title = extracted.title
     article.authors = list(extracted.authors)
-    article.published = extracted.published or item.entry_published or article.published
+    published, published_from = extracted.published, extracted.published_from
+    if item.entry_published and published_from not in DECLARED_DATE_SOURCES:
+        published, published_from = item.entry_published, "feed"  # outranks URL and dateline
+    if published is not None or article.published is None:
+        article.published, article.published_from = published, published_from
     article.updated = extracted.updated
     article.entry_updated = item.entry_updated or article.entry_updated
     article.fetched_at = utcnow()

@@ -72,8 +72,10 @@ class OutboxKind(StrEnum):
 
 
 class AlertKind(StrEnum):
-    """What an alert message tells (``AlertView.kind``): an event, a copy or a reiteration."""
+    """What an alert message tells (``AlertView.kind``): an event, a copy, a reiteration, or
+    that an event no longer holds (a retraction)."""
 
     EVENT = "event"
     COPY = "copy"
     REITERATION = "reiteration"
+    RETRACTION = "retraction"

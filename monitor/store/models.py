@@ -26,6 +26,7 @@ from sqlalchemy import (
     Text,
     Unicode,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -131,6 +132,8 @@ class Article(Base):
     title: Mapped[str | None] = mapped_column(Text)
     authors: Mapped[list[str]] = mapped_column(JSON, default=list)
     published: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    # where ``published`` came from (meta, jsonld, time, feed, url, dateline); NULL: unknown
+    published_from: Mapped[str | None] = mapped_column(String(20))
     updated: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     entry_updated: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     fetched_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -171,11 +174,19 @@ class Claim(Base):
     issue: Mapped[str] = mapped_column(String(40))
     stance: Mapped[str] = mapped_column(String(20))
     evidence: Mapped[str] = mapped_column(Text)
-    statement_date: Mapped[dt.date] = mapped_column(Date)
+    # NULL when neither the sentence nor the article says when it was said
+    statement_date: Mapped[dt.date | None] = mapped_column(Date)
     confidence: Mapped[float] = mapped_column(Float, default=1.0)
     reported: Mapped[bool] = mapped_column(Boolean, default=False)
     rule: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # an analyst marked it wrong: kept (a reanalysis must not bring it back), out of the ledger
+    retracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    retraction_reason: Mapped[str | None] = mapped_column(Text)
+    # a named senior official's direct quote whose words name the issue (corroborates a shift)
+    senior_quote: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    issue_start: Mapped[int | None] = mapped_column(Integer)  # the issue cue in ``evidence``
+    issue_end: Mapped[int | None] = mapped_column(Integer)
 
     article: Mapped[Article] = relationship(back_populates="claims")
 
@@ -197,6 +208,8 @@ class Position(Base):
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
     origin: Mapped[str] = mapped_column(String(20), default="article")  # article | baseline
     kind: Mapped[str] = mapped_column(String(20), default="reiteration")
+    # statement_date is the first-seen day, used for ordering only (the page gave no date)
+    date_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
@@ -229,6 +242,12 @@ class Event(Base):
     )
     story_id: Mapped[int | None] = mapped_column(ForeignKey("stories.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    date_estimated: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # found in history (backfill, late arrival, reanalysis): summarised in the digest, not sent
+    backfilled: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # no longer holds after a correction or a reanalysis; kept for its alert history
+    retracted_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
+    retraction_reason: Mapped[str | None] = mapped_column(Text)
 
 
 class Alert(Base):

@@ -110,7 +110,7 @@ def test_read_commands_say_what_they_found(tmp_path: Path) -> None:
     same = run_newsmon("positions", "--side", "Russia", env=env)
     assert same.returncode == 0 and "no positions recorded yet for side 'russia'" in same.stderr
     line = _one_line(run_newsmon("rules", "explain", "", env=env))
-    assert "rules explain needs a sentence" in line
+    assert "nothing to explain" in line
     dry = run_newsmon("alerts", "send", "--dry-run", env=env)
     assert dry.returncode == 0 and "no pending alerts" in dry.stderr and dry.stdout == ""
 

@@ -62,7 +62,7 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[A
     rows = session.execute(
         select(Event, Article)
         .outerjoin(Article, Event.article_id == Article.id)
-        .where(Event.created_at >= start, Event.created_at < end)
+        .where(Event.created_at >= start, Event.created_at < end, Event.retracted_at.is_(None))
         .order_by(Event.created_at, Event.id)
     ).all()
     return [
@@ -86,6 +86,7 @@ def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[A
             event_id=e.id,
             story_id=e.story_id,
             created_at=e.created_at,
+            backfilled=e.backfilled,
         )
         for e, a in rows
     ]
@@ -100,6 +101,9 @@ def position_history(session: Session, day: dt.date) -> list[PositionEntry]:
             Position.statement_date,
             Position.evidence,
             Position.url,
+            Position.kind,
+            Position.origin,
+            Position.date_estimated,
         )
         .where(Position.statement_date <= day)
         .order_by(Position.statement_date, Position.id)

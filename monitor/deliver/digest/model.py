@@ -23,6 +23,9 @@ class PositionEntry:
     statement_date: dt.date
     evidence: str = ""
     url: str | None = None
+    kind: str = "REITERATION"
+    origin: str = "article"
+    date_estimated: bool = False
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class PositionRow:
     evidence: str
     url: str | None
     changed_today: bool
+    baseline_only: bool = False  # rests only on the topic's shipped baseline
+    times_stated: int = 1
 
     @property
     def side_label(self) -> str:
@@ -62,6 +67,7 @@ class DailyDigest:
     stories: tuple[StoryRow, ...]
     sources: tuple[SourceHealth, ...]
     counts: Mapping[str, int] = field(default_factory=dict)
+    backfilled: tuple[AlertView, ...] = ()  # events found in history, summarised once
 
     @property
     def failing_sources(self) -> tuple[SourceHealth, ...]:
@@ -69,30 +75,43 @@ class DailyDigest:
 
 
 def position_table(history: Iterable[PositionEntry], day: dt.date) -> tuple[PositionRow, ...]:
-    """Current stance per (side, issue) as of the end of ``day``, with when it began and last said."""
-    by_key: dict[tuple[str, str], list[PositionEntry]] = {}
+    """The position table as of the end of ``day``: the ledger's own summary of each history,
+    so the digest and ``newsmon positions`` agree on every field of a row."""
+    from monitor.judge.ledger.decide import LedgerEntry, summarise
+
+    by_key: dict[tuple[str, str], list[LedgerEntry]] = {}
     for entry in history:
         if entry.statement_date <= day:
-            by_key.setdefault((entry.side, entry.issue), []).append(entry)
+            by_key.setdefault((entry.side, entry.issue), []).append(
+                LedgerEntry(
+                    side=entry.side,
+                    issue=entry.issue,
+                    stance=entry.stance,
+                    statement_date=entry.statement_date,
+                    evidence=entry.evidence,
+                    url=entry.url,
+                    origin=entry.origin,
+                    kind=entry.kind,
+                    date_estimated=entry.date_estimated,
+                )
+            )
     rows = []
-    for (side, issue), entries in sorted(by_key.items()):
-        entries.sort(key=lambda e: e.statement_date)
-        current = entries[-1]
-        since = current.statement_date
-        for entry in reversed(entries):
-            if entry.stance != current.stance:
-                break
-            since = entry.statement_date
+    for _key, entries in sorted(by_key.items()):
+        summary = summarise(entries)
+        if summary is None:
+            continue
         rows.append(
             PositionRow(
-                side=side,
-                issue=issue,
-                stance=current.stance,
-                since=since,
-                last_stated=current.statement_date,
-                evidence=current.evidence,
-                url=current.url,
-                changed_today=since == day,
+                side=summary.side,
+                issue=summary.issue,
+                stance=summary.stance,
+                since=summary.since,
+                last_stated=summary.last_stated,
+                evidence=summary.last_evidence,
+                url=summary.last_url,
+                changed_today=summary.since == day,
+                baseline_only=summary.baseline_only,
+                times_stated=summary.times_stated,
             )
         )
     return tuple(rows)
@@ -121,8 +140,15 @@ def build_digest(
         day=day,
         timezone=timezone,
         generated_at=generated_at,
-        events=tuple(e for e in ordered if e.event_type != EventKind.POSSIBLE_SHIFT),
-        possible_shifts=tuple(e for e in ordered if e.event_type == EventKind.POSSIBLE_SHIFT),
+        events=tuple(
+            e for e in ordered if e.event_type != EventKind.POSSIBLE_SHIFT and not e.backfilled
+        ),
+        possible_shifts=tuple(
+            e for e in ordered if e.event_type == EventKind.POSSIBLE_SHIFT and not e.backfilled
+        ),
+        backfilled=tuple(
+            sorted((e for e in ordered if e.backfilled), key=lambda e: (e.statement_date, e.issue))
+        ),
         positions=position_table(history, day),
         timelines={k: tuple(v) for k, v in sorted(timelines.items())},
         stories=tuple(sorted(stories, key=lambda s: (-len(s.copies), -s.claims, s.title or ""))),

@@ -81,6 +81,19 @@ def build_digest_blocks(digest: DailyDigest) -> DigestMessage:
                 },
             }
         )
+    if digest.backfilled:
+        blocks.append(
+            {
+                "type": "context",
+                "elements": [
+                    {
+                        "type": "mrkdwn",
+                        "text": f"{len(digest.backfilled)} event(s) found in history "
+                        "(earlier statements; listed in the full digest)",
+                    }
+                ],
+            }
+        )
     changed = [p for p in digest.positions if p.changed_today]
     if changed:
         lines = [

@@ -1,33 +1,29 @@
-"""The position ledger in the database: claims in, positions and events out.
+"""The position ledger in the database: the baseline, and the position table read back.
 
-``monitor.judge.ledger.decide`` decides (pure); this module loads the history it needs, stores what it
-decided and hands alert-worthy events to the outbox, all in the caller's transaction.
+``decide`` decides (pure); ``timeline`` replays the stored claims into ``positions`` and
+``events``; this module seeds the topic's baseline and reads the table back for the CLI and the
+digest (both through ``summarise``, so they agree on every field of a row).
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
-from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from monitor.judge.ledger.decide import (
-    Decision,
     LedgerEntry,
-    Observation,
     PositionSummary,
     baseline_entries,
-    process,
     summarise,
 )
-from monitor.store.models import Article, Claim, Event, Position
+from monitor.store.models import Position
 
 if TYPE_CHECKING:
-    from monitor.judge.rules import ClaimFound, RuleSet
+    from monitor.judge.rules import RuleSet
 
 logger = logging.getLogger(__name__)
 
@@ -43,10 +39,12 @@ _ENTRY_COLUMNS = (
     Position.story_id,
     Position.origin,
     Position.kind,
+    Position.date_estimated,
 )
 
 
-def _entry(row: Position | Row[Any]) -> LedgerEntry:
+def entry_of(row: Any) -> LedgerEntry:
+    """A stored ``positions`` row as a ledger entry."""
     return LedgerEntry(
         side=row.side,
         issue=row.issue,
@@ -58,6 +56,7 @@ def _entry(row: Position | Row[Any]) -> LedgerEntry:
         story_id=row.story_id,
         origin=row.origin,
         kind=row.kind,
+        date_estimated=bool(row.date_estimated),
     )
 
 
@@ -81,141 +80,20 @@ def _position(entry: LedgerEntry) -> Position:
     return Position(**entry.row())
 
 
-def history(
-    session: Session, keys: set[tuple[str, str]]
-) -> dict[tuple[str, str], list[LedgerEntry]]:
-    """The stored history of each (side, issue), oldest first."""
-    out: dict[tuple[str, str], list[LedgerEntry]] = {key: [] for key in keys}
-    if not keys:
-        return out
-    sides = {side for side, _ in keys}
-    issues = {issue for _, issue in keys}
-    # Plain rows, not ORM objects: a long history is read once per analysed article.
-    rows = session.execute(
-        select(*_ENTRY_COLUMNS)
-        .where(Position.side.in_(sides), Position.issue.in_(issues))
-        .order_by(Position.statement_date, Position.id)
-    )
-    for row in rows:
-        if (row.side, row.issue) in out:
-            out[(row.side, row.issue)].append(_entry(row))  # type: ignore[arg-type]
-    return out
-
-
-class HistoryCache:
-    """Ledger histories read once per analysis run instead of once per article.
-
-    An article's new entries join only after its transaction commits (``committed``), so a
-    rolled-back article leaves the cache as the database is.
-    """
-
-    def __init__(self) -> None:
-        self._entries: dict[tuple[str, str], list[LedgerEntry]] = {}
-
-    def get(
-        self, session: Session, keys: set[tuple[str, str]]
-    ) -> dict[tuple[str, str], list[LedgerEntry]]:
-        missing = {key for key in keys if key not in self._entries}
-        if missing:
-            self._entries.update(history(session, missing))
-        return {key: self._entries[key] for key in keys}
-
-    def committed(self, decisions: Sequence[Decision]) -> None:
-        for decision in decisions:
-            entry = decision.entry
-            if entry is not None and (entry.side, entry.issue) in self._entries:
-                self._entries[(entry.side, entry.issue)].append(entry)
-
-
-@dataclass(frozen=True)
-class LedgerOutcome:
-    claims: list[Claim]
-    decisions: list[Decision]
-    events: list[Event]
-
-
-def record_claims(
-    session: Session,
-    article: Article,
-    found: Sequence[ClaimFound],
-    *,
-    ruleset: RuleSet,
-    cache: HistoryCache | None = None,
-) -> LedgerOutcome:
-    """Store an article's claims, run them through the ledger, store positions and events."""
-    claims = []
-    for claim in found:
-        row = Claim(
-            article_id=article.id,
-            story_id=article.story_id,
-            side=claim.side,
-            actor=claim.actor,
-            issue=claim.issue,
-            stance=claim.stance,
-            evidence=claim.evidence,
-            statement_date=claim.statement_date,
-            confidence=claim.confidence,
-            reported=claim.reported,
-            rule=claim.rule,
-        )
-        session.add(row)
-        claims.append(row)
-    session.flush()
-    url = article.canonical_url or article.url
-    observations = [
-        Observation(claim=c, story_id=article.story_id, url=url, claim_id=row.id)
-        for c, row in zip(found, claims, strict=True)
-    ]
-    keys = {(c.side, c.issue) for c in found}
-    decisions = process(
-        cache.get(session, keys) if cache is not None else history(session, keys),
-        observations,
-        shift_confidence=ruleset.spec.ledger.shift_confidence,
-        other_similarity=ruleset.spec.ledger.other_similarity,
-    )
-    events = []
-    for decision in decisions:
-        if decision.entry is not None:
-            session.add(_position(decision.entry))
-        if decision.raises_event:
-            event = _event(session, article, decision)
-            if event is not None:
-                events.append(event)
-    session.flush()
-    return LedgerOutcome(claims=claims, decisions=decisions, events=events)
-
-
-def _event(session: Session, article: Article, decision: Decision) -> Event | None:
-    """One event per (story, side, issue, stance, type): a repeat within the story is dropped."""
-    row = decision.event_row(article_id=article.id)
-    if row is None:
-        return None
-    if article.story_id is not None and session.scalar(
-        select(Event.id).where(
-            Event.story_id == article.story_id,
-            Event.side == row["side"],
-            Event.issue == row["issue"],
-            Event.stance == row["stance"],
-            Event.type == row["type"],
-        )
-    ):
-        return None
-    event = Event(**row)
-    session.add(event)
-    session.flush()
-    return event
-
-
-def current_positions(session: Session, side: str | None = None) -> list[PositionSummary]:
-    """Per (side, issue): the standing stance, since when, how often and when last stated."""
-    query = select(Position).order_by(
+def current_positions(
+    session: Session, side: str | None = None, as_of: dt.date | None = None
+) -> list[PositionSummary]:
+    """Per (side, issue): the shown stance, since when, how often and when last stated."""
+    query = select(*_ENTRY_COLUMNS).order_by(
         Position.side, Position.issue, Position.statement_date, Position.id
     )
     if side:
         query = query.where(Position.side == side)
+    if as_of is not None:
+        query = query.where(Position.statement_date <= as_of)
     grouped: dict[tuple[str, str], list[LedgerEntry]] = {}
-    for row in session.scalars(query):
-        grouped.setdefault((row.side, row.issue), []).append(_entry(row))
+    for row in session.execute(query):
+        grouped.setdefault((row.side, row.issue), []).append(entry_of(row))
     return [s for s in (summarise(entries) for entries in grouped.values()) if s is not None]
 
 

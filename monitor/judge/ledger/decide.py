@@ -10,7 +10,12 @@ Rules (SPEC "Position ledger and events"):
   confident claim or a second independent story agreeing, else it is a POSSIBLE_SHIFT (digest);
 * a POSSIBLE_SHIFT does not move the position, so one misread sentence cannot cause a later
   "shift back";
-* claims older than the latest known position are LATE: recorded, never an event;
+* the history is a timeline: ``replay`` decides every claim in statement-date order from the
+  baseline on, so the same claims give the same positions and events whatever their arrival order;
+* demands <-> rejects is one line, except on issues where they mean opposite things
+  (``OPPOSED_FIRM_ISSUES``): there a move between them is judged like a shift;
+* a SHIFT against a long record (``long_record`` consistent firm statements from more than one
+  story) needs a second story or a named senior official's direct quote naming the issue;
 * one story states a stance on an issue once: its copies and repeats are DUPLICATE, and so is
   a story's second, contradicting stance (no story can shift a position back and forth);
 * ``other`` is not one issue: a claim there is new only when unlike every earlier ``other`` claim.
@@ -21,13 +26,13 @@ from __future__ import annotations
 import datetime as dt
 import enum
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz
 
-from monitor.store.kinds import ALERTING, FIRM, EventKind, StanceClass, stance_class
+from monitor.store.kinds import ALERTING, FIRM, EventKind, stance_class
 
 if TYPE_CHECKING:  # the rule engine's imports are heavy; the position table does not need them
     from monitor.judge.rules.claims import ClaimFound
@@ -47,12 +52,27 @@ class Kind(enum.StrEnum):
     SHIFT = "SHIFT"
     POSSIBLE_SHIFT = "POSSIBLE_SHIFT"
     REITERATION = "REITERATION"
-    LATE = "LATE"
     DUPLICATE = "DUPLICATE"
 
 
 EVENT_KINDS = frozenset(Kind(k) for k in EventKind)
 ALERT_KINDS = frozenset(Kind(k) for k in ALERTING)
+# Entries that set the stance a table shows; a reiteration only restates it.
+ANCHOR_KINDS = frozenset({Kind.BASELINE, Kind.NEW_DEMAND, Kind.NEW_POSITION, Kind.SHIFT})
+# Issues where demands and rejects are opposite answers (SPEC "Issue conventions"): demanding
+# neutrality vs rejecting it. Elsewhere (NATO expansion, sanctions, ...) they are one line.
+OPPOSED_FIRM_ISSUES = frozenset(
+    {"neutrality", "military_limits", "legally_binding", "eu_membership", "russian_speakers"}
+)
+LONG_RECORD = 5
+
+
+def stance_line(stance: str, issue: str) -> str:
+    """Which line a stance takes on an issue: soft, neutral, firm, or demands/rejects apart."""
+    line = stance_class(stance)
+    if line == "firm" and issue in OPPOSED_FIRM_ISSUES:
+        return stance
+    return line
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +89,7 @@ class LedgerEntry:
     story_id: int | None = None
     origin: str = "article"  # article | baseline
     kind: str = Kind.REITERATION.value
+    date_estimated: bool = False  # statement_date is the first-seen day: ordering only
 
     @property
     def established(self) -> bool:
@@ -115,13 +136,17 @@ class Decision:
             "previous_date": previous.statement_date if previous else None,
             "previous_evidence": previous.evidence if previous else None,
             "previous_url": previous.url if previous else None,
-            "statement_date": self.claim.statement_date,
+            "statement_date": self.entry.statement_date,
             "actor": self.claim.actor,
             "evidence": self.claim.evidence,
             "confidence": self.claim.confidence,
             "claim_id": self.entry.claim_id,
             "article_id": article_id,
             "story_id": self.entry.story_id,
+            "date_estimated": self.entry.date_estimated,
+            "backfilled": False,
+            "retracted_at": None,
+            "retraction_reason": None,
         }
 
 
@@ -134,6 +159,14 @@ class Observation:
     url: str | None = None
     claim_id: int | None = None
     corroborating_stories: int = 0
+    order_key: str = ""  # ties on one day break on this (the article's URL), not on arrival
+    date_estimated: bool = False
+    senior_quote: bool = False  # a named senior official's direct quote naming the issue
+
+    def sort_key(self) -> tuple[Any, ...]:
+        """Arrival-independent order: date, confident first, then the page and the sentence."""
+        c = self.claim
+        return (c.statement_date, -c.confidence, self.order_key, c.evidence, c.issue, c.stance)
 
 
 def _ordered(entries: Iterable[LedgerEntry]) -> list[LedgerEntry]:
@@ -158,9 +191,13 @@ def decide(
     claim_id: int | None = None,
     shift_confidence: float = 0.8,
     other_similarity: float = 70.0,
+    long_record: int = LONG_RECORD,
+    senior_quote: bool = False,
+    date_estimated: bool = False,
 ) -> Decision:
-    """What a claim means given the history of its (side, issue); pure, nothing is stored.
+    """What a claim means given the history of its (side, issue) before it; pure.
 
+    ``history`` holds what was stated up to the claim's date (``replay`` sees to that).
     ``corroborating_stories`` counts other independent stories the caller knows agree with this
     claim's new stance; pending possible shifts of other stories in ``history`` count as well.
     """
@@ -180,6 +217,7 @@ def decide(
                 story_id=story_id,
                 origin="article",
                 kind=kind.value,
+                date_estimated=date_estimated,
             )
         return Decision(kind, claim, entry, previous, reason)
 
@@ -199,98 +237,178 @@ def decide(
     if not established:
         kind = Kind.NEW_DEMAND if firm else Kind.NEW_POSITION
         return make(kind, None, "first claim on this issue")
-    latest = established[-1]
-    if claim.statement_date < latest.statement_date:
-        return make(
-            Kind.LATE,
-            latest,
-            f"stated {claim.statement_date}, before the latest known position "
-            f"({latest.stance}, {latest.statement_date})",
-        )
-    new_class = stance_class(claim.stance)
+    issue = claim.issue
+    new_line = stance_line(claim.stance, issue)
     reference = next(
-        (e for e in reversed(established) if stance_class(e.stance) != StanceClass.NEUTRAL), None
+        (e for e in reversed(established) if stance_line(e.stance, issue) != "neutral"), None
     )
-    if (
-        reference is not None
-        and new_class != StanceClass.NEUTRAL
-        and (stance_class(reference.stance) != new_class)
-    ):
-        if story_id is not None and any(e.story_id == story_id for e in established):
-            return make(
-                Kind.DUPLICATE,
+    if reference is not None and new_line != "neutral":
+        old_line = stance_line(reference.stance, issue)
+        if old_line != new_line:
+            return _shift(
+                make,
+                relevant,
+                established,
+                claim,
                 reference,
-                f"story {story_id} already stated {reference.stance} on this issue; "
-                "a story contradicting itself raises nothing",
+                story_id=story_id,
+                support=corroborating_stories,
+                shift_confidence=shift_confidence,
+                long_record=long_record,
+                senior_quote=senior_quote,
             )
-        pending = {
-            e.story_id
-            for e in relevant
-            if e.kind == Kind.POSSIBLE_SHIFT
-            and e.story_id not in (None, story_id)
-            and stance_class(e.stance) == new_class
-            and e.statement_date >= reference.statement_date
-        }
-        support = corroborating_stories + len(pending)
-        direction = "softening" if new_class == StanceClass.SOFT else "hardening"
-        if claim.confidence >= shift_confidence:
+    if firm and not any(e.stance in FIRM for e in established):
+        return make(Kind.NEW_DEMAND, None, "first firm stance on this issue")
+    return make(Kind.REITERATION, reference or established[-1], "same line as the current position")
+
+
+def _shift(
+    make: Any,
+    relevant: Sequence[LedgerEntry],
+    established: Sequence[LedgerEntry],
+    claim: ClaimFound,
+    reference: LedgerEntry,
+    *,
+    story_id: int | None,
+    support: int,
+    shift_confidence: float,
+    long_record: int,
+    senior_quote: bool,
+) -> Decision:
+    """A claim on another line than the current position: SHIFT, POSSIBLE_SHIFT or DUPLICATE."""
+    issue = claim.issue
+    new_line = stance_line(claim.stance, issue)
+    old_line = stance_line(reference.stance, issue)
+    if story_id is not None and any(e.story_id == story_id for e in established):
+        return make(
+            Kind.DUPLICATE,
+            reference,
+            f"story {story_id} already stated {reference.stance} on this issue; "
+            "a story contradicting itself raises nothing",
+        )
+    pending = {
+        e.story_id
+        for e in relevant
+        if e.kind == Kind.POSSIBLE_SHIFT
+        and e.story_id not in (None, story_id)
+        and stance_line(e.stance, issue) == new_line
+        and e.statement_date >= reference.statement_date
+    }
+    support += len(pending)
+    if new_line == "soft":
+        direction = "softening"
+    elif old_line == "soft" or old_line == "neutral":
+        direction = "hardening"
+    else:
+        direction = "reversal"
+    move = f"{direction}: {reference.stance} -> {claim.stance}"
+    if support >= 1:
+        return make(Kind.SHIFT, reference, f"{move}, {support + 1} independent stories agree")
+    record = _record(established, issue, old_line)
+    if record >= long_record:
+        if senior_quote and claim.confidence >= shift_confidence:
             return make(
                 Kind.SHIFT,
                 reference,
-                f"{direction}: {reference.stance} -> {claim.stance}, confident claim "
-                f"({claim.confidence:.2f} >= {shift_confidence:.2f})",
-            )
-        if support >= 1:
-            return make(
-                Kind.SHIFT,
-                reference,
-                f"{direction}: {reference.stance} -> {claim.stance}, "
-                f"{support + 1} independent stories agree",
+                f"{move}, against {record} consistent statements, but a senior official's "
+                "direct quote names the issue",
             )
         return make(
             Kind.POSSIBLE_SHIFT,
             reference,
-            f"{direction}: {reference.stance} -> {claim.stance}, but one story with "
-            f"confidence {claim.confidence:.2f} < {shift_confidence:.2f}",
+            f"{move}, against {record} consistent firm statements from several stories: "
+            "needs a second story or a senior official's direct quote",
         )
-    if firm and not any(e.stance in FIRM for e in established):
-        return make(Kind.NEW_DEMAND, None, "first firm stance on this issue")
-    return make(Kind.REITERATION, reference or latest, "same line as the current position")
+    if claim.confidence >= shift_confidence:
+        return make(
+            Kind.SHIFT,
+            reference,
+            f"{move}, confident claim ({claim.confidence:.2f} >= {shift_confidence:.2f})",
+        )
+    return make(
+        Kind.POSSIBLE_SHIFT,
+        reference,
+        f"{move}, but one story with confidence {claim.confidence:.2f} < {shift_confidence:.2f}",
+    )
 
 
-def process(
-    history: Mapping[tuple[str, str], Sequence[LedgerEntry]],
+def _record(established: Sequence[LedgerEntry], issue: str, line: str) -> int:
+    """How many firm statements of ``line`` in a row, from more than one story (else 0)."""
+    run: list[LedgerEntry] = []
+    for entry in reversed(established):
+        entry_line = stance_line(entry.stance, issue)
+        if entry_line == "neutral":
+            continue
+        if entry_line != line:
+            break
+        run.append(entry)
+    firm = [e for e in run if e.stance in FIRM]
+    stories = {e.story_id if e.story_id is not None else e.origin for e in firm}
+    return len(firm) if len(stories) > 1 else 0
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerSettings:
+    """The ledger's thresholds, from the topic's rules (``ledger:``) and the defaults here."""
+
+    shift_confidence: float = 0.8
+    other_similarity: float = 70.0
+    long_record: int = LONG_RECORD
+
+    @classmethod
+    def of(cls, ruleset: RuleSet) -> LedgerSettings:
+        spec = ruleset.spec.ledger
+        return cls(
+            shift_confidence=spec.shift_confidence,
+            other_similarity=spec.other_similarity,
+            long_record=int(getattr(spec, "long_record", LONG_RECORD)),
+        )
+
+
+def replay(
+    baseline: Iterable[LedgerEntry],
     observations: Iterable[Observation],
-    *,
-    shift_confidence: float = 0.8,
-    other_similarity: float = 70.0,
-) -> list[Decision]:
-    """Decide a batch in statement-date order (confident claims first on one day).
-
-    The input history is not changed; each decision's entry is what the caller stores.
+    settings: LedgerSettings | None = None,
+) -> tuple[dict[tuple[str, str], list[LedgerEntry]], list[Decision]]:
+    """The whole timeline: baseline and claims merged in statement-date order, each decided
+    against what was said before it. Returns every (side, issue) history and the decisions
+    (in timeline order); the same inputs in any order give the same result.
     """
-    working: dict[tuple[str, str], list[LedgerEntry]] = {k: list(v) for k, v in history.items()}
-    ordered = sorted(observations, key=lambda o: (o.claim.statement_date, -o.claim.confidence))
+    settings = settings or LedgerSettings()
+    working: dict[tuple[str, str], list[LedgerEntry]] = {}
+    items: list[tuple[tuple[Any, ...], LedgerEntry | Observation]] = []
+    for entry in baseline:
+        key = (entry.statement_date, 0, entry.side, entry.issue, entry.stance, entry.evidence)
+        items.append((key, entry))
+    for observation in observations:
+        items.append(
+            ((observation.claim.statement_date, 1, *observation.sort_key()[1:]), observation)
+        )
     decisions: list[Decision] = []
-    for observation in ordered:
-        claim = observation.claim
-        key = (claim.side, claim.issue)
-        entries = working.setdefault(key, [])
+    for _, item in sorted(items, key=lambda pair: pair[0]):
+        if isinstance(item, LedgerEntry):
+            working.setdefault((item.side, item.issue), []).append(item)
+            continue
+        claim = item.claim
+        entries = working.setdefault((claim.side, claim.issue), [])
         decision = decide(
             entries,
             claim,
-            story_id=observation.story_id,
-            corroborating_stories=observation.corroborating_stories,
-            url=observation.url,
-            claim_id=observation.claim_id,
-            shift_confidence=shift_confidence,
-            other_similarity=other_similarity,
+            story_id=item.story_id,
+            corroborating_stories=item.corroborating_stories,
+            url=item.url,
+            claim_id=item.claim_id,
+            shift_confidence=settings.shift_confidence,
+            other_similarity=settings.other_similarity,
+            long_record=settings.long_record,
+            senior_quote=item.senior_quote,
+            date_estimated=item.date_estimated,
         )
         if decision.entry is not None:
             entries.append(decision.entry)
         logger.debug("%s %s/%s: %s", decision.kind, claim.side, claim.issue, decision.reason)
         decisions.append(decision)
-    return decisions
+    return working, decisions
 
 
 def baseline_entries(ruleset: RuleSet) -> list[LedgerEntry]:
@@ -320,7 +438,11 @@ def group(entries: Iterable[LedgerEntry]) -> dict[tuple[str, str], list[LedgerEn
 
 @dataclass(frozen=True, slots=True)
 class PositionSummary:
-    """A row of ``newsmon positions``: the current stance and how long it has held."""
+    """A row of ``newsmon positions`` and the digest's table: the shown stance and its history.
+
+    The stance shown is the one the last event (or the baseline) set; reiterations only move
+    ``last_stated``, so the shown stance never changes without an event that explains it.
+    """
 
     side: str
     issue: str
@@ -330,28 +452,33 @@ class PositionSummary:
     times_stated: int
     last_evidence: str
     last_url: str | None
+    baseline_only: bool = False  # rests only on the topic's shipped baseline
+    since_estimated: bool = False  # ``since`` is a first-seen day: the page gave no date
 
 
 def summarise(entries: Sequence[LedgerEntry]) -> PositionSummary | None:
     """The current position of one (side, issue) history; None when nothing is established."""
     established = [e for e in _ordered(entries) if e.established and e.kind != Kind.DUPLICATE]
-    if not established:
+    anchors = [i for i, e in enumerate(established) if e.kind in ANCHOR_KINDS]
+    if not anchors:
         return None
-    current = established[-1]
-    current_class = stance_class(current.stance)
-    run: list[LedgerEntry] = []
-    for entry in reversed(established):
-        if stance_class(entry.stance) != current_class:
-            break
-        run.append(entry)
-    first = run[-1]
+    run = established[anchors[-1] :]
+    anchor, latest = run[0], run[-1]
     return PositionSummary(
-        side=current.side,
-        issue=current.issue,
-        stance=current.stance,
-        since=first.statement_date,
-        last_stated=current.statement_date,
+        side=anchor.side,
+        issue=anchor.issue,
+        stance=anchor.stance,
+        since=anchor.statement_date,
+        last_stated=latest.statement_date,
         times_stated=len(run),
-        last_evidence=current.evidence,
-        last_url=current.url,
+        last_evidence=latest.evidence,
+        last_url=latest.url,
+        baseline_only=all(e.kind == Kind.BASELINE for e in run),
+        since_estimated=anchor.date_estimated,
     )
+
+
+def current_anchor(entries: Sequence[LedgerEntry]) -> LedgerEntry | None:
+    """The entry that set the current shown stance (the event behind the table's row)."""
+    established = [e for e in _ordered(entries) if e.established and e.kind in ANCHOR_KINDS]
+    return established[-1] if established else None

@@ -12,8 +12,8 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.judge.rules.loader import ActorInfo, RuleSet
-from monitor.judge.rules.matcher import CueMatch
+from monitor.judge.rules.loader import GENERIC, ActorInfo, RuleSet
+from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.sentences import Span, quote_spans
 
 _PERSON_KINDS = frozenset({"leader", "official", "spokesperson", "person"})
@@ -29,6 +29,10 @@ _TOLD_BEFORE = re.compile(r"\btold\s+$")
 _THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
 ATTRIBUTION_GAP = 3
+_ORGANISATION_REACH = 5
+_SENTENCE_END = re.compile(r"[.;!?]\s")
+_CARRY_REACH = 600
+_CLAUSE_END = re.compile(r"\s*(?:[.,;:!?”\"’]|$)")
 
 
 @dataclass(slots=True)
@@ -93,13 +97,96 @@ class ArticleScan:
         self._word_starts = scan.word_starts
         self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
         self.stances = self.found["stances"]
-        self.issues = self.found["issues"]
+        self.issues = self.found["issues"] = self._with_references(
+            self._resolve_generic(self.found["issues"])
+        )
+        self._starts["issues"] = [m.start for m in self.issues]
         self.mentions = self._mentions()
         self.people = [m for m in self.mentions if m.is_person and m.kind != "pronoun"]
         self._people_starts = [m.start for m in self.people]
         self._quotes: dict[int, list[Span]] = {}
         self._quote_speakers: dict[int, Mention | None] = {}
         self._mention_starts = [m.start for m in self.mentions]
+
+    def _resolve_generic(self, issues: list[CueMatch]) -> list[CueMatch]:
+        """ "aspirations to join" + "the European Union": the organisation named decides the issue.
+
+        The organisation named within a few words after the cue wins, else the one named last
+        before it in the same sentence, else the one named last before it in the article; with
+        none, the cue names no issue.
+        """
+        organisations = self.found["organisations"]
+        resolved: list[CueMatch] = []
+        for match in issues:
+            if match.label != GENERIC:
+                resolved.append(match)
+                continue
+            after = [
+                o
+                for o in organisations
+                if o.start >= match.end
+                and self.words(match.end, o.start) <= _ORGANISATION_REACH
+                and not _SENTENCE_END.search(self.text, match.end, o.start)
+            ]
+            before = [o for o in organisations if o.end <= match.start]
+            chosen = after[0] if after else (before[-1] if before else None)
+            if chosen is None:
+                continue
+            info = self.rules.issue_infos[chosen.label]
+            cue = Cue(f"{match.cue.phrase} (= {chosen.text})", chosen.label, info)
+            resolved.append(CueMatch(cue, match.start, match.end, match.text))
+        return resolved
+
+    def _with_references(self, issues: list[CueMatch]) -> list[CueMatch]:
+        """ "Russia had nothing against that", "such a deployment": the issue named just before.
+
+        A pronoun right after a stance cue, or an anaphor anywhere, stands for the last issue
+        named before it (within a few sentences); with none, it names nothing.
+        """
+        stance_ends = {m.end for m in self.stances}
+        added: list[CueMatch] = []
+        starts = [m.start for m in issues]
+        for ref in self.found["issue_references"]:
+            if ref.label == "pronoun" and not (
+                any(0 <= ref.start - end <= 2 for end in stance_ends)
+                and _CLAUSE_END.match(self.text, ref.end)
+            ):
+                continue  # "demands that Ukraine ...": a conjunction, not a pronoun
+            index = bisect_left(starts, ref.start) - 1
+            if index < 0 or ref.start - issues[index].end > _CARRY_REACH:
+                continue
+            earlier = issues[index]
+            if earlier.end > ref.start:
+                continue
+            cue = Cue(f"{ref.text} (= {earlier.text})", earlier.label, earlier.cue.data)
+            added.append(CueMatch(cue, ref.start, ref.end, ref.text))
+        if not added:
+            return issues
+        return sorted(issues + added, key=lambda m: m.start)
+
+    def carried_holder(self, position: int) -> Mention | None:
+        """The party the text was last about before ``position``: a tracked one carries over.
+
+        Someone named (not a country merely mentioned) in the sentences just before: "It also
+        demands ..." after "The memorandum ...", "The spokesman added ..." after "Peskov said".
+        """
+        index = bisect_left(self._mention_starts, position) - 1
+        floor = max(0, position - _CARRY_REACH)
+        while index >= 0 and self.mentions[index].start >= floor:
+            mention = self.mentions[index]
+            index -= 1
+            if mention.kind == "pronoun":
+                continue
+            if mention.kind == "reporter":
+                continue
+            if mention.info is not None and mention.info.kind == "country":
+                if mention.info.tracked and not mention.possessive:
+                    return mention
+                continue
+            if mention.possessive:
+                continue
+            return mention if mention.tracked else None
+        return None
 
     def _mentions(self) -> list[Mention]:
         """Actors, analysts and reporter cues from the scan, plus people named by pattern
@@ -138,7 +225,25 @@ class ArticleScan:
             Mention(match.start(), match.end(), match.group(0), "pronoun")
             for match in _PRONOUN.finditer(text)
         ]
-        return sorted(found + extra, key=lambda m: m.start)
+        return self._owned(sorted(found + extra, key=lambda m: m.start))
+
+    def _owned(self, mentions: list[Mention]) -> list[Mention]:
+        """ "Ukraine's foreign ministry": a body named after another side's possessive is theirs."""
+        owners = self.rules.possessor_pattern
+        if owners is None:
+            return mentions
+        for mention in mentions:
+            info = mention.info
+            if info is None or not info.tracked or info.kind in ("country", "leader"):
+                continue
+            owner = owners.search(self.text, max(0, mention.start - 30), mention.start)
+            if owner is None:
+                continue
+            side = next(name for name, group in owner.groupdict().items() if group)
+            mention.info = ActorInfo(
+                side, f"{owner.group(0).strip()} {mention.text}", info.kind, False
+            )
+        return mentions
 
     def resolve_pronoun(self, pronoun: Mention, quotes: Sequence[Span]) -> Mention | None:
         """The last person named before a he/she, skipping names inside quotations."""

@@ -9,16 +9,23 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from monitor.judge.rules.analysis import SentenceAnalysis
-from monitor.judge.rules.article import ArticleScan
-from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet
+from monitor.judge.rules.article import ArticleScan, Mention
+from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet, StanceInfo
+from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
+_ITEM_WORDS = 30
+_DOCUMENT_WORD = re.compile(
+    r"\b(?:memorandum|draft|proposals|demands|conditions|terms)\b", re.IGNORECASE
+)
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
@@ -34,24 +41,89 @@ def analyse(
     full = f"{title.strip()}\n{text}" if title and title.strip() else text
     title_end = len(title.strip()) if title and title.strip() else -1
     article = ArticleScan(full, ruleset)
-    stance_starts = [m.start for m in article.stances if m.label != NOT_A_STANCE]
+    stance_starts = sorted(
+        [m.start for m in article.stances if m.label != NOT_A_STANCE]
+        + [m.start for m in article.found["conditions"]]
+        + [m.start for m in article.issues if m.cue.data.stance]
+    )
     issue_starts = [m.start for m in article.issues]
     results: list[SentenceResult] = []
+    header: _Header | None = None
+    previous: Mention | None = None
     for paragraph in paragraphs(full):
+        item = header is not None and _is_item(full, paragraph, header.bullets_only)
+        if not item:
+            header = None
         if not every_sentence and not (
-            _any_in(stance_starts, paragraph) and _any_in(issue_starts, paragraph)
+            (item or _any_in(stance_starts, paragraph)) and _any_in(issue_starts, paragraph)
         ):
+            header = _opens_list(article, paragraph) or header
             continue
         for sentence in sentences(full, paragraph):
             if not every_sentence and not (
-                _any_in(stance_starts, sentence) and _any_in(issue_starts, sentence)
+                (item or _any_in(stance_starts, sentence)) and _any_in(issue_starts, sentence)
             ):
                 continue
             analysis = SentenceAnalysis(
-                article, paragraph, sentence, article_date, in_title=sentence.end <= title_end
+                article,
+                paragraph,
+                sentence,
+                article_date,
+                in_title=sentence.end <= title_end,
+                header=header.cue if item and header is not None else None,
+                header_holder=header.holder if item and header is not None else None,
+                previous_holder=previous,
             )
             results.append(analysis.run())
+            if analysis.last_holder is not None:
+                previous = analysis.last_holder
+        header = _opens_list(article, paragraph) or header
     return results
+
+
+@dataclass(frozen=True, slots=True)
+class _Header:
+    """A list's header: the demand its items continue; a bare title takes bulleted items only."""
+
+    cue: CueMatch
+    bullets_only: bool
+    holder: Mention | None
+
+
+def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
+    """ "The memorandum sets out the following:" (a demand, then a colon), or a paragraph that
+    names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets."""
+    text = article.text[paragraph.start : paragraph.end].rstrip()
+    if text.endswith(":"):
+        cues = [
+            s
+            for s in article.within("stances", paragraph.start, paragraph.end)
+            if s.label == "demands"
+        ]
+        if cues:
+            holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
+            return _Header(cues[-1], False, holder)
+    named = _DOCUMENT_WORD.search(text)
+    for mention in article.mentions_in(paragraph.start, paragraph.end):
+        if not mention.tracked or mention.info is None:
+            continue
+        if mention.info.kind == "document" or named is not None:
+            cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
+            return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
+    return None
+
+
+def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:
+    """The first tracked party a header paragraph names ("Russia's terms: ...")."""
+    return next((m for m in article.mentions_in(paragraph.start, paragraph.end) if m.tracked), None)
+
+
+def _is_item(text: str, paragraph: Span, bullets_only: bool) -> bool:
+    """A list item: starts with a bullet, arrow or dash, or (after a colon) is a short fragment."""
+    chunk = text[paragraph.start : paragraph.end].strip()
+    if not chunk:
+        return False
+    return not chunk[0].isalnum() or (not bullets_only and len(chunk.split()) <= _ITEM_WORDS)
 
 
 def _any_in(starts: Sequence[int], span: Span) -> bool:

@@ -43,11 +43,12 @@ _ABBREVIATIONS = {
 _EXPRESSION = re.compile(
     rf"""
     \b(?:
-        (?P<md>(?P<md_month>{_MONTH_RE})\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?
+        (?P<md>(?P<md_month>{_MONTH_RE})\s+(?P<md_day>\d{{1,2}})(?:st|nd|rd|th)?(?!\d)
             (?:,?\s+(?P<md_year>(?:19|20)\d\d))?)
       | (?P<dm>(?P<dm_day>\d{{1,2}})\s+(?P<dm_month>{_MONTH_RE})(?:\s+(?P<dm_year>(?:19|20)\d\d))?)
       | (?:in|In|since|Since|during|During|last|Last|this|This)\s+(?P<m>{_MONTH_RE})
             (?:\s+(?P<m_year>(?:19|20)\d\d))?\b
+      | (?P<my>(?P<my_month>{_MONTH_RE}),?\s+(?P<my_year>(?:19|20)\d\d))\b
       | (?:on|On|last|Last|this|This)\s+
             (?P<weekday>Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)
       | (?i:(?P<yesterday>yesterday))
@@ -57,6 +58,7 @@ _EXPRESSION = re.compile(
       | (?i:(?P<this_month>this\s+month|earlier\s+this\s+month))
       | (?i:(?P<last_month>last\s+month))
       | (?i:(?P<last_year>last\s+year))
+      | (?i:(?P<this_year>earlier\s+this\s+year))
       | (?:in|In|since|Since|during|During)\s+(?P<year>(?:19|20)\d\d)\b(?!\s*(?:%|percent))
     )
     """,
@@ -110,6 +112,8 @@ def _resolve(match: re.Match[str], article: dt.date) -> dt.date | None:
         if group("m_year"):
             return dt.date(int(group("m_year")), month, 1)
         return _latest_month(month, article)
+    if group("my"):
+        return dt.date(int(group("my_year")), _month_number(group("my_month")), 1)
     if group("weekday"):
         target = _WEEKDAYS.index(group("weekday").lower())
         return article - dt.timedelta(days=(article.weekday() - target) % 7)
@@ -128,6 +132,8 @@ def _resolve(match: re.Match[str], article: dt.date) -> dt.date | None:
         return (first - dt.timedelta(days=1)).replace(day=1)
     if group("last_year"):
         return dt.date(article.year - 1, 1, 1)
+    if group("this_year"):
+        return dt.date(article.year, 1, 1)
     if group("year"):
         return dt.date(int(group("year")), 1, 1)
     return None
@@ -139,6 +145,24 @@ def find_date(sentence: str, article_date: dt.date) -> DateExpression | None:
         resolved = _resolve(match, article_date)
         if resolved is not None and resolved <= article_date:
             return DateExpression(resolved, match.start(), match.end(), match.group(0))
+    return None
+
+
+# Expressions that name their own year: they date a statement even on an undated page.
+_ABSOLUTE = ("md_year", "dm_year", "m_year", "my", "year")
+
+
+def absolute_date(sentence: str) -> dt.date | None:
+    """The first date phrase that names its year ("in December 2021"), for undated articles.
+
+    Relative phrases ("on Sunday", "last week") mean nothing without the article's date, so an
+    undated article's statement stays unknown unless the sentence dates itself.
+    """
+    for match in _EXPRESSION.finditer(sentence):
+        if any(match.group(name) for name in _ABSOLUTE):
+            resolved = _resolve(match, dt.date.max)
+            if resolved is not None:
+                return resolved
     return None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,7 @@ ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
 NOT_A_STANCE = "_none"
+GENERIC = "_generic"  # an issue cue whose issue the organisation named next to it decides
 Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
 
 
@@ -47,6 +49,8 @@ class WeightedCue(_Strict):
 
     cue: str
     weight: float = Field(default=1.0, gt=0, le=1)
+    means: Stance | None = None  # for an issue cue: what a demand about it is (over demand_means)
+    stance: Stance | None = None  # an issue cue that states the stance itself ("illegitimate")
 
     _phrase = field_validator("cue")(classmethod(lambda cls, v: _check_phrase(v)))
 
@@ -91,6 +95,9 @@ class IssueSpec(_Strict):
     negative_cues: list[CueItem] = Field(default_factory=list)
     elliptical_cues: list[CueItem] = Field(default_factory=list)
     negatable: bool = True
+    demand_means: Stance | None = None
+    proposal_is_demand: bool = False  # no "proposes" in the convention: a proposal demands it
+    accepts_means: Stance | None = None  # no "accepts" in the convention: what acceptance is
 
     _c = field_validator("cues", "negative_cues", "elliptical_cues")(
         classmethod(lambda cls, v: _check_cues(v))
@@ -121,20 +128,21 @@ class NegationSpec(_Strict):
     )
 
 
+_KIND_TRUST: dict[ActorKind, float] = {
+    "leader": 0.9,
+    "official": 0.9,
+    "spokesperson": 0.9,
+    "institution": 0.8,
+    "document": 0.8,
+    "collective": 0.75,
+    "country": 0.65,
+}
+
+
 class ConfidenceSpec(_Strict):
     """How far a claim can be trusted, by who said it and how we know."""
 
-    actor_kind: dict[ActorKind, float] = Field(
-        default_factory=lambda: {  # type: ignore[arg-type,return-value]
-            "leader": 0.9,
-            "official": 0.9,
-            "spokesperson": 0.9,
-            "institution": 0.8,
-            "document": 0.8,
-            "collective": 0.75,
-            "country": 0.65,
-        }
-    )
+    actor_kind: dict[ActorKind, float] = Field(default_factory=lambda: dict(_KIND_TRUST))
     quote_bonus: float = Field(default=0.05, ge=0, le=0.5)
     reported_factor: float = Field(default=0.75, gt=0, le=1)
     inherited_factor: float = Field(default=0.95, gt=0, le=1)
@@ -159,6 +167,32 @@ class BaselineSpec(_Strict):
     url: str = Field(pattern=r"^https?://")
 
 
+class ReferenceSpec(_Strict):
+    """Phrases that name an issue only through context: the organisation or topic named nearby.
+
+    ``generic_cues`` ("aspirations to join", "the bloc") take the issue of the organisation named
+    next to them, else of the one named last before them in the article; ``organisations`` map
+    each issue to the names that decide it.
+    """
+
+    generic_cues: list[str] = Field(default_factory=list)
+    organisations: dict[str, list[str]] = Field(default_factory=dict)
+    pronouns: list[str] = Field(default_factory=list)
+    anaphors: list[str] = Field(default_factory=list)
+
+    _c = field_validator("generic_cues", "pronouns", "anaphors")(
+        classmethod(lambda cls, v: [_check_phrase(p) for p in v])
+    )
+
+
+class MatchingSpec(_Strict):
+    """How cue words meet text words: in ``lemma_layers`` every inflection of a cue word matches."""
+
+    lemma_layers: list[Literal["issues", "stances", "mentions", "speech"]] = Field(
+        default_factory=list
+    )
+
+
 class RulesSpec(_Strict):
     """The whole rules document of a topic."""
 
@@ -175,10 +209,14 @@ class RulesSpec(_Strict):
     confidence: ConfidenceSpec = Field(default_factory=ConfidenceSpec)
     ledger: LedgerSpec = Field(default_factory=LedgerSpec)
     baseline: list[BaselineSpec] = Field(default_factory=list)
+    possessors: dict[str, list[str]] = Field(default_factory=dict)
+    conditions: list[str] = Field(default_factory=list)
+    matching: MatchingSpec = Field(default_factory=MatchingSpec)
+    references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
 
-    _p = field_validator("non_speakers", "reporting", "speech_verbs", "not_stances", "hedges")(
-        classmethod(lambda cls, v: [_check_phrase(p) for p in v])
-    )
+    _p = field_validator(
+        "non_speakers", "reporting", "speech_verbs", "not_stances", "hedges", "conditions"
+    )(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
 
     @model_validator(mode="after")
     def _consistent(self) -> RulesSpec:
@@ -196,6 +234,12 @@ class RulesSpec(_Strict):
                         f"issues.{name}: cue {phrase!r} is already a cue of issues.{seen[phrase]}"
                     )
                 seen[phrase] = name
+        for side in self.possessors:
+            if side not in self.sides:
+                raise ValueError(f"possessors: unknown side {side!r}")
+        for named in self.references.organisations:
+            if named not in self.issues:
+                raise ValueError(f"references.organisations: unknown issue {named!r}")
         for index, entry in enumerate(self.baseline):
             if entry.side not in self.sides:
                 raise ValueError(f"baseline.{index}.side: unknown side {entry.side!r}")
@@ -231,6 +275,10 @@ class IssueInfo:
     weight: float
     negative: bool
     negatable: bool
+    demand_means: str | None = None
+    proposal_is_demand: bool = False
+    stance: str | None = None
+    accepts_means: str | None = None
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -265,9 +313,26 @@ class RuleSet:
             for items, negative in ((issue_spec.cues, False), (issue_spec.negative_cues, True)):
                 for item in items:
                     phrase, weight = _cue_text(item)
-                    issue_cues.append(
-                        Cue(phrase, issue, IssueInfo(issue, weight, negative, issue_spec.negatable))
+                    means = getattr(item, "means", None) or issue_spec.demand_means
+                    issue_info = IssueInfo(
+                        issue,
+                        weight,
+                        negative,
+                        issue_spec.negatable,
+                        means,
+                        issue_spec.proposal_is_demand,
+                        getattr(item, "stance", None),
+                        issue_spec.accepts_means,
                     )
+                    issue_cues.append(Cue(phrase, issue, issue_info))
+        issue_cues += [
+            Cue(p, GENERIC, IssueInfo(GENERIC, 1.0, False, True))
+            for p in spec.references.generic_cues
+        ]
+        self.issue_infos = {
+            name: IssueInfo(name, 1.0, False, s.negatable, s.demand_means, s.proposal_is_demand)
+            for name, s in spec.issues.items()
+        }
         elliptical = [
             Cue(phrase, issue, IssueInfo(issue, weight, False, issue_spec.negatable))
             for issue, issue_spec in spec.issues.items()
@@ -286,9 +351,20 @@ class RuleSet:
                 "after_negations": [Cue(p, "not") for p in negation.after_cues],
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
                 "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
+                "conditions": [Cue(p, "condition") for p in spec.conditions],
+                "issue_references": [Cue(p, "pronoun") for p in spec.references.pronouns]
+                + [Cue(p, "anaphor") for p in spec.references.anaphors],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],
-            }
+                "organisations": [
+                    Cue(p, issue)
+                    for issue, names in spec.references.organisations.items()
+                    for p in names
+                ],
+            },
+            lemma_layers=frozenset(spec.matching.lemma_layers),
         )
+
+        self.possessor_pattern = _possessors(spec.possessors)
 
     def scan(self, text: str) -> Scan:
         """All cue layers' matches in a text, in one pass."""
@@ -297,6 +373,17 @@ class RuleSet:
     @property
     def issue_names(self) -> list[str]:
         return list(self.spec.issues)
+
+
+def _possessors(possessors: Mapping[str, list[str]]) -> re.Pattern[str] | None:
+    """One regex: another side's possessive or adjective right before a name ("Ukraine's ")."""
+    if not possessors:
+        return None
+    groups = [
+        f"(?P<{side}>" + "|".join(re.escape(w) for w in sorted(words, key=len, reverse=True)) + ")"
+        for side, words in possessors.items()
+    ]
+    return re.compile(r"\b(?:" + "|".join(groups) + r")\s+(?:the\s+)?$", re.IGNORECASE)
 
 
 def _format_error(exc: ValidationError, origin: str) -> str:

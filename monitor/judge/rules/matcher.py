@@ -97,17 +97,63 @@ def phrase_atoms(phrase: str) -> list[tuple[str, str]]:
     return atoms
 
 
+_LEMMAS: dict[str, str] = {}
+_LEMMA_MARK = "~"
+_LEMMA_CACHE = 200_000
+
+
+def lemma(token: str) -> str:
+    """A word's dictionary form (verb, else noun) from lemminflect's tables, shipped in its wheel.
+
+    Cues and text go through the same function, so a cue matches every inflection of its words;
+    names, possessives and hyphenated words stay as they are.
+    """
+    found = _LEMMAS.get(token)
+    if found is not None:
+        return found
+    found = token
+    if len(token) > 3 and token.isalpha():
+        from lemminflect import getAllLemmas
+
+        forms = getAllLemmas(token)
+        for pos in ("VERB", "NOUN"):
+            if forms.get(pos):
+                found = forms[pos][0]
+                break
+    if len(_LEMMAS) < _LEMMA_CACHE:
+        _LEMMAS[token] = found
+    return found
+
+
+def _spans(lowered: str, tokens: list[str]) -> list[tuple[int, int]]:
+    """Each token's span: tokens come in text order, so a find from the last end locates it
+    (cheaper than a second regex pass that builds a match object per word)."""
+    spans = []
+    find = lowered.find
+    position = 0
+    for token in tokens:
+        start = find(token, position)
+        position = start + len(token)
+        spans.append((start, position))
+    return spans
+
+
 class PhraseIndex:
     """All cue layers in one token trie; ``scan`` returns each layer's matches in text order."""
 
-    def __init__(self, layers: Mapping[str, Sequence[Cue]]) -> None:
+    def __init__(
+        self, layers: Mapping[str, Sequence[Cue]], lemma_layers: frozenset[str] = frozenset()
+    ) -> None:
         self.layers = list(layers)
+        self.lemmas = bool(lemma_layers)
         self._root = _Node()
         self._first_steps: dict[str, list[_Node]] = {}  # token -> trie nodes it starts
         for layer, cues in layers.items():
             for cue in cues:
                 node = self._root
                 for kind, token in phrase_atoms(cue.phrase):
+                    if kind == "word" and layer in lemma_layers:
+                        token = _LEMMA_MARK + lemma(token)  # its own key: other layers stay exact
                     node = self._step(node, kind, token)
                 node.ends.setdefault(layer, cue)  # the same phrase twice: the first one wins
 
@@ -133,10 +179,16 @@ class PhraseIndex:
         child = node.children.get(token)
         if child is not None:
             found.append(child)
-        if token.endswith("'s"):
-            child = node.children.get(token[:-2])
+        key = _LEMMAS.get(token)
+        if key is not None:  # "admitted" walks on as "~admit" (cues of the lemma layers)
+            child = node.children.get(_LEMMA_MARK + key)
             if child is not None:
                 found.append(child)
+        if token.endswith("'s"):
+            for bare in (token[:-2], _LEMMA_MARK + token[:-2]):
+                child = node.children.get(bare)
+                if child is not None:
+                    found.append(child)
         if node.wild:
             for stem, child in node.wild.get(token[:_WILD_STEM], ()):
                 if token.startswith(stem):
@@ -150,7 +202,10 @@ class PhraseIndex:
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             lowered = lowered.replace("’", "'")
         tokens = _TOKEN.findall(lowered)
-        spans = [word.span() for word in _TOKEN.finditer(lowered)]
+        spans = _spans(lowered, tokens)
+        if self.lemmas:  # fill the cache: _next also tries each word's dictionary form
+            for token in set(tokens).difference(_LEMMAS):
+                lemma(token)
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
         first_steps = self._first_steps
@@ -168,7 +223,14 @@ class PhraseIndex:
                     or node.gap
                     or node.wild
                     or following in node.children
-                    or (following.endswith("'s") and following[:-2] in node.children)
+                    or _LEMMA_MARK + _LEMMAS.get(following, following) in node.children
+                    or (
+                        following.endswith("'s")
+                        and (
+                            following[:-2] in node.children
+                            or _LEMMA_MARK + following[:-2] in node.children
+                        )
+                    )
                 ):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
                 self._walk(node, index, tokens, spans, text, best)

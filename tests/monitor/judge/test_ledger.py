@@ -11,11 +11,12 @@ import yaml
 from monitor.judge.ledger.decide import (
     Kind,
     LedgerEntry,
+    LedgerSettings,
     Observation,
     baseline_entries,
     decide,
     group,
-    process,
+    replay,
     summarise,
 )
 from monitor.judge.rules import ClaimFound, default_ruleset, extract_claims, load_ruleset
@@ -169,11 +170,43 @@ def test_shift_threshold_is_configurable() -> None:
     assert decide(history, soft, story_id=1, shift_confidence=0.9).kind is Kind.POSSIBLE_SHIFT
 
 
-def test_old_statement_arriving_late_is_recorded_without_event() -> None:
-    history = [entry("foreign_troops", "rejects", D(2025, 9, 15), Kind.NEW_DEMAND, story=1)]
-    decision = decide(history, claim("foreign_troops", "accepts", D(2025, 6, 1), 0.95), story_id=2)
-    assert decision.kind is Kind.LATE and not decision.raises_event
-    assert decision.entry is not None and decision.entry.kind == "LATE"
+def test_old_statement_arriving_late_is_inserted_where_it_belongs() -> None:
+    later = Observation(claim("foreign_troops", "rejects", D(2025, 9, 15), 0.95), story_id=1)
+    early = Observation(claim("foreign_troops", "accepts", D(2025, 6, 1), 0.95), story_id=2)
+    _, decisions = replay([], [later, early])
+    # June's openness was the first position; September's rejection hardened it.
+    assert [(d.claim.statement_date, d.kind) for d in decisions] == [
+        (D(2025, 6, 1), Kind.NEW_POSITION),
+        (D(2025, 9, 15), Kind.SHIFT),
+    ]
+
+
+def test_opposite_firm_stances_on_an_opposed_issue_are_a_shift_not_a_reiteration() -> None:
+    history = [entry("neutrality", "demands", D(2022, 3, 29), Kind.BASELINE)]
+    weak = decide(history, claim("neutrality", "rejects", D(2025, 9, 1), 0.6), story_id=3)
+    assert weak.kind is Kind.POSSIBLE_SHIFT and "reversal" in weak.reason
+    strong = decide(history, claim("neutrality", "rejects", D(2025, 9, 1), 0.9), story_id=3)
+    assert strong.kind is Kind.SHIFT
+
+
+def test_a_long_record_needs_corroboration() -> None:
+    history = [
+        entry("foreign_troops", "rejects", D(2025, m, 1), Kind.REITERATION, story=m)
+        for m in range(1, 7)
+    ]
+    history[0] = entry("foreign_troops", "rejects", D(2025, 1, 1), Kind.NEW_DEMAND, story=1)
+    confident = claim("foreign_troops", "accepts", D(2025, 9, 1), 0.95)
+    lone = decide(history, confident, story_id=20)
+    assert lone.kind is Kind.POSSIBLE_SHIFT and "6 consistent" in lone.reason
+    quoted = decide(history, confident, story_id=20, senior_quote=True)
+    assert quoted.kind is Kind.SHIFT
+    assert decide(history, confident, story_id=20, corroborating_stories=1).kind is Kind.SHIFT
+    # One story repeating itself is no long record.
+    same_story = [
+        entry("foreign_troops", "rejects", D(2025, m, 1), Kind.REITERATION, story=1)
+        for m in range(1, 7)
+    ]
+    assert decide(same_story, confident, story_id=20).kind is Kind.SHIFT
 
 
 def test_other_is_new_only_when_unlike_every_earlier_other_claim() -> None:
@@ -219,7 +252,7 @@ def test_process_orders_by_statement_date_so_arrival_order_cannot_fake_a_shift()
         Observation(claim("military_limits", "demands", D(2025, 9, 20), 0.9), story_id=1),
         Observation(claim("military_limits", "open_to", D(2025, 6, 1), 0.9), story_id=2),
     ]
-    kinds = [d.kind for d in process({}, late_first)]
+    kinds = [d.kind for d in replay([], late_first)[1]]
     # June's openness comes first (NEW_POSITION), September's demand then hardens it.
     assert kinds == [Kind.NEW_POSITION, Kind.SHIFT]
 
@@ -259,23 +292,13 @@ def _stream_ruleset(baseline: list[dict[str, Any]]):  # type: ignore[no-untyped-
 def test_stream_of_articles_raises_exactly_the_expected_events() -> None:
     stream = yaml.safe_load((DATA / "ledger_stream.yaml").read_text(encoding="utf-8"))
     ruleset = _stream_ruleset(stream["baseline"])
-    history = group(baseline_entries(ruleset))
-    decisions = []
-    for batch in stream["batches"]:
-        observations = [
-            Observation(found, story_id=article["story"], url=article["url"])
-            for article in batch["articles"]
-            for found in extract_claims(article["text"], article["date"], ruleset)
-        ]
-        batch_decisions = process(
-            history, observations, shift_confidence=ruleset.spec.ledger.shift_confidence
-        )
-        for decision in batch_decisions:
-            if decision.entry is not None:
-                history.setdefault((decision.entry.side, decision.entry.issue), []).append(
-                    decision.entry
-                )
-        decisions += batch_decisions
+    observations = [
+        Observation(found, story_id=article["story"], url=article["url"], order_key=article["url"])
+        for batch in stream["batches"]
+        for article in batch["articles"]
+        for found in extract_claims(article["text"], article["date"], ruleset)
+    ]
+    _, decisions = replay(baseline_entries(ruleset), observations, LedgerSettings.of(ruleset))
     events = [
         {
             "type": d.kind.value,
@@ -295,7 +318,7 @@ def test_stream_of_articles_raises_exactly_the_expected_events() -> None:
         if not d.raises_event
     ]
     assert quiet == stream["expected_quiet"]
-    shift = next(d for d in decisions if d.kind is Kind.SHIFT)
+    shift = next(d for d in decisions if d.kind is Kind.SHIFT and d.claim.stance == "accepts")
     assert (
         shift.previous is not None
         and shift.previous.url == "https://news.example/lavrov-peacekeepers"
@@ -349,7 +372,15 @@ def test_summary_ignores_possible_shifts_and_restarts_after_a_shift() -> None:
     ]
     summary = summarise(history)
     assert summary is not None
-    assert (summary.stance, summary.since, summary.times_stated) == ("rejects", D(2024, 6, 14), 2)
+    # A reiteration on the same line restates the shown stance; it never replaces it.
+    assert (summary.stance, summary.since, summary.last_stated, summary.times_stated) == (
+        "demands",
+        D(2024, 6, 14),
+        D(2025, 5, 1),
+        2,
+    )
+    assert not summary.baseline_only
+    assert summarise(history[:1]).baseline_only  # type: ignore[union-attr]
     history.append(entry("territory", "open_to", D(2025, 7, 1), Kind.SHIFT, story=3))
     summary = summarise(history)
     assert summary is not None
@@ -359,4 +390,3 @@ def test_summary_ignores_possible_shifts_and_restarts_after_a_shift() -> None:
         D(2025, 7, 1),
         1,
     )
-    assert summarise([]) is None

@@ -86,6 +86,7 @@ def fixture_day(text: str | None = None, url: str | None = None) -> DailyDigest:
             dt.date(2022, 3, 4),
             "hostile",
             u("https://archive.example.net/z"),
+            kind="NEW_DEMAND",
         ),
         PositionEntry("russia", "eu_membership", "rejects", dt.date(2024, 6, 14), "still hostile"),
         PositionEntry(
@@ -95,13 +96,36 @@ def fixture_day(text: str | None = None, url: str | None = None) -> DailyDigest:
             DAY,
             t("would accept"),
             u("https://paper.example.com/putin-eu"),
+            kind="SHIFT",
         ),
-        PositionEntry("russia", "nato_membership", "rejects", dt.date(2021, 12, 17), "never NATO"),
-        PositionEntry("russia", "nato_membership", "rejects", DAY, t("never tolerate NATO")),
-        PositionEntry("russia", "legally_binding", "demands", DAY, t("a binding treaty")),
-        PositionEntry("ukraine", "nato_membership", "demands", dt.date(2023, 7, 11), "wants in"),
         PositionEntry(
-            "russia", "foreign_troops", "rejects", dt.date(2025, 3, 1), "legitimate targets"
+            "russia",
+            "nato_membership",
+            "rejects",
+            dt.date(2021, 12, 17),
+            "never NATO",
+            kind="BASELINE",
+            origin="baseline",
+        ),
+        PositionEntry("russia", "nato_membership", "rejects", DAY, t("never tolerate NATO")),
+        PositionEntry(
+            "russia", "legally_binding", "demands", DAY, t("a binding treaty"), kind="NEW_DEMAND"
+        ),
+        PositionEntry(
+            "ukraine",
+            "nato_membership",
+            "demands",
+            dt.date(2023, 7, 11),
+            "wants in",
+            kind="NEW_DEMAND",
+        ),
+        PositionEntry(
+            "russia",
+            "foreign_troops",
+            "rejects",
+            dt.date(2025, 3, 1),
+            "legitimate targets",
+            kind="NEW_DEMAND",
         ),
     ]
     stories = [

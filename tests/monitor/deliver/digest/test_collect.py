@@ -79,6 +79,7 @@ def populate(factory: sessionmaker[Session]) -> None:
                     statement_date=dt.date(2022, 3, 4),
                     evidence="hostile",
                     url="https://archive.example.net/z",
+                    kind="NEW_DEMAND",
                 ),
                 Position(
                     side="russia",
@@ -87,6 +88,7 @@ def populate(factory: sessionmaker[Session]) -> None:
                     statement_date=DAY,
                     evidence="would accept",
                     url="https://paper.example.com/eu",
+                    kind="SHIFT",
                 ),
                 Position(
                     side="russia",
@@ -94,6 +96,7 @@ def populate(factory: sessionmaker[Session]) -> None:
                     stance="demands",
                     statement_date=DAY + dt.timedelta(days=1),
                     evidence="lift them",
+                    kind="NEW_DEMAND",
                 ),
             ]
         )

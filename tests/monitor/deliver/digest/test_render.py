@@ -153,3 +153,22 @@ def test_slack_summary_of_a_busy_day_stays_within_one_message() -> None:
     assert len(message.blocks) <= 50 and message.needs_attachment
     assert "106 more event(s)" in message.blocks[-1]["elements"][0]["text"]
     assert all(len(b["text"]["text"]) <= 3000 for b in message.blocks if b["type"] == "section")
+
+
+def test_backfilled_events_get_one_section_and_baseline_rows_are_marked() -> None:
+    day = fixture_day()
+    old = dataclasses.replace(day.events[0], backfilled=True, evidence="an old statement")
+    positions = tuple(
+        dataclasses.replace(p, baseline_only=p.issue == "nato_membership") for p in day.positions
+    )
+    digest = dataclasses.replace(day, backfilled=(old,), positions=positions)
+    markdown = render_markdown(digest)
+    assert "## Found in history (1)" in markdown
+    assert "(baseline)" in markdown and "shipped baseline" in markdown
+    html = render_html(digest)
+    doc = lxml.html.document_fromstring(html)
+    (section,) = doc.xpath("//section[@id='backfilled']")
+    assert len(section.xpath(".//li")) == 1
+    assert "(baseline)" in html
+    blocks = build_digest_blocks(digest)
+    assert "found in history" in str(blocks)

@@ -249,7 +249,7 @@ def test_conditions_and_nominal_stances(rules: RuleSet) -> None:
         "The lifting of sanctions was named by the Russian delegation as a precondition for a "
         "final deal.",
         rules,
-    ) == {"sanctions/rejects"}
+    ) == {"sanctions/demands"}  # SPEC: demands = lifting sanctions
     assert one("The demand for new elections was repeated by Zelensky.", rules) == set()
 
 

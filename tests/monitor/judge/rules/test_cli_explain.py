@@ -54,3 +54,37 @@ def test_explain_uses_the_topic_rules_file(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "CLAIM ukraine/military_limits/rejects" in result.output
+
+
+ARTICLE = (
+    "Moscow hands over its paper\n\n"
+    "ISTANBUL, June 2 - Russia's delegation handed over a memorandum on Monday.\n"
+    "It also calls for the lifting of Western sanctions.\n"
+)
+
+
+def test_explain_reads_a_whole_article_from_a_file_and_shows_carried_context(
+    tmp_path: Path,
+) -> None:
+    page = tmp_path / "article.txt"
+    page.write_text(ARTICLE, encoding="utf-8")
+    result = CliRunner().invoke(
+        app, ["rules", "explain", "--date", "2025-06-02", "--file", str(page)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "CLAIM russia/sanctions/demands" in result.output
+    assert "carried from" in result.output and "memorandum" in result.output
+
+
+def test_explain_reads_stdin_and_rejects_nothing_to_explain(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["rules", "explain", "--date", "2025-06-02", "-"], input=ARTICLE
+    )
+    assert result.exit_code == 0, result.output
+    assert "CLAIM russia/sanctions/demands" in result.output
+    empty = CliRunner().invoke(app, ["rules", "explain", "-"], input="  \n")
+    assert empty.exit_code == 2
+    assert "nothing to explain" in empty.output
+    missing = CliRunner().invoke(app, ["rules", "explain", "--file", str(tmp_path / "none")])
+    assert missing.exit_code == 2
+    assert "cannot read" in missing.output

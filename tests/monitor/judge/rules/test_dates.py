@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from monitor.judge.rules.dates import statement_date
+from monitor.judge.rules.dates import absolute_date, statement_date
 
 ARTICLE = dt.date(2025, 9, 4)  # a Thursday
 
@@ -33,3 +33,31 @@ ARTICLE = dt.date(2025, 9, 4)  # a Thursday
 )
 def test_statement_date(sentence: str, expected: dt.date) -> None:
     assert statement_date(sentence, ARTICLE) == expected
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        ("Putin said on Sunday that Kyiv must withdraw.", dt.date(2025, 8, 17)),
+        ("Lavrov said last week that guarantees need Russia.", dt.date(2025, 8, 11)),
+        ("In December 2021, Moscow demanded written guarantees.", dt.date(2021, 12, 1)),
+        (
+            "That echoes the proposals of April 2022, when Moscow wanted guarantors.",
+            dt.date(2022, 4, 1),
+        ),
+        ("As he said earlier this year, the Kremlin rejects troops.", dt.date(2025, 1, 1)),
+    ],
+)
+def test_recaps_and_relative_days(sentence: str, expected: dt.date) -> None:
+    assert statement_date(sentence, dt.date(2025, 8, 20)) == expected
+
+
+def test_undated_article_keeps_only_self_dated_statements() -> None:
+    assert absolute_date("Putin said on Sunday that Kyiv must withdraw.") is None
+    assert absolute_date("Lavrov said last week that guarantees need Russia.") is None
+    assert absolute_date("On Dec. 17, 2021 the ministry published two drafts.") == dt.date(
+        2021, 12, 17
+    )
+    assert absolute_date("In December 2021, Moscow demanded written guarantees.") == dt.date(
+        2021, 12, 1
+    )

@@ -1,0 +1,310 @@
+"""One sentence's structure: its cues, clauses, quotations, attributions and what binds to what.
+
+The base of a sentence's analysis (``analysis.py``): which stance cues count, where clauses break
+(a colon list keeps one clause), which issues a cue governs, and negation before a cue or its
+issue. Holders live in ``holders.py``, constructions in ``constructions.py``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from monitor.judge.rules.article import ATTRIBUTION_GAP, ArticleScan, Attribution, Mention
+from monitor.judge.rules.loader import NOT_A_STANCE, StanceInfo
+from monitor.judge.rules.matcher import Cue, CueMatch
+from monitor.judge.rules.results import SentenceResult
+from monitor.judge.rules.sentences import Span
+
+_CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
+_CONTRACTION_CUE = Cue("n't", "not")
+_SEMICOLON = re.compile(";")
+_BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
+_BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:from|of|to|in|into|with|by|for|against|on|at|toward|towards|about|over|between|"
+    r"than|near|inside|without|like|as)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
+_RELATIVE_CLAUSE = re.compile(
+    r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
+    re.IGNORECASE,
+)
+_SOFT = frozenset({"accepts", "open_to"})
+_HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
+_OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
+
+
+class SentenceScan:
+    """A sentence's cues and structure; subclasses decide holders and claims."""
+
+    def __init__(
+        self,
+        article: ArticleScan,
+        paragraph: Span,
+        sentence: Span,
+        article_date: dt.date,
+        in_title: bool,
+        header: CueMatch | None = None,
+        previous_holder: Mention | None = None,
+        header_holder: Mention | None = None,
+    ) -> None:
+        self.article = article
+        self.rules = article.rules
+        self.text = article.text
+        self.start, self.end = sentence.start, sentence.end
+        self.sentence = self.text[self.start : self.end]
+        self.in_title = in_title
+        self.header = header  # the stance cue of a list header this sentence is an item of
+        self.previous_holder = previous_holder  # who held the last claim before this sentence
+        self.header_holder = header_holder  # who holds the list this sentence is an item of
+        self.last_holder: Mention | None = None
+        self.article_date = article_date
+        self.paragraph = paragraph
+        self.quotes = [
+            q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end
+        ]
+        within = article.within
+        self.issues = within("issues", self.start, self.end)
+        self.stances = self._swallow(
+            [
+                s
+                for s in within("stances", self.start, self.end)
+                if s.label != NOT_A_STANCE and not self._overlaps_issue(s.start, s.end)
+            ]
+        )
+        self.mentions = [
+            m
+            for m in article.mentions_in(self.start, self.end, reporters=True)
+            if not self._overlaps_issue(m.start, m.end)
+        ]
+        documents = [m for m in self.mentions if m.info is not None and m.info.kind == "document"]
+        self.stances = [  # "The proposals would bar ...": the cue only names the document
+            s
+            for s in self.stances
+            if not any(d.start <= s.start and s.end <= d.end for d in documents)
+        ]
+        breaks = [  # "only if", "even if": a break inside a stance cue opens no new clause
+            b.start
+            for b in within("clause_breaks", self.start, self.end)
+            if not any(s.start < b.start < s.end for s in self.stances)
+        ]
+        colon = self._list_colon()
+        if colon is not None:  # "sets out: a ban on X; caps on Y": items, not new stances
+            self.stances = [s for s in self.stances if s.start < colon or s.cue.data.modal]
+        breaks += [
+            m.start()
+            for m in _SEMICOLON.finditer(self.text, self.start, self.end)
+            if colon is None or m.start() < colon  # "sets out: a; b; c": one list, one stance
+        ]
+        self.breaks = sorted(breaks)
+        self.negations = within("negations", self.start, self.end)
+        contractions = [
+            CueMatch(_CONTRACTION_CUE, m.start(), m.end(), m.group(0))
+            for m in _CONTRACTION.finditer(self.text, self.start, self.end)
+        ]
+        self.negations += contractions
+        self.object_negations = [*within("object_negations", self.start, self.end), *contractions]
+        self.hedges = within("hedges", self.start, self.end)
+        self.attributions = self._attributions()
+        self.reported_anywhere = [a for a in self.attributions if a.reported]
+        self.result = SentenceResult(self.start, self.end, self.sentence)
+
+    # -- structure -----------------------------------------------------------------------------
+
+    def _list_colon(self) -> int | None:
+        """Where "The document sets out: ..." opens a list after a stance cue, if it does."""
+        colon = self.text.find(":", self.start, self.end)
+        if colon < 0 or not any(s.end <= colon for s in self.stances):
+            return None
+        return colon
+
+    def _swallow(self, stances: list[CueMatch]) -> list[CueMatch]:
+        """ "rejected calls for", "refuses to accept": a cue right after another is its object."""
+        kept: list[CueMatch] = []
+        for cue in stances:
+            if kept:
+                last = kept[-1]
+                if (
+                    last.label != cue.label
+                    and not last.cue.data.modal
+                    and not cue.cue.data.modal
+                    and self.article.words(last.end, cue.start) <= 2
+                    and not _SEMICOLON.search(self.text, last.end, cue.start)
+                ):
+                    continue
+                if (  # "should endorse", "must accept": what the modal demands of someone
+                    last.cue.data.modal
+                    and cue.label in _SOFT
+                    and self.article.words(last.end, cue.start) == 0
+                ):
+                    continue
+            kept.append(cue)
+        return kept
+
+    def _overlaps_issue(self, start: int, end: int) -> bool:
+        return any(i.start < end and start < i.end for i in self.issues)
+
+    def clause_of(self, position: int) -> int:
+        return bisect_right(self.breaks, position)
+
+    def clause_bounds(self, position: int) -> tuple[int, int]:
+        index = self.clause_of(position)
+        lo = self.breaks[index - 1] if index > 0 else self.start
+        hi = self.breaks[index] if index < len(self.breaks) else self.end
+        return lo, hi
+
+    def quote_of(self, position: int) -> Span | None:
+        for quote in self.quotes:
+            if quote.start <= position < quote.end:
+                return quote
+        return None
+
+    def _resolve(self, mention: Mention) -> Mention | None:
+        if mention.kind != "pronoun":
+            return mention
+        return self.article.resolve_pronoun(mention, self.article.quotes(self.paragraph))
+
+    def _attributions(self) -> list[Attribution]:
+        """Speech verbs with the mention next to them ("Lavrov said", "said Mr. Peskov")."""
+        found: list[Attribution] = []
+        speakers = [m for m in self.mentions if m.kind != "reporter"]
+        for verb in self.article.within("speech", self.start, self.end):
+            speaker = self._adjacent_speaker(speakers, verb.start, verb.end)
+            found.append(Attribution(verb.start, verb.end, speaker, False, verb.text))
+        headline = _HEADLINE_SPEAKER.match(self.sentence)
+        if headline:  # "Lavrov: NATO troops in Ukraine unacceptable"
+            colon = self.start + headline.end() - 1
+            for mention in speakers:
+                if (
+                    mention.end <= colon
+                    and not self.text[mention.end : colon].strip()
+                    and not self.text[self.start : mention.start].strip()
+                ):
+                    found.append(Attribution(colon, colon + 1, mention, False, ":"))
+        for mention in self.mentions:
+            if mention.kind != "reporter":
+                continue
+            speaker = self._adjacent_speaker(speakers, mention.start, mention.end)
+            found.append(Attribution(mention.start, mention.end, speaker, True, mention.text))
+        return sorted(found, key=lambda a: a.start)
+
+    def _adjacent_speaker(
+        self, speakers: Sequence[Mention], start: int, end: int
+    ) -> Mention | None:
+        before = [
+            m
+            for m in speakers
+            if m.end <= start
+            and not m.possessive
+            and not _PREPOSITION_BEFORE.search(self.text, max(self.start, m.start - 12), m.start)
+            and self.article.words(m.end, start) <= ATTRIBUTION_GAP
+            and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
+            and self.clause_of(m.start) == self.clause_of(start)
+        ]
+        if before:
+            return self._resolve(before[-1])
+        after = [
+            m
+            for m in speakers
+            if m.start >= end
+            and self.article.words(end, m.start) <= 1
+            and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
+        ]
+        return self._resolve(after[0]) if after else None
+
+    def _negated(self, cue: CueMatch) -> CueMatch | None:
+        window = self.rules.spec.negation.window
+        for negation in self.negations:
+            if negation.end <= cue.start and not (
+                negation.start < cue.end and cue.start < negation.end
+            ):
+                if self.article.words(negation.end, cue.start) < window and self.clause_of(
+                    negation.start
+                ) == self.clause_of(cue.start):
+                    return negation
+        return None
+
+    def _bound_issues(self, index: int) -> list[CueMatch]:
+        """Issues a stance cue governs: those after it in its clause, else those just before."""
+        cue = self.stances[index]
+        lo, hi = self.clause_bounds(cue.start)
+        next_start = hi
+        for later in self.stances[index + 1 :]:
+            if later.start >= hi:
+                break
+            if later.label != cue.label:
+                next_start = later.start
+                break
+        forward = [
+            i
+            for i in self.issues
+            if cue.end <= i.start and i.end <= next_start and not self._excluded(i)
+        ]
+        if forward:
+            relative = _RELATIVE_CLAUSE.search(self.text, forward[0].end, next_start)
+            if relative:
+                forward = [i for i in forward if i.start < relative.start()]
+            info: StanceInfo = cue.cue.data
+            if info.modal:
+                forward = self._modal_subject_issues(cue, lo) + forward
+            return forward
+        if cue.cue.data.modal:
+            return self._modal_subject_issues(cue, lo)
+        previous_end = lo
+        for earlier in self.stances[:index]:
+            if lo <= earlier.start < cue.start:
+                previous_end = max(previous_end, earlier.end)
+        later_in_clause = any(cue.end <= s.start < hi for s in self.stances[index + 1 :])
+        if later_in_clause:
+            return []
+        return [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]
+
+    def _excluded(self, issue: CueMatch) -> bool:
+        """ "observers, rather than peacekeepers": an issue named only to be set aside."""
+        return any(
+            e.end <= issue.start and self.article.words(e.end, issue.start) <= 4
+            for e in self.article.within(
+                "exclusions", max(self.start, issue.start - 40), issue.start
+            )
+        )
+
+    def _modal_subject_issues(self, cue: CueMatch, lo: int) -> list[CueMatch]:
+        """ "any ceasefire must include ...": the issue right before a modal is what is demanded."""
+        return [
+            i
+            for i in self.issues
+            if lo <= i.start and i.end <= cue.start and self.article.words(i.end, cue.start) <= 2
+        ]
+
+    def _object_negation(self, cue: CueMatch, issue: CueMatch) -> CueMatch | None:
+        if issue.end <= cue.start:  # the issue is the modal's subject: "NATO expansion must stop"
+            for negation in self.article.within("after_negations", cue.end, self.end):
+                if self.article.words(cue.end, negation.start) <= 2:
+                    return negation
+            for negation in self.object_negations:  # "the lifting of sanctions ... a condition"
+                if negation.end <= issue.start and _OF_BEFORE_ISSUE.fullmatch(
+                    self.text, negation.end, issue.start
+                ):
+                    return negation
+            return None
+        for negation in self.article.within(
+            "after_negations", issue.end, min(self.end, issue.end + 30)
+        ):
+            if self.article.words(issue.end, negation.start) <= 1:
+                return negation
+        for negation in self.object_negations:
+            if (
+                cue.end <= negation.start
+                and negation.end <= issue.start
+                and self.article.words(negation.end, issue.start) <= 3
+            ):
+                return negation
+        return None
+
+    def _span(self, start: int, end: int) -> tuple[int, int] | None:
+        if self.start <= start and end <= self.end:
+            return (start - self.start, end - self.start)
+        return None

@@ -1,0 +1,210 @@
+"""Constructions beyond "holder + stance cue + issue": list items under a header, conditions a
+holder sets ("we will stop firing as soon as Kyiv withdraws ..."), and elliptical issues
+("would accept EU membership but never NATO").
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from monitor.judge.rules.dates import find_date
+from monitor.judge.rules.holders import HolderRules, _Blocked, _Holder, _merge_firm
+from monitor.judge.rules.loader import StanceInfo
+from monitor.judge.rules.matcher import CueMatch
+from monitor.judge.rules.results import ClaimFound, SentenceResult
+
+_CONDITION_REACH = 80
+_MAIN_CLAUSE = re.compile(
+    r",\s+(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)\b",
+    re.IGNORECASE,
+)
+
+
+class Constructions(HolderRules):
+    """Claims a sentence makes through its construction rather than one cue's clause."""
+
+    def _list_item(self, header: CueMatch) -> SentenceResult:
+        """A verbless item under "The memorandum sets out:": the header's stance and holder."""
+        result = self.result
+        carried = self.header_holder or self.article.carried_holder(self.start)
+        if carried is None or not carried.tracked:
+            result.reasons.append("list item under a header with no tracked holder")
+            return result
+        holder = _Holder(carried, "list", bool(self.reported_anywhere))
+        date_found = find_date(self.sentence, self.article_date)
+        statement = date_found.date if date_found else self.article_date
+        cue = CueMatch(header.cue, self.start, self.start, header.text)
+        best: dict[tuple[str, str, str], ClaimFound] = {}
+        for issue in self.issues:
+            if not self._excluded(issue):
+                self._add(best, holder, cue, header.cue.data, "demands", None, issue, statement)
+        result.claims = _merge_firm(list(best.values()))
+        return result
+
+    def _conditions(
+        self,
+        best: dict[tuple[str, str, str], ClaimFound],
+        conditions: list[CueMatch],
+        statement: dt.date,
+    ) -> None:
+        """ "we will order a ceasefire as soon as Kyiv withdraws ...": the condition is demanded.
+
+        The issues inside a condition a tracked holder sets are demands (an exclusion issue's
+        demand is a rejection); a ceasefire or talks in the main clause is a precondition on it.
+        """
+        if not conditions:
+            return
+        holder = self._condition_holder(best, conditions[0])
+        if holder is None:
+            return
+        in_condition: list[CueMatch] = []
+        for condition in conditions:
+            _, hi = self.clause_bounds(condition.end)
+            hi = self._condition_end(condition.end, hi)
+            in_condition += [i for i in self.issues if condition.end <= i.start and i.end <= hi]
+        others = (
+            [
+                m
+                for m in self.mentions
+                if m.info is not None
+                and not m.info.tracked
+                and m.info.side != holder.mention.info.side
+            ]
+            if holder.mention.info is not None
+            else []
+        )
+        in_condition = [
+            i
+            for i in in_condition
+            if i.cue.data.demand_means
+            or i.label == "territory"
+            or any(abs(m.start - i.start) < _CONDITION_REACH for m in others)
+        ]
+        if not in_condition:
+            return
+        cue = conditions[0]
+        info = StanceInfo("demands", 0.9, False)
+        claimed = {key[1] for key in best}
+        for issue in in_condition:
+            if issue.label in claimed or issue.label == "ceasefire_terms" or self._excluded(issue):
+                continue
+            self._add(best, holder, cue, info, "demands", None, issue, statement)
+        taken = {id(i) for i in in_condition}
+        for issue in self.issues:
+            if (
+                issue.label == "ceasefire_terms"
+                and id(issue) not in taken
+                and not any(key[1] == "ceasefire_terms" for key in best)
+            ):
+                self._add(best, holder, cue, info, "demands", None, issue, statement)
+
+    def _condition_end(self, start: int, hi: int) -> int:
+        """Where a condition stops: at ", we will" / ", Russia would" (the main clause)."""
+        match = _MAIN_CLAUSE.search(self.text, start, hi)
+        return match.start() if match else hi
+
+    def _condition_holder(
+        self, best: dict[tuple[str, str, str], ClaimFound], condition: CueMatch
+    ) -> _Holder | None:
+        """Who sets the condition: a claim's holder here, the quoted or attributed speaker."""
+        for quote in self.quotes:
+            if quote.start <= condition.start < quote.end:
+                speaker = self.article.quote_speaker(quote, self.paragraph)
+                if speaker is not None and speaker.tracked:
+                    return _Holder(speaker, "quote", bool(self.reported_anywhere))
+                return None
+        spoken = sorted(  # "Once Kyiv ..., Russia will order a ceasefire, the president said"
+            (a for a in self.attributions if a.speaker is not None),
+            key=lambda a: (a.start > condition.start, a.start),
+        )
+        for attribution in spoken[:1]:
+            if attribution.speaker is not None:
+                if not attribution.speaker.tracked:
+                    return None
+                return _Holder(attribution.speaker, "attribution", attribution.reported)
+        for claim in best.values():
+            if claim.side in self.rules.tracked_sides and claim.actor_span is not None:
+                start, end = claim.actor_span
+                for mention in self.mentions:
+                    if mention.start == self.start + start and mention.info is not None:
+                        return _Holder(mention, "subject", claim.reported)
+        first = next(
+            (m for m in self.mentions if m.kind != "reporter" and m.end <= condition.start), None
+        )
+        if first is not None and first.tracked and not first.possessive:
+            return _Holder(self._resolve(first) or first, "subject", bool(self.reported_anywhere))
+        return None
+
+    def _loaded(
+        self,
+        best: dict[tuple[str, str, str], ClaimFound],
+        loaded: list[CueMatch],
+        statement: dt.date,
+    ) -> None:
+        """ "his own illegitimacy", "declares an Easter truce": the issue phrase is the stance.
+
+        Such a phrase needs no stance cue, only a holder found as for one; an issue the
+        sentence already claimed keeps that claim.
+        """
+        for issue in loaded:
+            if any(key[1] == issue.label for key in best):
+                continue
+            info = StanceInfo(issue.cue.data.stance, 0.9, False)
+            governing = self._governing(issue)
+            try:
+                if governing is not None and governing.speaker is not None:
+                    # "Zelensky knows his own illegitimacy, Zakharova said": the speaker holds it,
+                    # not the one the phrase is about.
+                    if not governing.speaker.tracked:
+                        raise _Blocked(f"attributed to '{governing.speaker.text}'")
+                    if self.quote_of(issue.start) is None:
+                        holder = _Holder(governing.speaker, "attribution", governing.reported)
+                    else:
+                        holder = self._holder(issue, info, None)
+                else:
+                    holder = self._holder(issue, info, None)
+            except _Blocked as why:
+                self.result.reasons.append(f"'{issue.text}': {why}")
+                continue
+            self._add(best, holder, issue, info, info.stance, None, issue, statement)
+
+    def _elliptical(
+        self,
+        best: dict[tuple[str, str, str], ClaimFound],
+        claimed: dict[int, tuple[str, _Holder]],
+        statement: dt.date,
+    ) -> None:
+        """ "would accept EU membership but never NATO": a negated issue borrows the stance."""
+        stance_clauses = {self.clause_of(s.start) for s in self.stances}
+        bare = [
+            m
+            for m in self.article.within("elliptical", self.start, self.end)
+            if not self._overlaps_issue(m.start, m.end)
+        ]
+        for issue in [*self.issues, *bare]:
+            clause = self.clause_of(issue.start)
+            if clause in stance_clauses or clause - 1 not in claimed:
+                continue
+            lo, _ = self.clause_bounds(issue.start)
+            negation = next(
+                (n for n in self.negations if lo <= n.start and n.end <= issue.start), None
+            )
+            if negation is None:
+                continue
+            stance, holder = claimed[clause - 1]
+            flipped = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
+            if flipped is None:
+                continue
+            cue = next(s for s in reversed(self.stances) if self.clause_of(s.start) == clause - 1)
+            self._add(
+                best,
+                _Holder(holder.mention, "inherited", holder.reported),
+                cue,
+                cue.cue.data,
+                flipped,
+                negation,
+                issue,
+                statement,
+                elliptical=True,
+            )

@@ -1,0 +1,415 @@
+"""Who holds a stance: the quotation's speaker, the attributed speaker, the subject, or the
+party the previous sentences were about; another side's or an analyst's attribution blocks it.
+Claims are made here too (``_add``), with the rule that explains each one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+from monitor.judge.rules.article import Attribution, Mention
+from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, SentenceScan
+from monitor.judge.rules.loader import IssueInfo, StanceInfo
+from monitor.judge.rules.matcher import CueMatch
+from monitor.judge.rules.results import ClaimFound
+
+_COORDINATION = re.compile(r",|\b(?:and|or|nor)\b")
+_OWN = re.compile(r"\b(?:its|their|his|her|our)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)  # "its demand"
+_AGENT = re.compile(r"\s+by\s+")
+_AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
+_FOLLOWER_PUNCT = re.compile(
+    r"[,”\"»]\s*(?:one|an?|the|some|two|three|several|many|other)?\s*$", re.IGNORECASE
+)
+_QUESTION = re.compile(r"\?[”\"»’']?\s*$")
+_POSSESSIVE_REACH = 4
+_REFERS_BACK = re.compile(
+    r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?))\b"
+)
+_OBLIGATION = re.compile(
+    r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
+    r"will|to)\b",
+    re.IGNORECASE,
+)
+_COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
+_PASSIVE_AGENT = re.compile(
+    r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(slots=True)
+class _Holder:
+    mention: Mention
+    how: str
+    reported: bool
+    clause: int = -1
+    cue_end: int = 0
+
+
+class _Blocked(Exception):
+    """A stance cue gives no claim; the message says why (shown by explain)."""
+
+
+def _speaker_label(mention: Mention) -> str:
+    if mention.kind == "person_analyst" or mention.kind == "non_speaker":
+        return f"analyst/commentator '{mention.text}'"
+    if mention.kind == "person":
+        return f"'{mention.text}' (no tracked side)"
+    if mention.info is not None and not mention.info.tracked:
+        return f"'{mention.text}' of side {mention.info.side}"
+    return f"'{mention.text}'"
+
+
+class HolderRules(SentenceScan):
+    """Holder finding and claim making for one sentence."""
+
+    def _governing(self, cue: CueMatch) -> Attribution | None:
+        """The attribution a stance cue falls under: the last one before it, else a trailing one."""
+        before = [
+            a
+            for a in self.attributions
+            if a.end <= cue.start and a.speaker is not None and self.quote_of(a.start) is None
+        ]
+        if before:
+            return before[-1]
+        for attribution in self.attributions:
+            if attribution.start < cue.end or attribution.speaker is None:
+                continue
+            first = min(attribution.start, attribution.speaker.start)
+            if _FOLLOWER_PUNCT.search(self.text[cue.end : first]):
+                return attribution
+        return None
+
+    def _subject(self, cue: CueMatch, lo: int) -> Mention | None:
+        """The nearest mention before the cue in its clause that can be its subject.
+
+        A coordinated verb ("Putin ... blames NATO for it and demands ...") shares the subject
+        that opens the clause, not the previous verb's object.
+        """
+        clause_lo, _ = self.clause_bounds(cue.start)
+        lo = max(lo, clause_lo)
+        if _COORDINATED.search(self.text, max(lo, cue.start - 12), cue.start):
+            opening = next(
+                (
+                    m
+                    for m in self.mentions
+                    if lo <= m.start < cue.start
+                    and m.kind != "reporter"
+                    and not m.possessive
+                    and not self.text[lo : m.start].strip(' ,“"')
+                ),
+                None,
+            )
+            if opening is not None:
+                return self._resolve(opening)
+        for mention in self.mentions:  # "Moscow's proposal": the cue is inside an actor's name
+            if mention.start < cue.start < mention.end and mention.kind == "actor":
+                return mention
+        for mention in reversed(self.mentions):
+            if mention.end > cue.start or mention.start < lo or mention.kind == "reporter":
+                continue
+            if mention.possessive and (
+                self.article.words(mention.end, cue.start) > _POSSESSIVE_REACH
+            ):
+                continue
+            if not mention.possessive and _PREPOSITION_BEFORE.search(
+                self.text, max(self.start, mention.start - 12), mention.start
+            ):
+                continue  # "troops from NATO countries": an object, not a subject
+            if any(
+                mention.end <= i.start
+                and i.end <= cue.start
+                and self.article.words(mention.end, i.start) == 0
+                for i in self.issues
+            ):
+                continue  # "Ukraine in NATO is a red line": part of the issue's phrase
+            return self._resolve(mention)
+        return None
+
+    def _passive_holder(self, cue: CueMatch) -> Mention | None:
+        """ "demanded by the Kremlin", "unacceptable to Moscow": the holder right after the cue.
+
+        A passive with an agent that is no known actor ("approved by the U.N. Security Council")
+        has no holder at all: the sentence's subject did not do it.
+        """
+        adjectival = cue.text.lower().endswith(("able", "line", "lines", "starter"))
+        match = (_AGENT_ADJECTIVAL if adjectival else _AGENT).match(
+            self.text, cue.end, cue.end + 12
+        )
+        if not match:
+            return None
+        position = match.end()
+        for mention in self.mentions:
+            if mention.start == position and mention.kind in ("actor", "person", "non_speaker"):
+                return mention
+        if adjectival:
+            return None
+        raise _Blocked(f"'{cue.text} by' someone who is not a tracked actor")
+
+    def _speculative(self, cue: CueMatch) -> None:
+        """The writer's guess or question about a stance ("might soften its opposition") is none."""
+        quote = self.quote_of(cue.start)
+        for hedge in self.hedges:
+            if hedge.end > cue.start or self.quote_of(hedge.start) is not quote:
+                continue
+            if any(  # "Asked whether ..., Peskov said Moscow rejects ...": a speaker answers
+                hedge.end <= a.start and a.end <= cue.start and a.speaker is not None
+                for a in self.attributions
+            ):
+                continue
+            raise _Blocked(
+                f"the writer's speculation or framing ('{hedge.text}'), not a stated position"
+            )
+        if quote is None and _QUESTION.search(self.sentence):
+            raise _Blocked("a question, not a stated position")
+
+    def _holder(self, cue: CueMatch, info: StanceInfo, previous: _Holder | None) -> _Holder:
+        self._speculative(cue)
+        reported = bool(self.reported_anywhere)
+        quote = self.quote_of(cue.start)
+        if quote is not None:
+            speaker = self.article.quote_speaker(quote, self.paragraph)
+            if speaker is None:
+                speaker = self._carried()
+            if speaker is None:
+                raise _Blocked("quotation without a named speaker in this sentence")
+            if not speaker.tracked:
+                raise _Blocked(f"quoted speaker is {_speaker_label(speaker)}")
+            subject = self._subject(cue, quote.start)
+            if subject is not None and not info.modal and not subject.tracked:
+                raise _Blocked(f"inside the quote the subject is {_speaker_label(subject)}")
+            return _Holder(speaker, "quote", reported)
+        governing = self._governing(cue)
+        if governing is not None and governing.speaker is not None:
+            speaker = governing.speaker
+            if not speaker.tracked:
+                raise _Blocked(f"attributed to {_speaker_label(speaker)} ('{governing.verb}')")
+        lo = governing.end if governing is not None and governing.end <= cue.start else self.start
+        passive = self._passive_holder(cue)
+        if passive is not None:
+            if not passive.tracked:
+                raise _Blocked(f"the holder is {_speaker_label(passive)} ('{cue.text} by')")
+            return _Holder(passive, "passive", reported)
+        if info.modal:
+            if governing is not None and governing.speaker is not None:
+                return _Holder(governing.speaker, "attribution", reported)
+            if previous is not None and previous.clause == self.clause_of(cue.start):
+                return _Holder(previous.mention, "inherited", previous.reported)
+            document = next(
+                (
+                    m
+                    for m in self.mentions
+                    if m.end <= cue.start
+                    and m.info is not None
+                    and m.info.tracked
+                    and m.info.kind == "document"
+                ),
+                None,
+            )
+            if document is not None:
+                return _Holder(document, "subject", reported)
+            carried = self._carried()
+            if carried is not None:
+                return _Holder(carried, "carried", reported)
+            raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
+        subject = self._subject(cue, lo)
+        if subject is not None:
+            if not subject.tracked:
+                document = self._framing_document(subject, cue)
+                if document is not None:
+                    return _Holder(document, "document", reported)
+                raise _Blocked(f"the subject is {_speaker_label(subject)}")
+            if (
+                governing is not None
+                and governing.speaker is not None
+                and (
+                    governing.speaker.info is not None
+                    and subject.info is not None
+                    and governing.speaker.info.side == subject.info.side
+                    and governing.speaker.is_person
+                    and not subject.is_person
+                )
+            ):
+                return _Holder(governing.speaker, "attribution", reported)
+            return _Holder(subject, "subject", reported)
+        if governing is not None and governing.speaker is not None:
+            return _Holder(governing.speaker, "attribution", reported)
+        if previous is not None:
+            if (
+                previous.clause == self.clause_of(cue.start)
+                and not _COORDINATION.search(self.text, previous.cue_end, cue.start)
+                and not _OWN.search(self.text, previous.cue_end, cue.start)
+            ):
+                raise _Blocked(
+                    "a stance inside what an earlier cue governs ('proposes that X "
+                    "endorse'): not the holder's own"
+                )
+            return _Holder(previous.mention, "inherited", previous.reported)
+        agent = self._clause_agent(cue)
+        if agent is not None:
+            return _Holder(agent, "passive", reported)
+        carried = self._carried()
+        if carried is not None:
+            return _Holder(carried, "carried", reported)
+        raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _framing_document(self, subject: Mention, cue: CueMatch) -> Mention | None:
+        """ "Under the draft, the NATO allies would pledge not to enlarge": the obligation's
+        subject is not the holder; the tracked document that frames it is."""
+        if not _OBLIGATION.match(self.text, subject.end, cue.end + 1):
+            return None
+        candidates = [
+            m
+            for m in self.mentions
+            if m.end <= subject.start
+            and m.tracked
+            and m.info is not None
+            and m.info.kind == "document"
+        ]
+        if candidates:
+            return candidates[-1]
+        for earlier in (self.previous_holder, self.article.carried_holder(self.start)):
+            if earlier is not None and earlier.info is not None and earlier.info.kind == "document":
+                return earlier
+        return None
+
+    def _carried(self) -> Mention | None:
+        """The tracked party the preceding sentences were about, when this one names nobody."""
+        if self.in_title:
+            return None
+        if any(
+            m.kind not in ("reporter", "pronoun")
+            and not (m.info is not None and m.info.kind == "country")
+            for m in self.mentions
+        ):
+            return None  # someone else is named here: no carrying over them
+        first_cue = min((c.start for c in self.stances), default=self.end)
+        if any(
+            m.info is not None and not m.info.tracked and m.start < first_cue for m in self.mentions
+        ):
+            return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
+        carried = self.article.carried_holder(self.start)
+        if self.previous_holder is not None and _REFERS_BACK.match(self.sentence):
+            carried = self.previous_holder  # "It further requires ...": the last claim's holder
+        if carried is None:
+            return None
+        lo = max(0, carried.start - 40)
+        context = " ".join(self.text[lo : carried.end + 40].split())
+        return Mention(
+            carried.start,
+            carried.end,
+            f"{carried.text}' carried from '…{context}…",
+            carried.kind,
+            carried.info,
+            via_pronoun=True,
+        )
+
+    def _clause_agent(self, cue: CueMatch) -> Mention | None:
+        """ "The demand for X was repeated by Putin": a nominal stance's holder is the agent."""
+        lo, hi = self.clause_bounds(cue.start)
+        match = _PASSIVE_AGENT.search(self.text, lo, hi)
+        if match is None or self.quote_of(match.start()) is not self.quote_of(cue.start):
+            return None
+        for mention in self.mentions:
+            if mention.start == match.end():
+                if not mention.tracked:
+                    raise _Blocked(f"the holder is {_speaker_label(mention)} ('{match.group(0)}')")
+                return mention
+        return None
+
+    def _confidence(self, holder: _Holder, info: StanceInfo, issue: IssueInfo) -> float:
+        spec = self.rules.spec.confidence
+        assert holder.mention.info is not None
+        score = spec.actor_kind[holder.mention.info.kind]  # type: ignore[index]
+        if holder.how == "quote":
+            score += spec.quote_bonus
+        if holder.reported:
+            score *= spec.reported_factor
+        if holder.how in ("inherited", "passive", "carried", "list") or holder.mention.via_pronoun:
+            score *= spec.inherited_factor
+        if self.in_title:
+            score *= spec.title_factor
+        score *= info.weight * issue.weight
+        return round(min(score, 1.0), 3)
+
+    def _add(
+        self,
+        best: dict[tuple[str, str, str], ClaimFound],
+        holder: _Holder,
+        cue: CueMatch,
+        info: StanceInfo,
+        stance: str,
+        negation: CueMatch | None,
+        issue: CueMatch,
+        statement: dt.date,
+        elliptical: bool = False,
+    ) -> None:
+        issue_info: IssueInfo = issue.cue.data
+        final = stance
+        object_negation = None
+        if issue_info.negatable and final == "demands" and not elliptical:
+            object_negation = self._object_negation(cue, issue)
+            if issue_info.negative or object_negation is not None:
+                final = "rejects"
+        if final == "accepts" and issue_info.accepts_means:
+            final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
+        if final == "proposes" and issue_info.proposal_is_demand:
+            final = "demands"  # "tabled principles that included giving up NATO membership"
+            object_negation = self._object_negation(cue, issue) if issue_info.negatable else None
+            if object_negation is not None or issue_info.negative:
+                final = "rejects"
+        if final == "demands" and issue_info.demand_means:
+            final = issue_info.demand_means  # a demand about NATO membership is to exclude it
+        actor = holder.mention.info
+        assert actor is not None
+        parts = [
+            f"{holder.how}: actor '{holder.mention.text}' ({actor.side}, {actor.kind})",
+            f"stance cue '{cue.text}' ({info.stance})",
+        ]
+        if negation is not None:
+            parts.append(f"negated by '{negation.text}' -> {stance}")
+        parts.append(f"issue cue '{issue.text}' ({issue_info.issue})")
+        if issue.cue.phrase.endswith(")") and "(= " in issue.cue.phrase:
+            parts.append(f"issue named by reference: {issue.cue.phrase}")
+        if issue_info.negative:
+            parts.append(f"'{issue.text}' names the opposite -> {final}")
+        elif object_negation is not None:
+            parts.append(f"'{object_negation.text}' before the issue -> {final}")
+        if holder.reported:
+            reporters = ", ".join(f"'{a.verb}'" for a in self.reported_anywhere)
+            parts.append(f"reported ({reporters})")
+        claim = ClaimFound(
+            side=actor.side,
+            actor=actor.name,
+            issue=issue_info.issue,
+            stance=final,
+            evidence=self.sentence,
+            statement_date=statement,
+            confidence=self._confidence(holder, info, issue_info),
+            reported=holder.reported,
+            rule="; ".join(parts),
+            sentence_start=self.start,
+            actor_span=self._span(holder.mention.start, holder.mention.end),
+            stance_span=(cue.start - self.start, cue.end - self.start),
+            issue_span=(issue.start - self.start, issue.end - self.start),
+            how=holder.how,
+        )
+        if actor.tracked:
+            self.last_holder = holder.mention
+        key = (claim.side, claim.issue, claim.stance)
+        if key not in best or best[key].confidence < claim.confidence:
+            best[key] = claim
+
+
+def _merge_firm(claims: list[ClaimFound]) -> list[ClaimFound]:
+    """demands and rejects on one issue in one sentence are one line: keep the first named."""
+    kept: dict[tuple[str, str], ClaimFound] = {}
+    others: list[ClaimFound] = []
+    for claim in sorted(claims, key=lambda c: c.issue_span):
+        if claim.stance in ("demands", "rejects"):
+            kept.setdefault((claim.side, claim.issue), claim)
+        else:
+            others.append(claim)
+    return sorted([*kept.values(), *others], key=lambda c: (c.issue_span, c.stance))
