@@ -17,8 +17,10 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 from scrapy.resolver import CachingThreadedResolver
 from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet._resolver import HostResolution, SimpleResolverComplexifier
+from twisted.internet.address import IPv6Address
 from twisted.internet.error import DNSLookupError
-from twisted.internet.interfaces import IResolverSimple
+from twisted.internet.interfaces import IAddress, IHostnameResolver, IResolverSimple
 from twisted.internet.threads import deferToThread
 from zope.interface import implementer
 
@@ -99,8 +101,12 @@ class AddressGuardMiddleware:
                     deferToThread(check_url, request.url, self.policy, self.resolve)
                 )
         except AddressRefused as refused:
+            if refused.reason == "unresolvable":  # not a refusal: the name has no address
+                self.crawler.stats.inc_value("dns/failed")  # type: ignore[union-attr]
+                logger.warning("DNS lookup failed for %s: %s", request.url, refused.detail)
+                raise IgnoreRequest(f"DNS lookup failed: {refused.detail}") from refused
             self._record(refused, request)
-            raise IgnoreRequest(str(refused)) from refused
+            raise IgnoreRequest(f"refused by the address guard: {refused}") from refused
 
     def _answer_known(self, url: str) -> bool:
         """True when checking needs no DNS: a bad scheme, an address literal, a cached host."""
@@ -131,7 +137,7 @@ class AddressGuardMiddleware:
         )
 
 
-@implementer(IResolverSimple)
+@implementer(IResolverSimple, IHostnameResolver)
 class GuardedResolver(CachingThreadedResolver):
     """Scrapy's DNS resolver, re-checking the address it connects to (defeats DNS rebinding).
 
@@ -151,6 +157,37 @@ class GuardedResolver(CachingThreadedResolver):
             settings.getlist("NEWSMON_ALLOW_PRIVATE_NETWORKS")
         )
         return resolver
+
+    def install_on_reactor(self) -> None:
+        """Also the reactor's name resolver, so an IPv6 literal host is connected to as IPv6."""
+        super().install_on_reactor()
+        me: Any = self  # zope interfaces: declared by @implementer, invisible to mypy
+        self._names = SimpleResolverComplexifier(me)
+        self.reactor.installNameResolver(me)
+
+    def resolveHostName(
+        self,
+        receiver: Any,
+        hostName: str,
+        portNumber: int = 0,
+        addressTypes: Sequence[type[IAddress]] | None = None,
+        transportSemantics: str = "TCP",
+    ) -> Any:
+        """An IPv6 literal is its own address (checked); names go through ``getHostByName``."""
+        literal = hostName.strip("[]")
+        if ":" not in literal:
+            return self._names.resolveHostName(
+                receiver, hostName, portNumber, addressTypes, transportSemantics
+            )
+        resolution = HostResolution(hostName)
+        receiver.resolutionBegan(resolution)
+        try:
+            address = self.checked(literal, literal) if self.enabled else literal
+            receiver.addressResolved(IPv6Address("TCP", address, portNumber))
+        except DNSLookupError:
+            pass  # no address: the connection fails as a lookup failure, the refusal is logged
+        receiver.resolutionComplete()
+        return resolution
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
         resolved = super().getHostByName(name, timeout)

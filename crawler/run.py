@@ -8,12 +8,13 @@ then the process ends); ``ReactorCrawls`` schedules crawls into a reactor that k
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, cast
 
 from scrapy.crawler import CrawlerProcess
 from scrapy.utils.log import DEFAULT_LOGGING
 
+from crawler.quiet_logs import quiet_robots_errors
 from crawler.settings import build_settings
 from crawler.sink import CrawlSink
 from crawler.sources import CrawlOptions, SourceSpec
@@ -39,10 +40,36 @@ class CrawlStats:
     extracted: int = 0
     extract_empty: int = 0
     stored: int = 0
+    deferred_entries: int = 0  # new entries past the per-poll cap, left for later polls
+    # Every request that ended without a page, by reason (dns, http_error, redirect_loop, ...).
+    dropped: dict[str, int] = field(default_factory=dict)
+    # Every failed poll, by reason.
+    source_failures: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_scrapy(cls, stats: dict[str, Any]) -> CrawlStats:
-        return cls(**{f.name: int(stats.get(f"newsmon/{f.name}", 0)) for f in fields(cls)})
+        counts = {
+            f.name: int(stats.get(f"newsmon/{f.name}", 0))
+            for f in fields(cls)
+            if f.type in ("int", int)
+        }
+        dropped = _by_reason(stats, "newsmon/dropped/")
+        if stats.get("dupefilter/filtered"):  # e.g. a redirect to a URL requested already
+            dropped["duplicate_request"] = int(stats["dupefilter/filtered"])
+        return cls(
+            **counts, dropped=dropped, source_failures=_by_reason(stats, "newsmon/source_failed/")
+        )
+
+    def counters(self) -> dict[str, int]:
+        """Flat counters for a Run row: ``dropped_<reason>`` and ``source_failed_<reason>``."""
+        flat = {f.name: getattr(self, f.name) for f in fields(self) if f.type in ("int", int)}
+        flat.update({f"dropped_{k}": v for k, v in self.dropped.items()})
+        flat.update({f"source_failed_{k}": v for k, v in self.source_failures.items()})
+        return flat
+
+
+def _by_reason(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return {k[len(prefix) :]: int(v) for k, v in stats.items() if k.startswith(prefix)}
 
 
 def run_crawl(
@@ -64,6 +91,7 @@ def run_crawl(
     process = CrawlerProcess(settings)
     for logger_ in quiet:  # Scrapy's logging set-up resets its loggers' levels
         logger_.setLevel(log_level)
+    quiet_robots_errors(log_level)
     crawler = process.create_crawler(NewsSpider)
     process.crawl(
         crawler, sources=sources, sink=sink, options=options, article_urls=article_urls or []

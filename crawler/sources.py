@@ -25,6 +25,7 @@ class SourceSpec(BaseModel):
     only_urls: str | None = None  # a regular expression article URLs must match
     headers: dict[str, str] = Field(default_factory=dict)
     enabled: bool = True
+    max_new_entries: int | None = Field(default=None, ge=1)  # overrides crawl.max_new_entries
 
     @field_validator("only_urls")
     @classmethod
@@ -70,6 +71,8 @@ class CrawlOptions(BaseModel):
     retry_after_max_seconds: float = Field(default=120.0, ge=0)  # longer waits: give up this cycle
     max_page_bytes: int = Field(default=5_000_000, gt=0)
     max_feed_bytes: int = Field(default=10_000_000, gt=0)
+    # New entries fetched per source and poll, newest first; the rest wait for later polls.
+    max_new_entries: int = Field(default=200, ge=1)
     allow_private_networks: list[str] = Field(default_factory=list)  # CIDRs or host names
 
     @field_validator("allow_private_networks")

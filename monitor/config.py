@@ -67,7 +67,9 @@ class Settings(BaseSettings):
     def _level(cls, value: str) -> str:
         value = value.upper()
         if value not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
-            raise ValueError(f"unknown log level {value!r}")
+            raise ValueError(
+                f"unknown log level {value!r} (use DEBUG, INFO, WARNING, ERROR or CRITICAL)"
+            )
         return value
 
 
@@ -186,10 +188,35 @@ class AppConfig(BaseModel):
         return self.topic.digest.directory or self.settings.data_dir / "digests"
 
 
-def _node_at(node: yaml.Node | None, loc: tuple[int | str, ...]) -> yaml.Node | None:
-    """Walk a composed YAML node tree along a pydantic error location."""
-    for part in loc:
+def _did_you_mean(loc: tuple[int | str, ...], err: Any) -> str:
+    """' (did you mean 'sources'?)' for a misspelled key, from the model's own field names."""
+    import difflib
+
+    model: Any = TopicConfig
+    for part in loc[:-1]:
+        field = getattr(model, "model_fields", {}).get(part) if isinstance(part, str) else None
+        if field is None:
+            if isinstance(part, int):
+                continue
+            return ""
+        annotation = field.annotation
+        args = getattr(annotation, "__args__", ())
+        model = next((a for a in (annotation, *args) if hasattr(a, "model_fields")), None)
+        if model is None:
+            return ""
+    names = list(getattr(model, "model_fields", {}))
+    close = difflib.get_close_matches(str(loc[-1]), names, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else f"; known keys: {', '.join(names)}"
+
+
+def _node_at(
+    node: yaml.Node | None, loc: tuple[int | str, ...], *, want_key: bool = False
+) -> yaml.Node | None:
+    """Walk a composed YAML node tree along a pydantic error location (or to the last key)."""
+    for i, part in enumerate(loc):
         if isinstance(node, yaml.MappingNode):
+            if want_key and i == len(loc) - 1:
+                return next((k for k, _ in node.value if k.value == part), node)
             match = next((v for k, v in node.value if k.value == part), None)
             if match is None:
                 key = next((k for k, _ in node.value if k.value == part), None)
@@ -217,9 +244,17 @@ def _field_path(loc: tuple[int | str, ...]) -> str:
 def load_topic(path: Path) -> TopicConfig:
     """Parse and validate a topic YAML; errors name the file, line and field."""
     try:
-        raw_text = path.read_text(encoding="utf-8")
+        raw = path.read_bytes()
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read topic config: {exc.strerror or exc}") from exc
+    try:
+        raw_text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(
+            f"{path}:{line}: not UTF-8 text (byte 0x{raw[exc.start]:02x} at offset {exc.start});"
+            " save the topic config as UTF-8"
+        ) from None
     try:
         root = yaml.compose(raw_text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(raw_text)
@@ -237,9 +272,15 @@ def load_topic(path: Path) -> TopicConfig:
             loc = tuple(
                 p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))
             )
-            node = _node_at(root, loc)
+            unknown = err["type"] == "extra_forbidden"
+            node = _node_at(root, loc, want_key=unknown)
             line = node.start_mark.line + 1 if node is not None else 1
-            lines.append(f"{path}:{line}: field '{_field_path(loc)}': {err['msg']}")
+            message = err["msg"]
+            if unknown:
+                message = f"unknown key {loc[-1]!r}{_did_you_mean(loc, err)}"
+            lines.append(f"{path}:{line}: field '{_field_path(loc)}': {message}")
+        if len(lines) == 1:
+            raise ConfigError(lines[0]) from None
         raise ConfigError("invalid topic config\n" + "\n".join(lines)) from None
 
 
@@ -251,4 +292,36 @@ def load_config(settings: Settings | None = None, config_path: Path | None = Non
         details = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
         raise ConfigError(f"invalid environment settings: {details}") from None
     path = config_path or settings.config or DEFAULT_TOPIC
-    return AppConfig(settings=settings, topic=load_topic(Path(path)), topic_path=Path(path))
+    topic = load_topic(Path(path))
+    check_templates(topic, Path(path))
+    return AppConfig(settings=settings, topic=topic, topic_path=Path(path))
+
+
+def settings_from_env(**overrides: Any) -> Settings:
+    """The environment's settings (with command-line overrides), validated: bad ones are one line."""
+    try:
+        settings = Settings()
+        if overrides:
+            settings = Settings.model_validate({**settings.model_dump(), **overrides})
+    except ValidationError as exc:
+        details = "; ".join(_setting_error(e, overrides) for e in exc.errors())
+        raise ConfigError(f"invalid setting: {details}") from None
+    return settings
+
+
+def _setting_error(err: Any, overrides: dict[str, Any]) -> str:
+    name = str(err["loc"][0]) if err["loc"] else "?"
+    source = f"--{name.replace('_', '-')}" if name in overrides else f"NEWSMON_{name.upper()}"
+    return f"{source}: {err['msg'].removeprefix('Value error, ')}"
+
+
+def check_templates(topic: TopicConfig, path: Path) -> None:
+    """Every command checks the alert templates as `run` does, so none fails later, mid-send."""
+    if not topic.alerts.templates:
+        return
+    from monitor.deliver.blocks import AlertTemplates
+
+    try:
+        AlertTemplates(topic.alerts.templates)
+    except ConfigError as exc:
+        raise ConfigError(f"{path}: {exc}") from None

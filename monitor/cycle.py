@@ -11,12 +11,15 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.sources import SourceSpec
 from monitor.config import AppConfig
 from monitor.errors import InputError
+from monitor.status import CycleStatus, judge_cycle
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +72,21 @@ def end_run(
         runs.finish_run(session, run_id, dict(counters), error)
 
 
+@dataclass
+class CrawlReport:
+    """A cycle's counters and its verdict (ok / degraded / failing, with the reason)."""
+
+    counters: Counter[str]
+    status: CycleStatus
+
+
+def database_error(exc: SQLAlchemyError) -> str:
+    """One line for a database failure: the driver's own first line, without SQL or traceback."""
+    orig = getattr(exc, "orig", None)
+    text = str(orig if orig is not None else exc).strip().splitlines()
+    return f"database error: {text[0] if text else type(exc).__name__}"
+
+
 def crawl_once(
     cfg: AppConfig,
     factory: sessionmaker[Session],
@@ -76,33 +94,44 @@ def crawl_once(
     article_urls: list[str] | None = None,
     only_sources: list[str] | None = None,
     on_progress: Progress | None = None,
-) -> Counter[str]:
+) -> CrawlReport:
     """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
     from monitor.pipeline import AnalysisContext, analyse_pending
     from monitor.store.sink import StoreSink
 
     sources = [] if article_urls else due_sources(cfg, only_sources)
-    run_id = begin_run(cfg, factory, "crawl" if not article_urls else "ingest")
-    if only_sources is None:  # paused from the review page; sources named explicitly still run
-        sources = unpaused(factory, sources)
+    counters: Counter[str] = Counter()
+    try:
+        run_id = begin_run(cfg, factory, "crawl" if not article_urls else "ingest")
+        if only_sources is None:  # paused from the review page; sources named explicitly still run
+            sources = unpaused(factory, sources)
+    except SQLAlchemyError as exc:
+        return CrawlReport(counters, judge_cycle(counters, error=database_error(exc)))
     sink = StoreSink(factory, on_progress=on_progress)
     options = cfg.topic.crawl
     if article_urls:  # a few pages named on the command line: no extraction pool to start
         options = options.model_copy(update={"extract_in_process": True})
     error: str | None = None
-    counters: Counter[str] = Counter()
     scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
     try:
         stats = run_crawl(
             sources, sink, options, log_level=scrapy_level, article_urls=article_urls or []
         )
-        counters.update({k: v for k, v in vars(stats).items()})
-        counters["stored"] = sink.counters["stored"]
+        counters.update(stats.counters())
+        for key in ("stored", "store_failed", "unchanged"):
+            counters[key] = sink.counters[key]
         counters.update(analyse_pending(factory, AnalysisContext.build(cfg, factory)))
+    except SQLAlchemyError as exc:
+        error = database_error(exc)
+        logger.debug("crawl cycle failed on the database", exc_info=True)
     except Exception as exc:
         error = f"{type(exc).__name__}: {exc}"
         raise
     finally:
-        end_run(factory, run_id, counters, error)
-    return counters
+        try:
+            end_run(factory, run_id, counters, error)
+        except SQLAlchemyError as exc:
+            error = error or database_error(exc)
+    status = judge_cycle(counters, sink.source_failures, sink.fetch_failures, error)
+    return CrawlReport(counters, status)

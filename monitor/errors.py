@@ -6,6 +6,8 @@ from __future__ import annotations
 class NewsmonError(Exception):
     """Base of every error newsmon raises on purpose; the CLI prints these without a traceback."""
 
+    exit_code = 2  # a user can fix it: a file, a setting, an argument
+
 
 class ConfigError(NewsmonError):
     """A settings value or topic YAML is invalid; the message names the file, line and field."""
@@ -21,3 +23,9 @@ class SchemaOutOfDate(NewsmonError):
 
 class AlertDeliveryError(NewsmonError):
     """A sink could not deliver an alert; the outbox keeps it for a retry."""
+
+
+class OperationFailed(NewsmonError):
+    """A command ran but could not do its work (nothing fetched or stored, the database erred)."""
+
+    exit_code = 1

@@ -23,7 +23,7 @@ from monitor.judge.ledger.decide import Decision, Kind
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
 from monitor.judge.rules.results import ClaimFound
-from monitor.judge.stories import StoryIndex, assign_story
+from monitor.judge.stories import StoryIndex, assign_story, lock_story_assignment
 from monitor.store.articles import pending_articles
 from monitor.store.models import Article, Claim, utcnow
 
@@ -165,7 +165,11 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
         for article_id in batch:
             try:
                 with factory.begin() as session:
-                    article = session.get(Article, article_id)
+                    # Analysis is serialised across processes (crawls, ingest, the daemon's
+                    # worker): the lock first, then the article read afresh, so an article
+                    # another process analysed meanwhile is skipped, never analysed twice.
+                    lock_story_assignment(session)
+                    article = session.get(Article, article_id, populate_existing=True)
                     if article is None or article.analysed_at is not None:
                         continue
                     outcome = process(session, article, ctx)

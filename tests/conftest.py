@@ -180,7 +180,7 @@ def _run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.Complete
     from typer.testing import CliRunner
 
     from monitor.cli import app
-    from monitor.errors import NewsmonError
+    from monitor.cli.app import error_line
 
     unset: dict[str, str | None] = {
         k: None
@@ -198,8 +198,9 @@ def _run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.Complete
     finally:
         console._width = width
     stderr, code = result.stderr, result.exit_code
-    if isinstance(result.exception, NewsmonError):
-        stderr, code = stderr + f"newsmon: error: {result.exception}\n", 2
-    elif result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise result.exception
+    if result.exception is not None and not isinstance(result.exception, SystemExit):
+        handled = error_line(result.exception, argv)
+        if handled is None:
+            raise result.exception
+        stderr, code = stderr + handled[0] + "\n", handled[1]
     return subprocess.CompletedProcess(["newsmon", *argv], code, result.stdout, stderr)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -57,6 +58,9 @@ class Failures:
     outage_until: float = 0.0
     invalid_auth: bool = False
     webhook_errors: int = 0
+    drop_after_store: int = 0  # posts stored, then the connection closed with no answer
+    slow_answers: int = 0  # posts stored, answered only after ``slow_delay`` seconds
+    slow_delay: float = 0.0
 
 
 @dataclass
@@ -132,6 +136,17 @@ class FakeSlack:
         """Every request gets a 500 for ``seconds`` from now."""
         with self.lock:
             self.state.failures.outage_until = time.monotonic() + seconds
+
+    def drop_after_storing(self, count: int) -> None:
+        """The next ``count`` posts are stored, then the connection drops before the answer."""
+        with self.lock:
+            self.state.failures.drop_after_store = count
+
+    def answer_slowly(self, count: int, delay: float) -> None:
+        """The next ``count`` posts are stored at once but answered ``delay`` seconds later."""
+        with self.lock:
+            self.state.failures.slow_answers = count
+            self.state.failures.slow_delay = delay
 
     def revoke_token(self, revoked: bool = True) -> None:
         with self.lock:
@@ -384,8 +399,24 @@ class FakeSlack:
                         if auth.startswith("Bearer ")
                         else args.get("token")
                     )
-                    status, data = fake.api(split.path[len("/api/") :], args, token)
+                    method = split.path[len("/api/") :]
+                    status, data = fake.api(method, args, token)
                     record.status = status
+                    posted = method == "chat.postMessage" and data.get("ok")
+                    with fake.lock:
+                        drop = posted and failures.drop_after_store > 0
+                        slow = posted and not drop and failures.slow_answers > 0
+                        if drop:
+                            failures.drop_after_store -= 1
+                        if slow:
+                            failures.slow_answers -= 1
+                    if drop:  # stored, but the client never hears so
+                        record.status = -1
+                        self.close_connection = True
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                        return
+                    if slow:
+                        time.sleep(failures.slow_delay)
                     self._json(status, data)
                 elif split.path.startswith("/upload/"):
                     file_id = split.path.rsplit("/", 1)[-1]

@@ -10,6 +10,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response, TextResponse
 from twisted.python.failure import Failure
 
@@ -29,13 +30,64 @@ MAX_SITEMAP_DEPTH = 2  # an index of indexes, no deeper
 _INDEX_REFUSALS = (UnsafeFeed, SitemapError, UnusableIndex, ListingSelectorError)
 
 
+GUARD_MARK = "refused by the address guard"
+
+
+def failure_kind(failure: Failure) -> str:
+    """What a failed request ran into, as a short counter key: http, dns, guard, timeout, ..."""
+    value = failure.value
+    text = str(value)
+    name = type(value).__name__
+    if getattr(value, "response", None) is not None:
+        return "http_error"
+    if GUARD_MARK in text:
+        return "address_guard"
+    if "robots.txt" in text:
+        return "robots_txt"
+    if "max redirections" in text:
+        return "redirect_loop"
+    if "max size" in text or "maxsize" in text:
+        return "size_cap"
+    if "DNS" in name or "Resolve" in name or "DNS lookup failed" in text:
+        return "dns"
+    if "Timeout" in name or "timed out" in text.lower() or "took longer than" in text:
+        return "timeout"
+    if "ConnectionRefused" in name:
+        return "connection_refused"
+    if "Connection" in name or "DataLoss" in name:
+        return "connection"
+    if isinstance(value, IgnoreRequest):
+        return "ignored"
+    return "other"
+
+
+_KIND_TEXT = {
+    "dns": "DNS lookup failed",
+    "timeout": "timeout",
+    "connection_refused": "connection refused",
+    "connection": "connection lost",
+    "size_cap": "over the size cap",
+    "redirect_loop": "too many redirects",
+}
+
+
 def describe_failure(failure: Failure) -> str:
-    """A one-line reason for a failed request, for source health and logs."""
+    """A one-line reason for a failed request naming what it was (DNS, guard, HTTP, ...)."""
     value = failure.value
     response = getattr(value, "response", None)
     if response is not None:
         return f"HTTP {response.status}"
     text = str(value) or type(value).__name__
+    kind = failure_kind(failure)
+    if kind == "address_guard":
+        return text[:500]
+    label = _KIND_TEXT.get(kind)
+    if label is not None:
+        host = urlsplit(failure.request.url).hostname if hasattr(failure, "request") else None
+        where = f" ({host})" if kind == "dns" and host else ""
+        if text.startswith(label):
+            return text[:500]
+        return f"{label}{where}: {text}"[:500]
     return f"{type(value).__name__}: {text}"[:500]
 
 
@@ -60,6 +112,7 @@ class NewsSpider(scrapy.Spider):
         # Feed validators wait until every entry their feed listed was handled (see Validators).
         self._validators: dict[str, Validators] = {}
         self._incomplete: set[str] = set()
+        self._taken: dict[str, int] = {}  # new entries requested per source this poll (the cap)
 
     async def start(self) -> AsyncIterator[Any]:
         for source in self.sources.values():
@@ -93,6 +146,7 @@ class NewsSpider(scrapy.Spider):
         reason = describe_failure(failure)
         logger.warning("source %s failed: %s", source, reason)
         self.crawler.stats.inc_value("newsmon/sources_failed")
+        self.crawler.stats.inc_value(f"newsmon/source_failed/{failure_kind(failure)}")
         response = getattr(failure.value, "response", None)
         self.sink.record_poll(
             PollResult(
@@ -223,14 +277,20 @@ class NewsSpider(scrapy.Spider):
         """Requests for the entries worth fetching, asking the sink about all of them at once."""
         requests: list[scrapy.Request] = []
         candidates: list[tuple[str, str, FeedEntry]] = []
-        for entry in entries:
+        cap = source.max_new_entries or self.options.max_new_entries
+        taken, deferred = self._taken.get(source.name, 0), 0
+        for entry in sorted(entries, key=_newest_first):
             link = entry.link
             if source.kind == "gnews":
                 decoded = decode_link(link, str(source.url))
                 if decoded is None and link.startswith(("http://", "https://")):
+                    if taken >= cap:
+                        deferred += 1
+                        continue
                     request = self._resolve_request(source, entry)
                     if request is not None:
                         requests.append(request)
+                        taken += 1
                     continue
                 link = decoded or ""
             if not link.startswith(("http://", "https://")) or not self._wanted(source, link):
@@ -242,9 +302,23 @@ class NewsSpider(scrapy.Spider):
                 continue
             if not wanted(known.get(key), key in known, entry.updated or entry.published):
                 continue
+            if taken >= cap:  # newest first: the older rest waits for the next polls
+                deferred += 1
+                continue
+            taken += 1
             self._scheduled.add(key)
             requests.append(
                 self._page_request(link, source.name, key, entry.updated, entry.published)
+            )
+        self._taken[source.name] = taken
+        if deferred:
+            self.crawler.stats.inc_value("newsmon/deferred_entries", deferred)
+            self._incomplete.add(source.name)  # no 304 next time: the rest must be seen again
+            logger.info(
+                "source %s: %d new entries past the cap of %d per poll are left for later polls",
+                source.name,
+                deferred,
+                cap,
             )
         return requests
 
@@ -337,6 +411,7 @@ class NewsSpider(scrapy.Spider):
         reason = describe_failure(failure)
         logger.warning("article %s not fetched: %s", request.url, reason)
         self.crawler.stats.inc_value("newsmon/fetch_failed")
+        self.crawler.stats.inc_value(f"newsmon/dropped/{failure_kind(failure)}")
         if meta.get("source"):
             self._incomplete.add(meta["source"])
         self.sink.record_fetch_failure(meta["source"], request.url, reason)
@@ -355,6 +430,12 @@ class NewsSpider(scrapy.Spider):
             "entry_updated": meta.get("entry_updated"),
             "entry_published": meta.get("entry_published"),
         }
+
+
+def _newest_first(entry: FeedEntry) -> tuple[bool, float]:
+    """Sort key: dated entries newest first, undated ones after them in feed order."""
+    when = entry.updated or entry.published
+    return (when is None, -when.timestamp() if when is not None else 0.0)
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -49,20 +49,20 @@ class State:
     @property
     def config(self) -> AppConfig:
         if self._config is None:
-            from monitor.config import Settings, load_config
+            from monitor.config import load_config, settings_from_env
 
-            settings = Settings()
+            settings = settings_from_env()
             overrides: dict[str, Any] = {}
             if self.database_url:
                 overrides["database_url"] = self.database_url
             if self.log_level:
-                overrides["log_level"] = self.log_level.upper()
+                overrides["log_level"] = self.log_level
             if self.config_path:
                 overrides["config"] = self.config_path
             elif settings.config is None and (settings.data_dir / "topic.yaml").exists():
                 overrides["config"] = settings.data_dir / "topic.yaml"
             if overrides:
-                settings = settings.model_copy(update=overrides)
+                settings = settings_from_env(**overrides)
             self._config = load_config(settings)
         return self._config
 
@@ -94,10 +94,15 @@ def _state(ctx: typer.Context) -> State:
 
 def setup_logging(level: str) -> None:
     """Handlers are configured in entry points only: JSON lines when not on a terminal."""
-    from monitor.config import Settings
+    from monitor.config import settings_from_env
     from monitor.logs import configure_logging, secrets_of
 
-    configure_logging(level, secrets=secrets_of(Settings()))
+    if level.upper() not in LOG_LEVELS:
+        raise InputError(f"--log-level takes {', '.join(LOG_LEVELS)}, not {level!r}")
+    configure_logging(level.upper(), secrets=secrets_of(settings_from_env()))
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 @app.callback()
@@ -127,6 +132,11 @@ def _summary_line(counters: Counter[str]) -> str:
         f"new entries {counters['new_entries']}, fetched {counters['fetched']}, "
         f"stored {counters['stored']}, relevant {counters['relevant']}, "
         f"failed {counters['fetch_failed'] + counters['sources_failed']}"
+        + (
+            f", left for later polls {counters['deferred_entries']}"
+            if counters["deferred_entries"]
+            else ""
+        )
     )
 
 
@@ -188,8 +198,62 @@ def main() -> None:
     """Console-script entry: our own errors print as one clear message, exit 2."""
     import monitor.cli  # noqa: F401  (registers every command on ``app``)
 
+    argv = hoist_global_options(sys.argv[1:])
     try:
-        app(args=hoist_global_options(sys.argv[1:]), prog_name="newsmon")
-    except NewsmonError as exc:
-        typer.echo(f"newsmon: error: {exc}", err=True)
-        raise SystemExit(2) from None
+        app(args=argv, prog_name="newsmon")
+    except Exception as exc:  # one line; the traceback only when debugging
+        handled = error_line(exc, argv)
+        if handled is None:
+            raise
+        typer.echo(handled[0], err=True)
+        raise SystemExit(handled[1]) from None
+
+
+def error_line(exc: BaseException, argv: list[str]) -> tuple[str, int] | None:
+    """The one line and exit code for an error, or None to let it raise (--log-level DEBUG)."""
+    if isinstance(exc, NewsmonError):
+        return f"newsmon: error: {exc}", exc.exit_code
+    if _debugging(argv):
+        return None
+    return f"newsmon: error: {unexpected_error(exc)}", 2 if _is_database_error(exc) else 1
+
+
+def _debugging(argv: list[str]) -> bool:
+    """--log-level DEBUG (or NEWSMON_LOG_LEVEL=DEBUG) keeps tracebacks."""
+    import os
+
+    level = os.environ.get("NEWSMON_LOG_LEVEL", "")
+    for i, arg in enumerate(argv):
+        if arg == "--log-level" and i + 1 < len(argv):
+            level = argv[i + 1]
+        elif arg.startswith("--log-level="):
+            level = arg.split("=", 1)[1]
+    return level.upper() == "DEBUG"
+
+
+def _is_database_error(exc: BaseException) -> bool:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return isinstance(exc, SQLAlchemyError)
+
+
+def unexpected_error(exc: BaseException) -> str:
+    """One line for an error we did not raise on purpose; database errors name the database."""
+    if _is_database_error(exc):
+        from monitor.cycle import database_error
+
+        where = ""
+        state_url = _database_url_hint()
+        if state_url:
+            where = f" ({state_url})"
+        return f"{database_error(exc)}{where}"  # type: ignore[arg-type]
+    text = str(exc).strip().splitlines()
+    detail = text[0] if text else ""
+    return f"{type(exc).__name__}: {detail} (run with --log-level DEBUG for the traceback)"
+
+
+def _database_url_hint() -> str | None:
+    """The database URL in use, password hidden, for error lines."""
+    from monitor.store.db import LAST_URL
+
+    return LAST_URL[0] if LAST_URL else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.table import Table
@@ -18,12 +18,15 @@ from monitor.cli.app import (
     console,
     setup_logging,
 )
-from monitor.errors import InputError
+from monitor.errors import InputError, OperationFailed
+
+if TYPE_CHECKING:
+    from monitor.cycle import CrawlReport
 
 
 def _crawl(
     state: State, article_urls: list[str] | None = None, only_sources: list[str] | None = None
-) -> Counter[str]:
+) -> CrawlReport:
     """One crawl cycle, with a live status line on a terminal."""
     from monitor.cycle import crawl_once
 
@@ -88,8 +91,17 @@ def crawl(
         raise InputError("crawl runs one cycle: pass --once (the daemon is `newsmon run`)")
     state = _state(ctx)
     setup_logging(state.config.settings.log_level)
-    counters = _crawl(state, only_sources=source or None)
-    typer.echo(_summary_line(counters))
+    report = _crawl(state, only_sources=source or None)
+    typer.echo(_summary_line(report.counters))
+    _verdict("crawl", report)
+
+
+def _verdict(command: str, report: CrawlReport) -> None:
+    """Degraded: one warning line on stderr; failing: one line saying why, exit 1."""
+    if report.status.failing:
+        raise OperationFailed(f"{command} failed: {report.status.reason}")
+    if report.status.reason:
+        typer.echo(f"newsmon: warning: {report.status.reason}", err=True)
 
 
 @app.command()
@@ -166,6 +178,8 @@ def ingest(
     files = [Path(p) for p in paths_or_urls if p not in urls]
     if url and len(files) != 1:
         raise InputError("--url names the URL of exactly one file")
+    if url and not _is_http_url(url):
+        raise InputError(f"--url {url!r} is not an http(s) URL (e.g. https://example.org/a.html)")
     factory = state.factory()
     extracted_pages = []
     for path in files:  # every file is checked before anything is stored
@@ -173,6 +187,10 @@ def ingest(
             page = path.read_bytes()
         except OSError as exc:
             raise InputError(f"{path}: cannot read: {exc.strerror or exc}") from exc
+        if not looks_like_html(page):
+            raise InputError(
+                f"{path}: not an HTML file (no HTML markup at its start); not ingested"
+            )
         extracted = extract_article(page, url or path.resolve().as_uri())
         if extracted is None:
             typer.echo(f"{path}: no article text found; skipped", err=True)
@@ -187,14 +205,43 @@ def ingest(
             save_article(session, extracted, source=None)
     stored = len(extracted_pages)
     counters: Counter[str] = Counter(stored=stored)
+    if files and not extracted_pages and not urls:
+        raise OperationFailed("ingest failed: no article text found in any file given")
+    report = None
     if urls:
-        counters.update(_crawl(state, article_urls=urls))
+        report = _crawl(state, article_urls=urls)
+        counters.update(report.counters)
     else:
         counters.update(analyse_pending(factory, AnalysisContext.build(state.config, factory)))
     typer.echo(
         f"ingested {counters['stored']} article(s), relevant {counters['relevant']}, "
         f"failed {counters['fetch_failed']}"
     )
+    if report is not None:
+        _verdict("ingest", report)
+    if counters["analysis_failed"] and not counters["analysed"]:
+        raise OperationFailed(
+            f"ingest failed: {counters['analysis_failed']} article(s) not analysed"
+        )
+
+
+_HTML_MARKERS = (b"<!doctype html", b"<html", b"<head", b"<body", b"<article", b"<meta", b"<title")
+
+
+def looks_like_html(page: bytes) -> bool:
+    """A saved web page starts with HTML markup (after a BOM, comments or whitespace)."""
+    start = page[:4096].lower()
+    return b"\x00" not in start and any(marker in start for marker in _HTML_MARKERS)
+
+
+def _is_http_url(url: str) -> bool:
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return False
+    return parts.scheme in ("http", "https") and bool(parts.hostname)
 
 
 @app.command()
@@ -235,16 +282,28 @@ def demo(
     ] = None,
 ) -> None:
     """Serve bundled sample pages on 127.0.0.1 and run one full cycle against a temporary database."""
+    import shutil
     import tempfile
-
-    from monitor.config import Settings, load_config
-    from monitor.demo.server import DEMO_FEEDS, demo_site
-    from monitor.store import db
 
     state = _state(ctx)
     setup_logging(state.log_level or "WARNING")
     workdir = Path(keep or tempfile.mkdtemp(prefix="newsmon-demo-"))
     workdir.mkdir(parents=True, exist_ok=True)
+    try:
+        _demo_in(state, workdir, keep is not None)
+    finally:
+        if keep is None:  # the temporary database and topic go with the demo
+            if state._engine is not None:
+                state._engine.dispose()
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _demo_in(state: State, workdir: Path, keep: bool) -> None:
+    """The demo's cycle in ``workdir``: serve the sample site, crawl it, show the results."""
+    from monitor.config import Settings, load_config
+    from monitor.demo.server import DEMO_FEEDS, demo_site
+    from monitor.store import db
+
     with demo_site() as site:
         topic = workdir / "demo-topic.yaml"
         base = state.config_path or Settings().config
@@ -283,12 +342,12 @@ def demo(
         )
         db.upgrade(state.engine)
         console.print(f"demo site on {site.url('/')}, database {state.database_url}")
-        counters = _crawl(state)
+        counters = _crawl(state).counters
     typer.echo(_summary_line(counters))
-    _show_demo_results(state)
+    _show_demo_results(state, keep)
 
 
-def _show_demo_results(state: State) -> None:
+def _show_demo_results(state: State, keep: bool) -> None:
     """What an analyst would see: stories with their copies, events, and the alerts sent."""
     from sqlalchemy import select
 
@@ -321,4 +380,7 @@ def _show_demo_results(state: State) -> None:
     write = lambda text: console.print(text, markup=False, highlight=False, end="")
     result = make_dispatcher(state.factory(), state.config, write).dispatch_once()
     console.print(f"alerts sent to the console: {result.sent}")
-    console.print(f"explore it: newsmon --database-url {state.database_url} export")
+    if keep:
+        console.print(f"explore it: newsmon --database-url {state.database_url} export")
+    else:
+        console.print("the demo database is removed now; keep it with --keep DIR")

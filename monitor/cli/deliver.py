@@ -112,10 +112,12 @@ def alerts_send(
         from monitor.store.models import Alert
 
         templates = AlertTemplates(state.config.topic.alerts.templates)
+        shown = 0
         with state.factory()() as session:
             for alert in session.scalars(
                 select(Alert).where(Alert.status == AlertStatus.PENDING).order_by(Alert.id)
             ):
+                shown += 1
                 typer.echo(
                     json.dumps(
                         {
@@ -126,13 +128,17 @@ def alerts_send(
                         ensure_ascii=False,
                     )
                 )
+        if not shown:
+            typer.echo("no pending alerts: nothing would be sent", err=True)
         return
     result = _dispatcher(state).dispatch_once()
     typer.echo(
         f"alerts sent {result.sent}, retry later {result.retried}, failed {result.failed}, "
         f"recovered after a crash {result.reconciled}"
     )
-    if result.failed or result.retried:
+    if result.paused:
+        typer.echo(f"newsmon: error: alert delivery paused: {result.paused}", err=True)
+    if result.failed or result.retried or result.paused:
         raise typer.Exit(1)
 
 
@@ -170,13 +176,18 @@ def digest(
     config = state.config
     parsed = _parse_date(date, "--date")
     day = parsed.date() if parsed else local_today(config.topic.digest.timezone)
-    run = produce_digest(
-        state.factory(), config, day, send=send, dispatcher=_dispatcher(state) if send else None
-    )
+    dispatcher = _dispatcher(state) if send else None
+    run = produce_digest(state.factory(), config, day, send=send, dispatcher=dispatcher)
     digest = run.written.digest
     typer.echo(f"digest {day}: {len(digest.events)} event(s), {len(digest.stories)} stories")
     typer.echo(f"  {run.written.html_path}\n  {run.written.markdown_path}")
     if not send:
+        return
+    if dispatcher is not None and dispatcher.sink.name == "console":
+        typer.echo(
+            "no Slack configured (SLACK_BOT_TOKEN + SLACK_CHANNEL, or SLACK_WEBHOOK_URL): "
+            "the summary went to this console, not to Slack"
+        )
         return
     if run.queued == 0:
         typer.echo(

@@ -12,6 +12,7 @@ import typer
 from rich.table import Table
 
 from monitor.cli.app import (
+    State,
     _ago,
     _clip,
     _iso,
@@ -175,6 +176,8 @@ def positions(
     from monitor.judge.ledger import book as ledger_store
 
     state = _state(ctx)
+    if side is not None:
+        side = _known_side(state, side)
     with state.factory()() as session:
         if history:
             rows = ledger_store.position_history(session, history, side)
@@ -204,7 +207,12 @@ def positions(
                 "last evidence",
             ):
                 table.add_column(column, no_wrap=column != "last evidence")
-            for summary in ledger_store.current_positions(session, side):
+            summaries = ledger_store.current_positions(session, side)
+            if not summaries:
+                who = f" for side {side!r}" if side else ""
+                typer.echo(f"no positions recorded yet{who}", err=True)
+                return
+            for summary in summaries:
                 table.add_row(
                     summary.side,
                     summary.issue,
@@ -216,3 +224,17 @@ def positions(
                     ("(baseline) " if summary.baseline_only else "") + _clip(summary.last_evidence),
                 )
     console.print(table)
+
+
+def _known_side(state: State, side: str) -> str:
+    """A side named in the topic's rules, matched case-insensitively; else one clear error."""
+    from monitor.judge.rules import topic_ruleset
+
+    config = state.config
+    sides = sorted(topic_ruleset(config.topic.rules, config.topic_path).spec.sides)
+    match = next((s for s in sides if s.casefold() == side.strip().casefold()), None)
+    if match is None:
+        raise InputError(
+            f"--side: no side {side!r} in the topic's rules; known: {', '.join(sides)}"
+        )
+    return match

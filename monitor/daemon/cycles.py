@@ -48,6 +48,8 @@ class CycleResult:
     started_at: dt.datetime
     returncode: int | None
     counters: dict[str, int] = field(default_factory=dict)
+    status: str | None = None  # the worker's verdict: ok | degraded | failing
+    status_reason: str = ""
 
 
 class CycleRunner(threading.Thread):
@@ -151,7 +153,7 @@ class CycleRunner(threading.Thread):
                 return CycleResult(names, "stopped", 0.0, started_at, None)
             proc = self._worker()
             lines = self._lines
-        outcome, counters = "failed", {}
+        outcome, counters, result_line = "failed", {}, ""
         try:
             assert proc.stdin is not None
             proc.stdin.write(json.dumps({"sources": names}) + "\n")
@@ -163,7 +165,7 @@ class CycleRunner(threading.Thread):
                     proc.wait()
                     break
                 if line.startswith(RESULT_PREFIX):
-                    outcome, counters = "ok", parse_result(line)
+                    outcome, counters, result_line = "ok", parse_result(line), line
                     break
                 if line.startswith(FAILED_PREFIX):
                     break
@@ -187,7 +189,10 @@ class CycleRunner(threading.Thread):
             "" if proc.returncode is None else f", exit {proc.returncode}",
             json.dumps(counters, sort_keys=True),
         )
-        return CycleResult(names, outcome, duration, started_at, proc.returncode, counters)
+        verdict = parse_status(result_line)
+        return CycleResult(
+            names, outcome, duration, started_at, proc.returncode, counters, *verdict
+        )
 
     def _terminate(self, proc: subprocess.Popen[str]) -> None:
         """SIGTERM lets Scrapy close cleanly; SIGKILL after the grace period if it will not."""
@@ -240,3 +245,15 @@ def parse_result(stdout: str) -> dict[str, int]:
                 break
             return {str(k): int(v) for k, v in data.items() if isinstance(v, int)}
     return {}
+
+
+def parse_status(stdout: str) -> tuple[str | None, str]:
+    """The worker's verdict on its cycle (status, reason), if its result line carries one."""
+    for line in reversed((stdout or "").splitlines()):
+        if line.startswith(RESULT_PREFIX):
+            try:
+                data = json.loads(line[len(RESULT_PREFIX) :])
+            except json.JSONDecodeError:
+                break
+            return data.get("status"), str(data.get("status_reason") or "")
+    return None, ""

@@ -27,6 +27,8 @@ from prometheus_client import (
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.status import DEGRADED, FAILING, OK, STATUSES, CycleStatus
+
 logger = logging.getLogger(__name__)
 
 ATOM_CONTENT_TYPE = "application/atom+xml; charset=utf-8"
@@ -84,8 +86,40 @@ class Metrics:
         self.leader = Gauge(
             "newsmon_scheduler_leader", "1 while this process holds the scheduler lock.", registry=r
         )
+        self.cycle_status = Gauge(
+            "newsmon_cycle_status",
+            "1 for the last crawl cycle's status (ok, degraded, failing), 0 for the others.",
+            ["status"],
+            registry=r,
+        )
+        self.source_failing = Gauge(
+            "newsmon_source_failing",
+            "1 while a source's last poll failed, 0 once it succeeds again.",
+            ["source"],
+            registry=r,
+        )
+        self.dropped = Counter(
+            "newsmon_dropped_items",
+            "Requests that ended without a stored page, by reason (dns, http_error, ...).",
+            ["reason"],
+            registry=r,
+        )
+        self.sink_paused = Gauge(
+            "newsmon_alert_sink_paused",
+            "1 while alert delivery is paused (e.g. Slack answered invalid_auth).",
+            registry=r,
+        )
         for outcome in ("ok", "failed", "timeout"):
             self.cycles.labels(outcome)
+        for status in STATUSES:
+            self.cycle_status.labels(status)
+
+    def record_status(self, status: CycleStatus, sources: list[str]) -> None:
+        """One-hot the cycle's status; mark the cycle's sources failing or not."""
+        for name in STATUSES:
+            self.cycle_status.labels(name).set(1 if name == status.status else 0)
+        for name in sources:
+            self.source_failing.labels(name).set(1 if name in status.failing_sources else 0)
 
     def record_cycle(
         self,
@@ -106,6 +140,9 @@ class Metrics:
                 getattr(self, attr).inc(value)
         for name in failed_sources or []:
             self.source_failures.labels(name).inc()
+        for key, value in (counters or {}).items():
+            if key.startswith("dropped_") and value:
+                self.dropped.labels(key[len("dropped_") :]).inc(value)
         if outcome == "ok":
             self.last_success.set(finished_at if finished_at is not None else time.time())
 
@@ -124,7 +161,24 @@ class HealthState:
     scheduler_running: Callable[[], bool] = lambda: False
     last_success_at: float | None = None
     clock: Callable[[], float] = time.time
+    cycle: CycleStatus | None = None  # the last finished cycle's verdict
+    paused: dict[str, str] = field(default_factory=dict)  # what is paused -> why
     _mutex: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def record_cycle(self, status: CycleStatus, at: float | None = None) -> None:
+        """A finished cycle: a failing one never counts as a success."""
+        with self._mutex:
+            self.cycle = status
+            if status.status != FAILING:
+                self.last_success_at = at if at is not None else self.clock()
+
+    def set_paused(self, what: str, reason: str | None) -> None:
+        """Pause (with a reason) or resume (``None``) a part such as alert delivery."""
+        with self._mutex:
+            if reason is None:
+                self.paused.pop(what, None)
+            else:
+                self.paused[what] = reason
 
     def mark_cycle_ok(self, at: float | None = None) -> None:
         with self._mutex:
@@ -140,7 +194,12 @@ class HealthState:
         """(healthy, body): a leader must be scheduling with a recent good cycle; all need the DB."""
         now = self.clock()
         with self._mutex:
-            role, last = self.role, self.last_success_at
+            role, last, cycle, paused = (
+                self.role,
+                self.last_success_at,
+                self.cycle,
+                dict(self.paused),
+            )
         db_ok = _safe(self.database_check)
         alive = role == "standby" or (role == "leader" and _safe(self.scheduler_running))
         age = None if last is None else round(now - last, 3)
@@ -149,9 +208,25 @@ class HealthState:
             role == "leader"
             and (now - (last if last is not None else self.started_at)) > self.max_cycle_age
         )
-        healthy = alive and db_ok and not stale
+        failing = role == "leader" and cycle is not None and cycle.status == FAILING
+        healthy = alive and db_ok and not stale and not failing
+        status = "unhealthy" if not healthy else OK
+        reasons = []
+        if failing and cycle is not None:
+            status = FAILING
+            reasons.append(cycle.reason)
+        elif not healthy:
+            reasons += [r for bad, r in _FAULTS if bad(alive, db_ok, stale)]
+        elif role == "leader" and cycle is not None and cycle.status == DEGRADED:
+            status = DEGRADED
+            reasons.append(cycle.reason)
+        if paused:
+            status = DEGRADED if status == OK else status
+            reasons += [f"{what} paused: {why}" for what, why in sorted(paused.items())]
         body = {
-            "status": "ok" if healthy else "unhealthy",
+            "status": status,
+            "reason": "; ".join(reasons),
+            "failing_sources": list(cycle.failing_sources) if cycle else [],
             "role": role,
             "scheduler_alive": alive,
             "last_successful_cycle_age_seconds": age,
@@ -159,6 +234,13 @@ class HealthState:
             "database_reachable": db_ok,
         }
         return healthy, body
+
+
+_FAULTS: tuple[tuple[Callable[[bool, bool, bool], bool], str], ...] = (
+    (lambda alive, db_ok, stale: not alive, "the scheduler is not running"),
+    (lambda alive, db_ok, stale: not db_ok, "the database is unreachable"),
+    (lambda alive, db_ok, stale: stale, "no successful crawl cycle for too long"),
+)
 
 
 def _safe(check: Callable[[], bool]) -> bool:

@@ -63,6 +63,9 @@ def dispatch_job() -> None:
 
 def build_scheduler(engine: Engine) -> BackgroundScheduler:
     """A scheduler whose persistent jobs live in the newsmon database."""
+    if logging.getLogger().getEffectiveLevel() > logging.DEBUG:  # no "Added job" line per job
+        logging.getLogger("apscheduler.scheduler").setLevel(logging.WARNING)
+        logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     return BackgroundScheduler(
         jobstores={
             "default": SQLAlchemyJobStore(engine=engine, tablename=JOB_TABLE),

@@ -41,6 +41,7 @@ from monitor.daemon.schedule import (  # noqa: F401  (jobs stored before the spl
     schedule_jobs,
 )
 from monitor.deliver.atom import events_feed
+from monitor.status import FAILING, CycleStatus, judge_cycle
 from monitor.store.db import session_factory
 
 logger = logging.getLogger(__name__)
@@ -60,6 +61,17 @@ class DaemonOptions:
     lock_check: float = 2.0
     batch_window: float = 0.2
     digest_grace_hours: float = 6.0
+
+
+def cycle_status(result: CycleResult, failed: list[str]) -> CycleStatus:
+    """The cycle's verdict: the worker's own, or failing when the worker did not finish."""
+    mine = [name for name in failed if name in result.sources]
+    if result.outcome != "ok":
+        why = f"crawl worker {result.outcome} (exit code {result.returncode})"
+        return CycleStatus(FAILING, why, tuple(mine))
+    if result.status is not None:
+        return CycleStatus(result.status, result.status_reason, tuple(mine))
+    return judge_cycle(result.counters, {name: "poll failed" for name in mine})
 
 
 class Daemon:
@@ -264,9 +276,15 @@ class Daemon:
             if result.outcome != "ok":
                 housekeeping.abandon_unfinished_runs(session)
             failed = housekeeping.sources_failed_since(session, result.started_at)
-        self.metrics.record_cycle(result.outcome, result.duration, result.counters, failed)
-        if result.outcome == "ok":
-            self.health.mark_cycle_ok()
+        status = cycle_status(result, failed)
+        if status.status != "ok":
+            logger.warning("crawl cycle %s: %s", status.status, status.reason)
+        outcome = (
+            "failed" if status.status == FAILING and result.outcome == "ok" else result.outcome
+        )
+        self.metrics.record_cycle(outcome, result.duration, result.counters, failed)
+        self.metrics.record_status(status, result.sources)
+        self.health.record_cycle(status)
         if result.counters.get("alerts_queued"):
             # New alerts go out now, not at the dispatch timer's next tick.
             threading.Thread(target=self.dispatch_alerts, name="dispatch-now", daemon=True).start()
@@ -299,6 +317,8 @@ class Daemon:
     def dispatch_alerts(self) -> None:
         with self._dispatching:
             result = self.alert_jobs.dispatch()
+        self.health.set_paused("alert delivery", result.paused)
+        self.metrics.sink_paused.set(1 if result.paused else 0)
         if result.sent:
             self.metrics.alerts_sent.inc(result.sent)
         if result.failed or result.retried:

@@ -75,6 +75,7 @@ class Worker:
 
         from monitor.cycle import begin_run, due_sources, end_run, unpaused
         from monitor.pipeline import AnalysisContext, analyse_pending
+        from monitor.status import judge_cycle
         from monitor.store.sink import StoreSink
 
         @defer.inlineCallbacks
@@ -92,8 +93,9 @@ class Worker:
             try:
                 sink = StoreSink(self.factory)
                 stats = yield self.crawls.crawl(sources, sink)
-                counters.update(vars(stats))
-                counters["stored"] = sink.counters["stored"]
+                counters.update(stats.counters())
+                for key in ("stored", "store_failed", "unchanged"):
+                    counters[key] = sink.counters[key]
                 if self.stopping:
                     raise RuntimeError("stopped")
                 if self.shared:  # judged by the leader, in one place
@@ -109,7 +111,10 @@ class Worker:
                 raise
             finally:
                 yield threads.deferToThread(end_run, self.factory, run_id, counters, error)
-            return counters
+            status = judge_cycle(counters, sink.source_failures, sink.fetch_failures, error)
+            result: dict[str, object] = dict(counters)
+            result.update(status=status.status, status_reason=status.reason)
+            return result
 
         return run()
 
@@ -119,8 +124,8 @@ class Worker:
 
         reactor: Any = twisted_reactor
 
-        def done(counters: Counter[str]) -> None:
-            answer(RESULT_PREFIX, dict(counters))
+        def done(result: dict[str, Any]) -> None:
+            answer(RESULT_PREFIX, dict(result))
             if first is not None:
                 reactor.stop()
 

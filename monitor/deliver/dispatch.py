@@ -46,6 +46,7 @@ class DispatchResult:
     failed: int = 0
     reconciled: int = 0
     errors: list[str] = field(default_factory=list)
+    paused: str | None = None  # why delivery is paused (the token is refused), if it is
 
 
 def backoff_seconds(
@@ -95,6 +96,39 @@ class Dispatcher:
         self.sleep = sleep
         self.clock = clock
         self._last_post: dict[str | None, float] = {}
+        self.paused: str | None = None  # set by an auth error; cleared when the token works
+
+    # -- paused on an auth error ------------------------------------------------------------------
+    def _still_paused(self) -> bool:
+        """While paused, one auth check per pass; resumes (and says so) once the token works."""
+        if self.paused is None:
+            return False
+        try:
+            self.sink.check_auth()
+        except SinkError as exc:
+            if exc.auth:
+                return True
+            logger.warning("checking the %s credentials failed: %s", self.sink.name, exc)
+            return True
+        logger.warning("alert delivery resumed: the %s credentials work again", self.sink.name)
+        self.paused = None
+        return False
+
+    def _pause(self, alert: Alert, exc: SinkError) -> str:
+        """An auth error is not the alert's fault: undo its try, keep it pending, pause the sink."""
+        with self.factory.begin() as session:
+            row = session.get(Alert, alert.id)
+            assert row is not None
+            row.status, row.next_attempt_at = "pending", None
+            row.tries = max(0, row.tries - 1)
+            row.last_error = str(exc)
+        if self.paused is None:
+            logger.error(
+                "alert delivery paused: %s; alerts wait, their tries untouched, until it works",
+                exc,
+            )
+        self.paused = str(exc)
+        return "auth"
 
     # -- crash recovery ---------------------------------------------------------------------------
     def reconcile(self) -> int:
@@ -139,7 +173,15 @@ class Dispatcher:
                 row = session.get(Alert, alert.id)
                 if row is None or row.status != AlertStatus.SENDING:
                     continue
-                if ts:
+                if not ts and row.tries >= self.max_tries:
+                    row.status, row.next_attempt_at = "failed", None
+                    logger.error(
+                        "alert %s parked as failed after %s tries: %s",
+                        row.id,
+                        row.tries,
+                        row.last_error,
+                    )
+                elif ts:
                     row.status, row.slack_ts, row.thread_ts, row.sent_at = (
                         AlertStatus.SENT,
                         ts,
@@ -158,6 +200,8 @@ class Dispatcher:
     # -- one pass ---------------------------------------------------------------------------------
     def dispatch_once(self, limit: int = 200) -> DispatchResult:
         """Reconcile, then send every due pending alert once; returns what happened."""
+        if self._still_paused():
+            return DispatchResult(paused=self.paused)
         result = DispatchResult(reconciled=self.reconcile())
         now = utcnow()
         with self.factory() as session:
@@ -171,6 +215,7 @@ class Dispatcher:
         for alert_id in due:
             outcome = self._deliver(alert_id, result)
             if outcome == "auth":
+                result.paused = self.paused
                 break
         return result
 
@@ -236,6 +281,10 @@ class Dispatcher:
             )
             self._last_post[alert.channel] = self.clock()
         except SinkError as exc:
+            if exc.auth:
+                return self._pause(alert, exc)
+            if exc.ambiguous and self.sink.can_read_back:
+                return self._uncertain(alert, exc, result)
             return self._failed(alert, exc, result)
         except (ValueError, OSError) as exc:
             return self._failed(
@@ -270,6 +319,26 @@ class Dispatcher:
                 row = session.get(Alert, alert.id)
                 if row is not None:
                     row.last_error = f"attachment not uploaded: {exc}"
+
+    def _uncertain(self, alert: Alert, exc: SinkError, result: DispatchResult) -> str:
+        """Maybe delivered: left in ``sending`` so the next try starts by reading Slack back."""
+        error = f"{exc} (may have been delivered: read back before any retry)"
+        result.errors.append(error)
+        with self.factory.begin() as session:
+            row = session.get(Alert, alert.id)
+            assert row is not None
+            delay = backoff_seconds(row.tries, exc.retry_after, base=self.backoff_base)
+            row.last_error = error
+            row.next_attempt_at = utcnow() + dt.timedelta(seconds=delay)
+        result.retried += 1
+        logger.warning(
+            "alert %s: no answer from %s (%s); it is looked up there in %.0fs before any re-send",
+            alert.id,
+            self.sink.name,
+            exc,
+            delay,
+        )
+        return "uncertain"
 
     def _failed(self, alert: Alert, exc: SinkError, result: DispatchResult) -> str:
         error = str(exc)

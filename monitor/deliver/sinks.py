@@ -49,12 +49,21 @@ class SinkError(AlertDeliveryError):
     """A delivery failed; ``transient`` ones are retried later, at least ``retry_after`` seconds on."""
 
     def __init__(
-        self, message: str, *, transient: bool, retry_after: float | None = None, auth: bool = False
+        self,
+        message: str,
+        *,
+        transient: bool,
+        retry_after: float | None = None,
+        auth: bool = False,
+        ambiguous: bool = False,
     ):
         super().__init__(message)
         self.transient = transient
         self.retry_after = retry_after
         self.auth = auth
+        # The request may have reached Slack (connection dropped after sending, no answer in
+        # time): the message may be posted, so it is read back before any retry.
+        self.ambiguous = ambiguous
 
 
 @dataclass(frozen=True)
@@ -86,6 +95,10 @@ class Sink(Protocol):
     def upload(
         self, channel: str | None, *, filename: str, content: str, title: str, thread_ts: str | None
     ) -> None: ...
+
+    def check_auth(self) -> None:
+        """Raise ``SinkError(auth=True)`` while the credentials are refused."""
+        ...
 
 
 def _retry_after(headers: Any) -> float | None:
@@ -122,14 +135,29 @@ def translate(exc: Exception, what: str) -> SinkError:
     return SinkError(f"{what}: unexpected {type(exc).__name__}: {exc}", transient=True)
 
 
-def retry_handlers() -> list[Any]:
-    """slack-sdk's own retries for short hiccups; the outbox backs off for longer outages."""
+def retry_handlers(*, posting: bool = False) -> list[Any]:
+    """slack-sdk's own retries for short hiccups; the outbox backs off for longer outages.
+
+    A post is never retried after a connection error: the message may have been stored before
+    the connection dropped, and re-posting it blind is how an alert appears twice.
+    """
     backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
-    return [
-        ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
+    handlers: list[Any] = [
         RateLimitErrorRetryHandler(max_retry_count=2),
         ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
     ]
+    if not posting:
+        handlers.insert(
+            0, ConnectionErrorRetryHandler(max_retry_count=2, interval_calculator=backoff)
+        )
+    return handlers
+
+
+def _ambiguous(error: SinkError, exc: Exception) -> SinkError:
+    """A post that failed without Slack's answer (dropped, timed out) may still have landed."""
+    if not isinstance(exc, SlackApiError):
+        error.ambiguous = True
+    return error
 
 
 class SlackBotSink:
@@ -153,6 +181,7 @@ class SlackBotSink:
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
         self.client = WebClient(**kwargs)
+        self.poster = WebClient(**{**kwargs, "retry_handlers": retry_handlers(posting=True)})
         self.default_channel = default_channel
         self._channel_ids: dict[str, str] = {}
 
@@ -175,7 +204,7 @@ class SlackBotSink:
     ) -> Delivery:
         target = self._channel(channel)
         try:
-            response = self.client.chat_postMessage(
+            response = self.poster.chat_postMessage(
                 channel=target,
                 text=message["text"],
                 blocks=message.get("blocks"),
@@ -188,8 +217,14 @@ class SlackBotSink:
                 },
             )
         except Exception as exc:  # translated at the boundary
-            raise translate(exc, f"posting alert {alert_id} to {target}") from exc
+            raise _ambiguous(translate(exc, f"posting alert {alert_id} to {target}"), exc) from exc
         return Delivery(channel=response.get("channel", target), ts=response.get("ts"))
+
+    def check_auth(self) -> None:
+        try:
+            self.client.auth_test()
+        except Exception as exc:
+            raise translate(exc, "checking the Slack token (auth.test)") from exc
 
     def channel_id(self, channel: str) -> str:
         """Reading history needs a channel ID; names ("#urgent") are looked up once (channels:read)."""
@@ -266,14 +301,17 @@ class SlackBotSink:
 
 
 class WebhookSink:
-    """An incoming webhook: no read-back, no threads. After a crash in the window between Slack
-    accepting a message and the outbox recording it, that one alert may be posted twice."""
+    """An incoming webhook: no read-back, no threads. After a crash, a dropped connection or a
+    timeout in the window between Slack accepting a message and the outbox recording it, that
+    one alert may be posted twice (only the bot-token sink can look a message up first)."""
 
     name = "webhook"
     can_read_back = False
 
     def __init__(self, url: str, timeout: int = 15) -> None:
-        self.client = WebhookClient(url, timeout=timeout, retry_handlers=retry_handlers())
+        self.client = WebhookClient(
+            url, timeout=timeout, retry_handlers=retry_handlers(posting=True)
+        )
 
     def post(
         self,
@@ -292,7 +330,8 @@ class WebhookSink:
                 unfurl_media=False,
             )
         except Exception as exc:
-            raise translate(exc, f"posting alert {alert_id} to the webhook") from exc
+            error = translate(exc, f"posting alert {alert_id} to the webhook")
+            raise _ambiguous(error, exc) from exc
         if response.status_code != 200:
             status = response.status_code
             message_ = (
@@ -313,6 +352,9 @@ class WebhookSink:
         self, channel: str | None, *, filename: str, content: str, title: str, thread_ts: str | None
     ) -> None:
         logger.info("webhooks cannot attach files; %s stays in the digest directory", filename)
+
+    def check_auth(self) -> None:
+        """A webhook has no token to check; a revoked one answers 403/404 to the post itself."""
 
 
 class ConsoleSink:
@@ -358,8 +400,20 @@ class ConsoleSink:
     ) -> None:
         self.write(f"── {title}: {filename}\n")
 
+    def check_auth(self) -> None:
+        """The console needs no credentials."""
+
+
+_LINK = re.compile(r"<(https?://[^|>\s]+)\|([^>]+)>")
+_BARE_LINK = re.compile(r"<(https?://[^|>\s]+)>")
+_BOLD = re.compile(r"(?<![\w*])\*([^*\n]+)\*(?![\w*])")
+
 
 def _unescape(text: str) -> str:
+    """Slack mrkdwn made readable on a terminal: links as "text (url)", no bold markers."""
+    text = _LINK.sub(lambda m: f"{m.group(2)} ({m.group(1)})", text)
+    text = _BARE_LINK.sub(lambda m: m.group(1), text)
+    text = _BOLD.sub(lambda m: m.group(1), text)
     return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 

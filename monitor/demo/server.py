@@ -9,6 +9,7 @@ import email.utils
 import hashlib
 import html
 import logging
+import socket
 import sys
 import threading
 import time
@@ -54,10 +55,17 @@ class Hit:
     headers: dict[str, str]
 
 
+class _QuietServer6(_QuietServer):
+    """The same server on an IPv6 address (a source at ``http://[::1]:port``)."""
+
+    address_family = socket.AF_INET6
+
+
 class NewsSite:
     """Serve routes on 127.0.0.1 (port 0 by default) in a background thread."""
 
-    def __init__(self, port: int = 0) -> None:
+    def __init__(self, port: int = 0, host: str = "127.0.0.1") -> None:
+        self.host = host
         self.routes: dict[str, Route] = {}
         self.hits: list[Hit] = []
         self.last_modified = email.utils.formatdate(time.time() - 3600, usegmt=True)
@@ -75,7 +83,8 @@ class NewsSite:
             def do_HEAD(self) -> None:
                 site._serve(self, head=True)
 
-        self._server = _QuietServer(("127.0.0.1", port), Handler)
+        server_class = _QuietServer6 if ":" in host else _QuietServer
+        self._server = server_class((host, port), Handler)
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
@@ -84,7 +93,8 @@ class NewsSite:
         return self._server.server_address[1]
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}{path}"
 
     def start(self) -> NewsSite:
         self._thread.start()
@@ -238,9 +248,9 @@ DEMO_PAGES: dict[str, str] = {
 }
 
 
-def demo_site(port: int = 0) -> NewsSite:
+def demo_site(port: int = 0, host: str = "127.0.0.1") -> NewsSite:
     """The bundled sample site: three feeds, five article pages (one off-topic)."""
-    site = NewsSite(port)
+    site = NewsSite(port, host)
     for path, name in DEMO_PAGES.items():
         site.add(path, Route(body=page(name)))
     for path, (title, items) in DEMO_FEEDS.items():

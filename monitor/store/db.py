@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DatabaseError,
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.errors import ConfigError, SchemaOutOfDate
@@ -27,12 +34,16 @@ HEAD_REVISION = "0007"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+LAST_URL: list[str] = []  # the database this process opened last, for one-line error messages
+
+
 def make_engine(url: str) -> Engine:
     """An engine; SQLite gets WAL, a busy timeout and foreign keys so CLI reads beside the daemon."""
     try:
         parsed = make_url(url)
     except ArgumentError as exc:
         raise ConfigError(f"NEWSMON_DATABASE_URL is not a database URL: {url!r}") from exc
+    LAST_URL[:] = [parsed.render_as_string(hide_password=True)]
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
@@ -82,7 +93,13 @@ def current_revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
         try:
             return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except DBAPIError:
+        except (OperationalError, ProgrammingError) as exc:
+            if "alembic_version" in str(exc):  # no such table: no schema yet
+                return None
+            raise
+        except DBAPIError as exc:
+            if isinstance(exc, DatabaseError) and not isinstance(exc, InterfaceError):
+                raise
             return None
 
 

@@ -11,6 +11,7 @@ from collections import Counter
 from collections.abc import Callable
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from crawler.items import ExtractedArticle
@@ -53,6 +54,8 @@ class StoreSink:
         self._queue: queue.Queue[object] = queue.Queue()
         self._lock = threading.Lock()
         self._writer: threading.Thread | None = None
+        self.source_failures: dict[str, str] = {}  # source -> why its poll failed
+        self.fetch_failures: dict[str, str] = {}  # url -> why it was not stored (first few)
 
     def _progress(self, key: str, n: int = 1) -> None:
         self.counters[key] += n
@@ -67,6 +70,10 @@ class StoreSink:
         return FeedState(*row) if row else FeedState()
 
     def record_poll(self, result: PollResult) -> None:
+        if not result.ok:
+            self.source_failures[result.source] = result.error or f"HTTP {result.status}"
+        else:
+            self.source_failures.pop(result.source, None)
         self._enqueue(result)
 
     def record_validators(self, validators: Validators) -> None:
@@ -91,6 +98,8 @@ class StoreSink:
 
     def record_fetch_failure(self, source: str | None, url: str, reason: str) -> None:
         self._progress("fetch_failed")
+        if len(self.fetch_failures) < 20:
+            self.fetch_failures[url] = reason
         logger.info("source %s: %s not stored: %s", source, url, reason)
 
     def flush(self) -> None:
@@ -139,7 +148,15 @@ class StoreSink:
         if not batch:
             return
         try:
-            self._write_items(batch)
+            for attempt in range(RACE_RETRIES + 1):
+                try:
+                    self._write_items(batch)
+                    break
+                except (IntegrityError, OperationalError) as exc:
+                    if attempt == RACE_RETRIES or not _lost_a_race(exc):
+                        raise
+                    # Another process stored the same article (or wrote first): read again.
+                    logger.info("another process wrote first (%s); writing again", exc.orig)
         except Exception:
             if len(batch) == 1:
                 logger.exception("could not store %s", _describe(batch[0]))
@@ -168,6 +185,15 @@ class StoreSink:
             self._progress("stored", stored)
         if len(changed) - stored:
             self._progress("unchanged", len(changed) - stored)
+
+
+RACE_RETRIES = 3
+
+
+def _lost_a_race(exc: IntegrityError | OperationalError) -> bool:
+    """A unique key another process inserted first, or SQLite's stale read snapshot."""
+    text = str(exc.orig)
+    return isinstance(exc, IntegrityError) or "locked" in text or "busy" in text.lower()
 
 
 def _describe(item: object) -> str:

@@ -6,6 +6,8 @@ import datetime as dt
 from collections.abc import Sequence
 
 from sqlalchemy import func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from crawler.sink import PollResult, Validators
@@ -17,13 +19,18 @@ from monitor.store.rows import SourceHealth
 def sync_sources(session: Session, specs: Sequence[SourceSpec]) -> dict[str, Source]:
     """Make the sources table list the configured sources (kept rows keep their health)."""
     rows = {s.name: s for s in session.scalars(select(Source))}
+    missing = [spec for spec in specs if spec.name not in rows]
+    if missing:  # an upsert: another process may be adding the same sources right now
+        insert = sqlite_insert if session.get_bind().dialect.name == "sqlite" else pg_insert
+        session.execute(
+            insert(Source)
+            .values([{"name": s.name, "kind": s.kind, "url": str(s.url)} for s in missing])
+            .on_conflict_do_nothing(index_elements=["name"])
+        )
+        rows = {s.name: s for s in session.scalars(select(Source))}
     for spec in specs:
-        row = rows.get(spec.name)
-        if row is None:
-            row = Source(name=spec.name, kind=spec.kind, url=str(spec.url))
-            session.add(row)
-            rows[spec.name] = row
-        elif row.url != str(spec.url) or row.kind != spec.kind:
+        row = rows[spec.name]
+        if row.url != str(spec.url) or row.kind != spec.kind:
             row.url, row.kind = str(spec.url), spec.kind
             row.etag = row.last_modified = None  # validators belong to the old URL
     session.flush()

@@ -41,7 +41,8 @@ def test_wrong_field_names_file_line_and_field(tmp_path: Path) -> None:
 def test_unknown_field_is_refused(tmp_path: Path) -> None:
     path = _write(tmp_path, "name: t\ncrawl:\n  max_pages_bytes: 10\n")
     with pytest.raises(
-        ConfigError, match=r"topic.yaml:3: field 'crawl.max_pages_bytes': Extra inputs"
+        ConfigError,
+        match=r"topic.yaml:3: field 'crawl.max_pages_bytes': unknown key 'max_pages_bytes' \(did you mean 'max_page_bytes'\?\)",
     ):
         load_topic(path)
 

@@ -49,6 +49,7 @@ def test_worker_crawls_only_the_sources_it_is_given(tmp_path: Path) -> None:
     line = next(row for row in result.stdout.splitlines() if row.startswith(RESULT_PREFIX))
     counters = json.loads(line[len(RESULT_PREFIX) :])
     assert counters["sources_polled"] == 1 and counters["stored"] == 2
+    assert (counters.pop("status"), counters.pop("status_reason")) == ("ok", "")
     assert parse_result(result.stdout) == counters
     engine = db.make_engine(url)
     with db.session_factory(engine)() as session:

@@ -119,10 +119,13 @@ def test_cli_lists_and_retries(
     assert [p["alert"] for p in payloads] == ids and payloads[0]["blocks"][0]["type"] == "header"
     assert fake_slack.requests() == []
     first = run("alerts", "send")
-    assert first.returncode == 1 and "failed 1" in first.stdout
-    listing = run("alerts", "list", "--status", "failed")
+    assert first.returncode == 1 and "failed 0" in first.stdout
+    assert "alert delivery paused" in first.stderr and "invalid_auth" in first.stderr
+    listing = run("alerts", "list", "--status", "pending")
     assert listing.returncode == 0, listing.stderr
     assert "invalid_auth" in listing.stdout and f"{ids[0]}" in listing.stdout
+    with factory() as session:  # an auth error spends no try
+        assert {a.tries for a in session.scalars(select(Alert))} == {7}
     fake_slack.revoke_token(False)
     assert run("alerts", "retry", str(ids[0])).returncode == 0
     assert run("alerts", "retry", "999").returncode == 2
