@@ -15,6 +15,7 @@ import functools
 import logging
 import re
 import threading
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -258,45 +259,61 @@ def _own_domain(article: Article) -> str | None:
     return domain_of(article.url)
 
 
-def _attributes(by: Article, cand: Article) -> bool:
-    """Does ``by`` name ``cand`` as the publisher it copies?"""
-    if by is cand:
-        return False
-    if by.original_url:
-        if normalize_url(by.original_url) == cand.url_normalized:
-            return True
-        if domain_of(by.original_url) == _own_domain(cand) != _own_domain(by):
-            return True
-    key = _publisher_key(by.attributed_publisher)
-    if not key:
-        return False
-    domain = _own_domain(cand) or ""
-    names = {_publisher_key(cand.site_name), _publisher_key(domain.rsplit(".", 1)[0])}
-    return key in names or (len(key) >= 5 and any(len(n) >= 5 and key in n for n in names))
-
-
 def _earliest(articles: Sequence[Article]) -> Article:
     return min(articles, key=lambda a: (a.published or a.fetched_at or utcnow(), a.id))
 
 
 def choose_original(members: Sequence[Article]) -> Article:
-    """The attributed publisher's article, else the canonical URL's owner, else the earliest."""
-    attributed = [c for c in members if any(_attributes(b, c) for b in members)]
+    """The attributed publisher's article, else the canonical URL's owner, else the earliest.
+
+    Linear in the story's size (indexes by URL, domain and publisher name), so a story with
+    thousands of copies does not make every new member cost a pairwise scan.
+    """
+    by_domain: dict[str, list[Article]] = defaultdict(list)
+    by_name: dict[str, list[Article]] = defaultdict(list)
+    for c in members:
+        domain = _own_domain(c) or ""
+        by_domain[domain].append(c)
+        for name in {_publisher_key(c.site_name), _publisher_key(domain.rsplit(".", 1)[0])}:
+            if name:
+                by_name[name].append(c)
+    attributed: dict[int, Article] = {}
+    for b in members:
+        for c in _attributed_by(b, by_domain, by_name):
+            if c is not b:
+                attributed[id(c)] = c
     if attributed:
-        return _earliest(attributed)
+        return _earliest(list(attributed.values()))
     owners = [
         c
-        for c in members
-        if any(
-            b is not c
-            and b.canonical_url
-            and domain_of(b.canonical_url) == _own_domain(c) != _own_domain(b)
-            for b in members
-        )
+        for b in members
+        if b.canonical_url and domain_of(b.canonical_url) != _own_domain(b)
+        for c in by_domain.get(domain_of(b.canonical_url) or "", [])
+        if c is not b
     ]
     if owners:
         return _earliest(owners)
     return _earliest(members)
+
+
+def _attributed_by(
+    b: Article, by_domain: dict[str, list[Article]], by_name: dict[str, list[Article]]
+) -> list[Article]:
+    """The members ``b`` names as the publisher it copies (what ``_attributes`` tests one by one)."""
+    found: list[Article] = []
+    own = _own_domain(b)
+    if b.original_url:
+        wanted = normalize_url(b.original_url)
+        original_domain = domain_of(b.original_url)
+        for c in by_domain.get(original_domain or "", []):
+            if c.url_normalized == wanted or original_domain != own:
+                found.append(c)
+    key = _publisher_key(b.attributed_publisher)
+    if key:
+        for name, cands in by_name.items():
+            if name == key or (len(key) >= 5 and len(name) >= 5 and key in name):
+                found.extend(cands)
+    return found
 
 
 def _load_texts(session: Session, ids: Sequence[int]) -> Mapping[int, StoredText]:
