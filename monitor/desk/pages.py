@@ -11,8 +11,8 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.deliver.digest.collect import day_stories as collect_stories
-from monitor.deliver.digest.collect import day_window
-from monitor.deliver.digest.model import PositionEntry, PositionRow, StoryRow, position_table
+from monitor.deliver.digest.collect import day_window, position_history
+from monitor.deliver.digest.model import PositionRow, StoryRow, position_table
 from monitor.deliver.digest.swimlanes import swimlanes_svg
 from monitor.desk.highlight import Highlighted, highlight_claim
 from monitor.judge.rules import RuleSet
@@ -22,7 +22,6 @@ from monitor.store.models import (
     Claim,
     Correction,
     Event,
-    Position,
     Source,
     Story,
 )
@@ -186,32 +185,7 @@ class PositionsView:
 
 def positions_view(session: Session, day: dt.date) -> PositionsView:
     """The position table as of ``day`` (baseline-only rows marked) and the one swimlane chart."""
-    history = [
-        PositionEntry(
-            side=row.side,
-            issue=row.issue,
-            stance=row.stance,
-            statement_date=row.statement_date,
-            evidence=row.evidence,
-            url=row.url,
-            origin=row.origin,
-            kind=row.kind,
-        )
-        for row in session.execute(
-            select(
-                Position.side,
-                Position.issue,
-                Position.stance,
-                Position.statement_date,
-                Position.evidence,
-                Position.url,
-                Position.origin,
-                Position.kind,
-            )
-            .where(Position.statement_date <= day)
-            .order_by(Position.statement_date, Position.id)
-        )
-    ]
+    history = position_history(session, day)
     return PositionsView(position_table(history, day), swimlanes_svg(history, day))
 
 
