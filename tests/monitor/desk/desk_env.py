@@ -32,6 +32,12 @@ SHIFT_TEXT = (
     "Kremlin spokesman Dmitry Peskov said on Wednesday that Moscow would accept unarmed "
     "European peacekeepers in Ukraine if they served under a United Nations mandate."
 )
+# Each report has its own closing line: a shared one would make two 2-sentence reports half
+# identical, which the sentence-level copy check rightly folds.
+OTHER_FILLER = (
+    "The newspaper did not say how many sources it had spoken to or when the remarks were made, "
+    "and no official in Moscow repeated them in public."
+)
 POSSIBLE_TEXT = (
     "Some commentators in Moscow suggested the Kremlin might one day tolerate Ukraine in NATO, "
     "according to unnamed sources quoted by a newspaper."
@@ -41,7 +47,7 @@ POSSIBLE_TEXT = (
 def article(url: str, day: str, body: str, title: str) -> ExtractedArticle:
     return ExtractedArticle(
         url=url,
-        text=body + "\n" + FILLER,
+        text=body + "\n" + (FILLER if body == SHIFT_TEXT else OTHER_FILLER),
         title=title,
         published=dt.datetime.fromisoformat(day + "T12:00:00+00:00"),
         canonical_url=url,
