@@ -181,15 +181,17 @@ class CycleRunner(threading.Thread):
                 outcome = "stopped"
             self._terminate(proc)  # a worker that failed a cycle is not trusted with the next
         duration = time.monotonic() - t0
+        verdict = parse_status(result_line)
+        # The worker answering is not the cycle succeeding: log its own verdict when it gave one.
         logger.info(
-            "crawl cycle %s in %.1fs (worker %d%s): %s",
-            outcome,
+            "crawl worker %s in %.1fs (worker %d%s, cycle %s): %s",
+            "answered" if outcome == "ok" else outcome,
             duration,
             proc.pid,
             "" if proc.returncode is None else f", exit {proc.returncode}",
+            verdict[0] or "not judged",
             json.dumps(counters, sort_keys=True),
         )
-        verdict = parse_status(result_line)
         return CycleResult(
             names, outcome, duration, started_at, proc.returncode, counters, *verdict
         )

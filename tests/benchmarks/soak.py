@@ -37,7 +37,7 @@ from tests.monitor.daemon.daemon_harness import (
 )
 
 BASELINE_CYCLE = 30
-CYCLE_LINE = re.compile(r"crawl cycle (ok|failed|timeout) in ([0-9.]+)s")
+CYCLE_LINE = re.compile(r"crawl worker (answered|failed|timeout|stopped) in ([0-9.]+)s")
 
 
 def rss_kib(pid: int) -> int:
@@ -131,7 +131,7 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
         "benchmark": "soak",
         "database": url.split(":", 1)[0],
         "cycles": len(outcomes),
-        "cycles_failed": sum(1 for o, _ in outcomes if o != "ok"),
+        "cycles_failed": sum(1 for o, _ in outcomes if o != "answered"),
         "error_log_lines": len(errors),
         "exit_code": code,
         "items_served": len(served),
