@@ -119,18 +119,23 @@ class GrowingSite:
                     for _ in range(self.per_poll):
                         self._add_item(feed)
                 body = rss(f"Growing {feed}", self.site, list(reversed(self.items[feed][-50:])))
-            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            if request.headers.get("If-None-Match") == etag:
-                request.send_response(304)
-                request.send_header("ETag", etag)
-                request.send_header("Content-Length", "0")
-                request.end_headers()
-                return
-            request.send_response(200)
-            request.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            request.send_header("ETag", etag)
-            request.send_header("Content-Length", str(len(body)))
-            request.end_headers()
-            request.wfile.write(body)
+            send_feed(request, body)
 
         return handle
+
+
+def send_feed(request: BaseHTTPRequestHandler, body: bytes) -> None:
+    """Answer a feed poll with conditional GET: 304 when the client's ETag still matches."""
+    etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
+    if request.headers.get("If-None-Match") == etag:
+        request.send_response(304)
+        request.send_header("ETag", etag)
+        request.send_header("Content-Length", "0")
+        request.end_headers()
+        return
+    request.send_response(200)
+    request.send_header("Content-Type", "application/rss+xml; charset=utf-8")
+    request.send_header("ETag", etag)
+    request.send_header("Content-Length", str(len(body)))
+    request.end_headers()
+    request.wfile.write(body)

@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import email.utils
-import hashlib
 import html
 import json
 import math
@@ -38,6 +37,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from monitor.demo.server import FeedItem, NewsSite, Route, rss
 from tests.fake_slack import VALID_TOKEN, FakeSlack
+from tests.growing_site import send_feed
 from tests.monitor.daemon.daemon_harness import (
     DaemonProcess,
     daemon_env,
@@ -158,19 +158,7 @@ class PublishingSite:
         def handle(request: BaseHTTPRequestHandler) -> None:
             with self._mutex:
                 body = rss(f"Latency {feed}", self.site, list(reversed(self.items[feed][-50:])))
-            etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-            if request.headers.get("If-None-Match") == etag:
-                request.send_response(304)
-                request.send_header("ETag", etag)
-                request.send_header("Content-Length", "0")
-                request.end_headers()
-                return
-            request.send_response(200)
-            request.send_header("Content-Type", "application/rss+xml; charset=utf-8")
-            request.send_header("ETag", etag)
-            request.send_header("Content-Length", str(len(body)))
-            request.end_headers()
-            request.wfile.write(body)
+            send_feed(request, body)
 
         return handle
 
