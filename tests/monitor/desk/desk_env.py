@@ -20,7 +20,7 @@ from monitor.config import DEFAULT_TOPIC, AppConfig, Settings, load_config
 from monitor.deliver.dispatch import Dispatcher, make_dispatcher
 from monitor.pipeline import AnalysisContext, analyse_pending
 from monitor.store import db
-from monitor.store import queries as store
+from monitor.store.articles import save_article
 from monitor.store.models import Event
 from tests.fake_slack import VALID_TOKEN, FakeSlack
 
@@ -64,7 +64,7 @@ class Newsroom:
     def ingest(self, *articles: ExtractedArticle) -> None:
         with self.factory.begin() as session:
             for item in articles:
-                store.save_article(session, item, source=None)
+                save_article(session, item, source=None)
         analyse_pending(self.factory, AnalysisContext.build(self.config, self.factory))
 
     def events(self, **where: Any) -> list[Event]:

@@ -17,7 +17,7 @@ from crawler.items import ExtractedArticle
 from monitor.config import DEFAULT_TOPIC, AppConfig, Settings, load_config
 from monitor.judge.rules.loader import DEFAULT_RULES_PATH
 from monitor.pipeline import AnalysisContext, analyse_pending
-from monitor.store import queries as store
+from monitor.store.articles import save_article
 from monitor.store.models import Article, Event, Position
 from tests import paths
 
@@ -83,7 +83,7 @@ def ingest(
         size = rng.randint(1, 6)
         with factory.begin() as session:
             for article in articles[index : index + size]:
-                store.save_article(session, extracted(article), source=None)
+                save_article(session, extracted(article), source=None)
         analyse_pending(factory, ctx)
         index += size
 

@@ -143,7 +143,7 @@ def assign_all(
 
     from crawler.items import ExtractedArticle
     from monitor.judge.stories import StoryIndex, assign_story
-    from monitor.store import queries as store
+    from monitor.store.articles import save_article
     from monitor.store.db import session_factory
     from monitor.store.models import Article, Base
 
@@ -154,7 +154,7 @@ def assign_all(
     ids: dict[str, int] = {}
     for d in docs:
         with factory.begin() as session:
-            article, _ = store.save_article(
+            article, _ = save_article(
                 session,
                 ExtractedArticle(
                     url=d.url, text=d.text, title=d.title, published=d.published, site_name=d.site
