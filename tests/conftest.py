@@ -24,6 +24,7 @@ REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 pytest_plugins = ["tests.fake_slack"]  # the fake_slack fixture
 
+KEPT_ENV = ("NEWSMON_DATA_DIR", "NEWSMON_CACHE_DIR")  # the test's own folders reach the CLI
 DEFAULT_PG_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
 
@@ -39,6 +40,21 @@ def isolated_data_dir(
     data_dir = tmp_path_factory.mktemp("newsmon-data")
     monkeypatch.setenv("NEWSMON_DATA_DIR", str(data_dir))
     return data_dir
+
+
+@pytest.fixture(autouse=True, scope="session")
+def isolated_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One cache folder for the whole run (every xdist worker and the CLI's subprocesses): the
+    sentence encoder is parsed once per run, never read from or left in the user's cache."""
+    root = tmp_path_factory.getbasetemp()
+    shared = (root.parent if os.environ.get("PYTEST_XDIST_WORKER") else root) / "newsmon-cache"
+    before = os.environ.get("NEWSMON_CACHE_DIR")
+    os.environ["NEWSMON_CACHE_DIR"] = str(shared)
+    yield shared
+    if before is None:
+        os.environ.pop("NEWSMON_CACHE_DIR", None)
+    else:
+        os.environ["NEWSMON_CACHE_DIR"] = before
 
 
 def _postgres_reason() -> str | None:
@@ -162,7 +178,7 @@ def run_newsmon(
     full_env = {
         k: v
         for k, v in os.environ.items()
-        if not k.startswith(("NEWSMON_", "SLACK_")) or k == "NEWSMON_DATA_DIR"
+        if not k.startswith(("NEWSMON_", "SLACK_")) or k in KEPT_ENV
     }
     full_env.update(env or {})
     return subprocess.run(
@@ -183,9 +199,7 @@ def _run_in_process(argv: list[str], env: dict[str, str]) -> subprocess.Complete
     from monitor.cli.app import error_line
 
     unset: dict[str, str | None] = {
-        k: None
-        for k in os.environ
-        if k.startswith(("NEWSMON_", "SLACK_")) and k != "NEWSMON_DATA_DIR"
+        k: None for k in os.environ if k.startswith(("NEWSMON_", "SLACK_")) and k not in KEPT_ENV
     }
     from monitor.cli.app import console
 

@@ -150,8 +150,7 @@ class StoryIndex:
             .order_by(Article.id.desc())
             .limit(sample)
         )
-        for body in texts:
-            self.dedup.df.add({fold_word(w) for w in tokens(body or "")})
+        self.dedup.df.add_many([{fold_word(w) for w in tokens(body or "")} for body in texts])
 
     def _load_vectors(self, session: Session, where) -> None:  # type: ignore[no-untyped-def]
         """Index stored embeddings (not re-embedding any text)."""

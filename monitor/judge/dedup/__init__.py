@@ -112,6 +112,17 @@ class DocFrequency:
         if words:
             np.add.at(self.counts, np.unique(self._slots(list(words))), 1)
 
+    def add_many(self, docs: Sequence[set[str]]) -> None:
+        """``add`` for many articles at once: each distinct word is hashed once for all of them."""
+        self.docs += len(docs)
+        vocab = list(set().union(*docs))
+        if not vocab:
+            return
+        slot_of = dict(zip(vocab, self._slots(vocab).tolist(), strict=True))
+        flat = [slot for words in docs for slot in {slot_of[w] for w in words}]
+        counts = np.bincount(np.asarray(flat, dtype=np.int64), minlength=len(self.counts))
+        self.counts += counts.astype(np.uint32)
+
     def weigh(self, sents: Sequence[Sentence]) -> list[float]:
         """Each sentence's summed IDF (plain word counts until enough articles are counted)."""
         if self.docs < 50:

