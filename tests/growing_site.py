@@ -71,6 +71,10 @@ class GrowingSite:
         self.growing = True
         self.items: dict[str, list[FeedItem]] = {name: [] for name in feeds}
         self._mutex = threading.Lock()
+        self._served = 0
+        self._hold_after: int | None = None
+        self._pages_open = threading.Event()
+        self._pages_open.set()
         for name in feeds:
             self.site.add(f"/feeds/{name}.xml", Route(handler=self._feed_handler(name)))
             for _ in range(initial):
@@ -84,6 +88,7 @@ class GrowingSite:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        self.release_pages()
         self.site.stop()
 
     def feed_url(self, name: str) -> str:
@@ -96,7 +101,7 @@ class GrowingSite:
     def add_static_item(self, feed: str, title: str, path: str, page: bytes) -> None:
         """Put an existing page (e.g. a demo article with real claims) in ``feed``."""
         with self._mutex:
-            self.site.add(path, Route(body=page, delay=self.page_delay))
+            self.site.add(path, Route(body=page, delay=self.page_delay, gate=self._page_gate))
             n = len(self.items[feed]) + 1
             self.items[feed].append(
                 FeedItem(title, path, f"Sun, 05 Oct 2025 {8 + n % 12:02d}:00:00 GMT")
@@ -106,11 +111,30 @@ class GrowingSite:
         n = len(self.items[feed]) + 1
         path = f"/news/{feed}/{n}.html"
         title, page = article_page(n, feed)
-        self.site.add(path, Route(body=page, delay=self.page_delay))
+        self.site.add(path, Route(body=page, delay=self.page_delay, gate=self._page_gate))
         minute = n % 60
         hour = 8 + (n // 60) % 12
         published = f"Mon, 06 Oct 2025 {hour:02d}:{minute:02d}:00 GMT"
         self.items[feed].append(FeedItem(title, path, published))
+
+    def hold_pages(self, after: int) -> None:
+        """From now on answer ``after`` article pages, then hold every other one until released:
+        a crawl is then certainly still running (mid-cycle) for as long as a test needs."""
+        with self._mutex:
+            self._served, self._hold_after = 0, after
+            self._pages_open.clear()
+
+    def release_pages(self) -> None:
+        with self._mutex:
+            self._hold_after = None
+            self._pages_open.set()
+
+    def _page_gate(self) -> None:
+        with self._mutex:
+            self._served += 1
+            held = self._hold_after is not None and self._served > self._hold_after
+        if held:
+            self._pages_open.wait(timeout=120)
 
     def _feed_handler(self, feed: str):  # type: ignore[no-untyped-def]
         def handle(request: BaseHTTPRequestHandler) -> None:

@@ -35,6 +35,7 @@ class Route:
     delay: float = 0.0
     conditional: bool = True  # answer If-None-Match / If-Modified-Since with 304
     handler: Callable[[BaseHTTPRequestHandler], None] | None = None
+    gate: Callable[[], None] | None = None  # called before answering: a test can hold a page
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -124,6 +125,8 @@ class NewsSite:
             return
         if route.delay:
             time.sleep(route.delay)
+        if route.gate is not None:
+            route.gate()
         if route.handler is not None:
             self.hits.append(Hit(path, 0, dict(request.headers)))
             route.handler(request)

@@ -96,7 +96,11 @@ def _snapshot(url: str) -> dict[str, object]:
 
 
 def _start(args: list[str], env: dict[str, str]) -> subprocess.Popen[str]:
-    full = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    full = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSMON_", "SLACK_")) or k == "NEWSMON_CACHE_DIR"
+    }
     full.update(env)
     return subprocess.Popen(
         [sys.executable, "-m", "monitor", *args],

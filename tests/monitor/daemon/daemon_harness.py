@@ -55,7 +55,11 @@ def write_topic(path: Path, site: GrowingSite, feeds: list[str], interval_second
 
 
 def daemon_env(database_url: str, topic: Path, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSMON_", "SLACK_")) or k == "NEWSMON_CACHE_DIR"
+    }
     env.update(
         NEWSMON_DATABASE_URL=database_url,
         NEWSMON_CONFIG=str(topic),

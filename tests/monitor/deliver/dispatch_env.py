@@ -9,7 +9,11 @@ from tests.fake_slack import VALID_TOKEN, FakeSlack
 
 
 def cli_env(database_url: str, fake: FakeSlack, data_dir: Path) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSMON_", "SLACK_")) or k == "NEWSMON_CACHE_DIR"
+    }
     env.update(
         NEWSMON_DATABASE_URL=database_url,
         NEWSMON_DATA_DIR=str(data_dir),

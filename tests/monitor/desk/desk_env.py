@@ -79,7 +79,11 @@ def cli_env_for(room: Newsroom) -> dict[str, str]:
     """Environment for running the real ``newsmon`` CLI against the room's database."""
     import os
 
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSMON_", "SLACK_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("NEWSMON_", "SLACK_")) or k == "NEWSMON_CACHE_DIR"
+    }
     env.update(
         NEWSMON_DATABASE_URL=room.config.settings.database_url,
         NEWSMON_DATA_DIR=str(room.config.settings.data_dir),
