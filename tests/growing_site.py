@@ -62,12 +62,9 @@ def article_page(n: int, feed: str) -> tuple[str, bytes]:
 class GrowingSite:
     """Feeds at ``/feeds/<name>.xml``; each poll adds ``per_poll`` items while growing is on."""
 
-    def __init__(
-        self, feeds: list[str], per_poll: int = 1, initial: int = 0, page_delay: float = 0.0
-    ) -> None:
+    def __init__(self, feeds: list[str], per_poll: int = 1, initial: int = 0) -> None:
         self.site = NewsSite()
         self.per_poll = per_poll
-        self.page_delay = page_delay
         self.growing = True
         self.items: dict[str, list[FeedItem]] = {name: [] for name in feeds}
         self._mutex = threading.Lock()
@@ -101,7 +98,7 @@ class GrowingSite:
     def add_static_item(self, feed: str, title: str, path: str, page: bytes) -> None:
         """Put an existing page (e.g. a demo article with real claims) in ``feed``."""
         with self._mutex:
-            self.site.add(path, Route(body=page, delay=self.page_delay, gate=self._page_gate))
+            self.site.add(path, Route(body=page, gate=self._page_gate))
             n = len(self.items[feed]) + 1
             self.items[feed].append(
                 FeedItem(title, path, f"Sun, 05 Oct 2025 {8 + n % 12:02d}:00:00 GMT")
@@ -111,7 +108,7 @@ class GrowingSite:
         n = len(self.items[feed]) + 1
         path = f"/news/{feed}/{n}.html"
         title, page = article_page(n, feed)
-        self.site.add(path, Route(body=page, delay=self.page_delay, gate=self._page_gate))
+        self.site.add(path, Route(body=page, gate=self._page_gate))
         minute = n % 60
         hour = 8 + (n // 60) % 12
         published = f"Mon, 06 Oct 2025 {hour:02d}:{minute:02d}:00 GMT"

@@ -65,13 +65,15 @@ def test_sigterm_mid_cycle_exits_0_within_30s_and_leaves_no_worker(
     tmp_path: Path, daemons: list[DaemonProcess]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'newsmon.sqlite3'}"
-    with GrowingSite(["wire"], per_poll=3, page_delay=1.5) as site:
+    with GrowingSite(["wire"], per_poll=3) as site:
         env, marker = prepare(tmp_path, url, site, ["wire"], interval=1)
+        site.hold_pages(after=1)  # the other pages wait: the cycle is surely in progress
         daemon = DaemonProcess(env, tmp_path / "daemon.log")
         daemons.append(daemon)
         engine = engine_for(url)
         wait_for(lambda: article_count(engine) >= 1, 90, "a first stored article")
         wait_for(lambda: bool(worker_pids(marker)), 30, "a crawl cycle in progress")
+        assert open_runs(engine) == 1, "the cycle must still be running at the signal"
         started = time.monotonic()
         daemon.signal(signal.SIGTERM)
         code = daemon.proc.wait(timeout=40)
