@@ -244,7 +244,9 @@ class PhraseIndex:
         last_word = len(tokens) - 1
         walk = self._walker(tokens, starts, ends, text)
         for index in compress(range(len(tokens)), map(first_steps.get, tokens)):
-            entries, dead_keys = first_steps[tokens[index]]
+            plan = first_steps[tokens[index]]
+            assert plan  # compress kept only words that start something
+            entries, dead_keys = plan
             following: tuple[str, ...] = ()
             if index < last_word:
                 following = keys.get(tokens[index + 1]) or self._keys_of(tokens[index + 1])
