@@ -17,14 +17,25 @@ from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.sentences import Span, quote_spans
 
 _PERSON_KINDS = frozenset({"leader", "official", "spokesperson", "person"})
-_HONORIFIC = re.compile(r"\b(?:Mr|Ms|Mrs|Dr|Gen|Prof)\.\s+[A-Z][\w'’-]+")
+
+
+def _word_start(*words: str) -> str:
+    """``\\b(?:word|...)`` as a regex the engine can jump through: a leading ``\\b`` makes it
+    try every position of the text, while alternatives that start with a letter (the look-behind
+    after it checks that no word character comes before) let it skip to those letters."""
+    return "(?:" + "|".join(f"{w[0]}(?<!\\w{w[0]}){re.escape(w[1:])}" for w in words) + ")"
+
+
+_HONORIFIC = re.compile(_word_start("Mr", "Ms", "Mrs", "Dr", "Gen", "Prof") + r"\.\s+[A-Z][\w'’-]+")
 _NAME = r"[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+"
-_SAID_NAME = re.compile(rf"\b(?:said|says|according to|wrote)\s+(?P<name>{_NAME})")
+_SAID_NAME = re.compile(
+    _word_start("said", "says", "according to", "wrote") + rf"\s+(?P<name>{_NAME})"
+)
 _EXPERT_APPOSITIVE = re.compile(
     rf"(?P<name>{_NAME}),\s+(?:a|an|the)\s+[^.;,]{{0,80}}?\b(?:expert|analyst|researcher|scholar|"
     r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
 )
-_PRONOUN = re.compile(r"\b(?:he|she|He|She)\b")
+_PRONOUN = re.compile(_word_start("he", "she", "He", "She") + r"\b")
 _TOLD_BEFORE = re.compile(r"\btold\s+$")
 _THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
@@ -276,25 +287,19 @@ class ArticleScan:
 
     def within(self, layer: str, start: int, end: int) -> list[CueMatch]:
         """A layer's matches lying inside ``text[start:end]``."""
-        found = self.found[layer]
-        index = bisect_right(self._starts[layer], start - 1)
-        result = []
-        while index < len(found) and found[index].start < end:
-            if found[index].end <= end:
-                result.append(found[index])
-            index += 1
-        return result
+        starts = self._starts[layer]  # matches are in text order: two bisections bound them
+        lo = bisect_left(starts, start)
+        return [m for m in self.found[layer][lo : bisect_left(starts, end, lo)] if m.end <= end]
 
     def mentions_in(self, start: int, end: int, reporters: bool = False) -> list[Mention]:
         """Mentions lying inside ``text[start:end]`` (reporter cues only when asked)."""
-        index = bisect_right(self._mention_starts, start - 1)
-        found = []
-        while index < len(self.mentions) and self.mentions[index].start < end:
-            mention = self.mentions[index]
-            if mention.end <= end and (reporters or mention.kind != "reporter"):
-                found.append(mention)
-            index += 1
-        return found
+        starts = self._mention_starts
+        lo = bisect_left(starts, start)
+        return [
+            m
+            for m in self.mentions[lo : bisect_left(starts, end, lo)]
+            if m.end <= end and (reporters or m.kind != "reporter")
+        ]
 
     def quote_speaker(self, quote: Span, paragraph: Span) -> Mention | None:
         """Who speaks a quotation: '..., he said', 'Lavrov said: "..."', or the previous quote's."""

@@ -103,11 +103,13 @@ def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
         if cues:
             holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
             return _Header(cues[-1], False, holder)
-    named = _DOCUMENT_WORD.search(text)
+    named: bool | None = None  # a document word in the paragraph: looked for only when needed
     for mention in article.mentions_in(paragraph.start, paragraph.end):
         if not mention.tracked or mention.info is None:
             continue
-        if mention.info.kind == "document" or named is not None:
+        if named is None and mention.info.kind != "document":
+            named = _DOCUMENT_WORD.search(text) is not None
+        if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
     return None

@@ -17,11 +17,13 @@ Cue syntax (kept small so a domain expert can write it):
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import accumulate, compress
 from typing import Any
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
+_SPLIT = re.compile(r"(\w+(?:[-'’]\w+)*)")
 _JOINER = re.compile(r"[\s\"“”‘’«».\-]*")
 _GAP_STOP = re.compile(r"[.;:!?]\s")
 _MAX_GAP = 3
@@ -125,17 +127,37 @@ def lemma(token: str) -> str:
     return found
 
 
-def _spans(lowered: str, tokens: list[str]) -> list[tuple[int, int]]:
-    """Each token's span: tokens come in text order, so a find from the last end locates it
-    (cheaper than a second regex pass that builds a match object per word)."""
-    spans = []
-    find = lowered.find
-    position = 0
-    for token in tokens:
-        start = find(token, position)
-        position = start + len(token)
-        spans.append((start, position))
-    return spans
+def _words(lowered: str) -> tuple[list[str], list[int], list[int]]:
+    """The text's word tokens with their start and end offsets, all found at C speed.
+
+    One split with a capturing group gives separators and words in turn; the running sum of
+    their lengths gives every offset, so no Python step runs per word.
+    """
+    pieces = _SPLIT.split(lowered)
+    bounds = list(accumulate(map(len, pieces)))
+    return pieces[1::2], bounds[0:-1:2], bounds[1::2]
+
+
+# The trie nodes a word starts, each marked live (a match may end there or skip past the next
+# word), and, when none is live, every word that can come next: else the start is a dead end.
+# A leaf is a one-word cue's end with nothing after it.
+_StartPlan = tuple[tuple[tuple["_Node", bool, bool], ...], frozenset[str] | None]
+
+
+def _start_plan(nodes: list[_Node]) -> _StartPlan | tuple[()]:
+    if not nodes:
+        return ()
+    entries = tuple(
+        (
+            node,
+            bool(node.ends or node.gap or node.wild),
+            not (node.children or node.gap or node.wild),
+        )
+        for node in nodes
+    )
+    if any(live for _, live, _ in entries):
+        return entries, None
+    return entries, frozenset(key for node in nodes for key in node.children)
 
 
 class PhraseIndex:
@@ -147,7 +169,8 @@ class PhraseIndex:
         self.layers = list(layers)
         self.lemmas = bool(lemma_layers)
         self._root = _Node()
-        self._first_steps: dict[str, list[_Node]] = {}  # token -> trie nodes it starts
+        self._first_steps: dict[str, _StartPlan | tuple[()]] = {}  # token -> how it starts
+        self._keys: dict[str, tuple[str, ...]] = {}  # token -> the trie keys it may walk by
         for layer, cues in layers.items():
             for cue in cues:
                 node = self._root
@@ -174,21 +197,21 @@ class PhraseIndex:
         return node.children.setdefault(token, _Node())
 
     @staticmethod
-    def _next(node: _Node, token: str) -> list[_Node]:
-        found = []
-        child = node.children.get(token)
-        if child is not None:
-            found.append(child)
+    def _keys_of(token: str) -> tuple[str, ...]:
+        """The keys a text word walks the trie by, in order: itself, its dictionary form
+        ("admitted" as "~admit", for cues of the lemma layers), and without a possessive 's."""
+        keys = [token]
         key = _LEMMAS.get(token)
-        if key is not None:  # "admitted" walks on as "~admit" (cues of the lemma layers)
-            child = node.children.get(_LEMMA_MARK + key)
-            if child is not None:
-                found.append(child)
+        if key is not None:
+            keys.append(_LEMMA_MARK + key)
         if token.endswith("'s"):
-            for bare in (token[:-2], _LEMMA_MARK + token[:-2]):
-                child = node.children.get(bare)
-                if child is not None:
-                    found.append(child)
+            keys += [token[:-2], _LEMMA_MARK + token[:-2]]
+        return tuple(keys)
+
+    def _next(self, node: _Node, token: str) -> list[_Node]:
+        keys = self._keys.get(token) or self._keys_of(token)
+        children = node.children
+        found = [children[key] for key in keys if key in children]
         if node.wild:
             for stem, child in node.wild.get(token[:_WILD_STEM], ()):
                 if token.startswith(stem):
@@ -201,79 +224,89 @@ class PhraseIndex:
         if len(lowered) != len(text):  # a few characters change length when lower-cased
             lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
             lowered = lowered.replace("’", "'")
-        tokens = _TOKEN.findall(lowered)
-        spans = _spans(lowered, tokens)
-        if self.lemmas:  # fill the cache: _next also tries each word's dictionary form
-            for token in set(tokens).difference(_LEMMAS):
+        tokens, starts, ends = _words(lowered)
+        vocabulary = set(tokens)
+        if self.lemmas:  # fill the cache: a word walks by its dictionary form too
+            for token in vocabulary.difference(_LEMMAS):
                 lemma(token)
+        keys = self._keys
+        for token in vocabulary.difference(keys):
+            if len(keys) >= _FIRST_STEP_CACHE:
+                break  # past the cap, _next works the keys out for each word
+            keys[token] = self._keys_of(token)
+        first_steps = self._first_steps
+        for token in vocabulary.difference(first_steps):
+            plan = _start_plan(self._next(self._root, token))
+            if len(first_steps) < _FIRST_STEP_CACHE or plan:
+                first_steps[token] = plan
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
-        first_steps = self._first_steps
-        for token in set(tokens).difference(first_steps):
-            starts = self._next(self._root, token)
-            if len(first_steps) < _FIRST_STEP_CACHE or starts:
-                first_steps[token] = starts
-        for index in [i for i, token in enumerate(tokens) if first_steps.get(token)]:
-            starts = first_steps[tokens[index]]
-            following = tokens[index + 1] if index + 1 < len(tokens) else ""
+        last_word = len(tokens) - 1
+        walk = self._walker(tokens, starts, ends, text)
+        for index in compress(range(len(tokens)), map(first_steps.get, tokens)):
+            plan = first_steps[tokens[index]]
+            assert plan  # compress kept only words that start something
+            entries, dead_keys = plan
+            following: tuple[str, ...] = ()
+            if index < last_word:
+                following = keys.get(tokens[index + 1]) or self._keys_of(tokens[index + 1])
+            if dead_keys is not None and dead_keys.isdisjoint(following):
+                continue  # a dead end at the next word: most starts ("the", "in") end here
             best: dict[str, tuple[int, Cue]] = {}
-            for node in starts:
-                if not (
-                    node.ends
-                    or node.gap
-                    or node.wild
-                    or following in node.children
-                    or _LEMMA_MARK + _LEMMAS.get(following, following) in node.children
-                    or (
-                        following.endswith("'s")
-                        and (
-                            following[:-2] in node.children
-                            or _LEMMA_MARK + following[:-2] in node.children
-                        )
-                    )
-                ):
-                    continue  # a dead end at the next word: most starts ("the", "in") end here
-                self._walk(node, index, tokens, spans, text, best)
-            if not best:
-                continue
+            for node, live, leaf in entries:
+                if leaf:  # a one-word cue: "said", "Kyiv"
+                    for layer, cue in node.ends.items():
+                        held = best.get(layer)
+                        if held is None or held[0] < index:
+                            best[layer] = (index, cue)
+                elif live or not node.children.keys().isdisjoint(following):
+                    walk(node, index, best)
             for layer, (last, cue) in best.items():
                 if index < free[layer]:
                     continue
-                start, end = spans[index][0], spans[last][1]
+                start, end = starts[index], ends[last]
                 results[layer].append(CueMatch(cue, start, end, text[start:end]))
                 free[layer] = last + 1
-        return Scan(results, [span[0] for span in spans])
+        return Scan(results, starts)
 
-    def _walk(
-        self,
-        node: _Node,
-        index: int,
-        tokens: list[str],
-        spans: list[tuple[int, int]],
-        text: str,
-        best: dict[str, tuple[int, Cue]],
-    ) -> None:
-        """Follow the trie from ``node`` (which consumed token ``index``), keeping longest ends."""
-        for layer, cue in node.ends.items():
-            if layer not in best or best[layer][0] < index:
-                best[layer] = (index, cue)
-        following = index + 1
-        if following >= len(tokens):
-            return
-        if node.children or node.wild:
-            nexts = self._next(node, tokens[following])
-            if nexts and _JOINER.fullmatch(text, spans[index][1], spans[following][0]):
-                for child in nexts:
-                    self._walk(child, following, tokens, spans, text, best)
-        if node.gap is not None:
-            for skip in range(0, _MAX_GAP + 1):
-                target = following + skip
-                if target >= len(tokens):
-                    break
-                if _GAP_STOP.search(text, spans[index][1], spans[target][0]):
-                    break
-                for child in self._next(node.gap, tokens[target]):
-                    self._walk(child, target, tokens, spans, text, best)
+    def _walker(
+        self, tokens: list[str], starts: list[int], ends: list[int], text: str
+    ) -> Callable[[_Node, int, dict[str, tuple[int, Cue]]], None]:
+        """The trie walk over one text: from ``node`` (which consumed word ``index``), every
+        layer's longest end is kept in ``best`` (the first path to reach it wins a tie)."""
+        step = self._next
+        keys, keys_of = self._keys, self._keys_of
+        count = len(tokens)
+
+        def walk(node: _Node, index: int, best: dict[str, tuple[int, Cue]]) -> None:
+            for layer, cue in node.ends.items():
+                held = best.get(layer)
+                if held is None or held[0] < index:
+                    best[layer] = (index, cue)
+            following = index + 1
+            if following >= count:
+                return
+            children = node.children
+            if children or node.wild:
+                token = tokens[following]
+                nexts = [
+                    children[key] for key in keys.get(token) or keys_of(token) if key in children
+                ]
+                if node.wild:
+                    for stem, child in node.wild.get(token[:_WILD_STEM], ()):
+                        if token.startswith(stem):
+                            nexts.append(child)
+                if nexts and _JOINER.fullmatch(text, ends[index], starts[following]):
+                    for child in nexts:
+                        walk(child, following, best)
+            if node.gap is not None:
+                for target in range(following, min(following + _MAX_GAP + 1, count)):
+                    if _GAP_STOP.search(text, ends[index], starts[target]):
+                        break
+                    for child in step(node.gap, tokens[target]):
+                        walk(child, target, best)
+
+        return walk
 
 
 class CueLayer:

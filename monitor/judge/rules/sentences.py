@@ -51,7 +51,10 @@ def _prepositive() -> frozenset[str]:
     return frozenset(a.lower() for a in English.Abbreviation.PREPOSITIVE_ABBREVIATIONS)
 
 
-_BOUNDARY = re.compile(r"(?<=[^\s.!?])([.!?]+)([”\"»]?)\s+(?=\S)")
+# A run of [.!?] after a character that is no space nor one of them. The pattern starts with the
+# punctuation itself (the look-behind checks the character before it) so that the regex engine
+# jumps from one [.!?] to the next instead of trying every position.
+_BOUNDARY = re.compile(r"([.!?](?<=[^\s.!?][.!?])[.!?]*)([”\"»]?)\s+(?=\S)")
 _UNSAFE = re.compile(r"[()\[\]‘]")
 _CLOSERS = '”"»'
 
