@@ -32,6 +32,7 @@ _RELATIVE_CLAUSE = re.compile(
     r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
     re.IGNORECASE,
 )
+_NEW_PREDICATE = re.compile(r"\b(?:and|since|because|so that)\b", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
 _HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
@@ -133,6 +134,7 @@ class SentenceScan:
                     and not cue.cue.data.modal
                     and self.article.words(last.end, cue.start) <= 2
                     and not _SEMICOLON.search(self.text, last.end, cue.start)
+                    and not self._owned_between(last.end, cue.start)
                 ):
                     continue
                 if (  # "should endorse", "must accept": what the modal demands of someone
@@ -143,6 +145,13 @@ class SentenceScan:
                     continue
             kept.append(cue)
         return kept
+
+    def _owned_between(self, start: int, end: int) -> bool:
+        """ "turned down Moscow's demand": a possessive makes the second cue its owner's own."""
+        return any(
+            m.possessive and start <= m.start and m.end <= end
+            for m in self.article.mentions_in(start, end)
+        )
 
     def _overlaps_issue(self, start: int, end: int) -> bool:
         return any(i.start < end and start < i.end for i in self.issues)
@@ -260,7 +269,16 @@ class SentenceScan:
         later_in_clause = any(cue.end <= s.start < hi for s in self.stances[index + 1 :])
         if later_in_clause:
             return []
-        return [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]
+        before = [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]
+        if before and self._new_predicate(before[-1].end, cue.start, previous_end > lo):
+            return []
+        return before
+
+    def _new_predicate(self, start: int, end: int, after_cue: bool) -> bool:
+        """ "declined a truce and instead suggested talks", "..., since any deal would need":
+        the issue before the cue belongs to an earlier verb or clause, not to this cue."""
+        gap = _NEW_PREDICATE.search(self.text, start, end)
+        return gap is not None and (after_cue or gap.group(0).lower() != "and")
 
     def _excluded(self, issue: CueMatch) -> bool:
         """ "observers, rather than peacekeepers": an issue named only to be set aside."""
