@@ -12,7 +12,13 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from monitor.judge.rules.article import ATTRIBUTION_GAP, ArticleScan, Attribution, Mention
+from monitor.judge.rules.article import (
+    _PREPOSITION_BEFORE,
+    ATTRIBUTION_GAP,
+    ArticleScan,
+    Attribution,
+    Mention,
+)
 from monitor.judge.rules.loader import NOT_A_STANCE, StanceInfo
 from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.results import SentenceResult
@@ -23,11 +29,6 @@ _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
-_PREPOSITION_BEFORE = re.compile(
-    r"\b(?:from|of|to|in|into|with|by|for|against|on|at|toward|towards|about|over|between|"
-    r"than|near|inside|without|like|as)\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
 _RELATIVE_CLAUSE = re.compile(
     r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
     re.IGNORECASE,

@@ -114,8 +114,14 @@ class Constructions(HolderRules):
                 if speaker is not None and speaker.tracked:
                     return _Holder(speaker, "quote", bool(self.reported_anywhere))
                 return None
+        _, hi = self.clause_bounds(condition.end)
+        inside = (condition.start, self._condition_end(condition.end, hi))
         spoken = sorted(  # "Once Kyiv ..., Russia will order a ceasefire, the president said"
-            (a for a in self.attributions if a.speaker is not None),
+            (
+                a
+                for a in self.attributions
+                if a.speaker is not None and not inside[0] <= a.start < inside[1]
+            ),  # "once Kyiv says it is ready": the condition's own verb speaks for no one
             key=lambda a: (a.start > condition.start, a.start),
         )
         for attribution in spoken[:1]:
