@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from monitor.judge.rules.article import Attribution, Mention
 from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, SentenceScan
-from monitor.judge.rules.loader import IssueInfo, StanceInfo
+from monitor.judge.rules.loader import REVERSAL, IssueInfo, StanceInfo
 from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound
 
@@ -352,14 +352,14 @@ class HolderRules(SentenceScan):
         if issue_info.negatable and final == "demands" and not elliptical:
             object_negation = self._object_negation(cue, issue)
             if issue_info.negative or object_negation is not None:
-                final = "rejects"
+                final = _turned(issue_info, object_negation)
         if final == "accepts" and issue_info.accepts_means:
             final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
         if final == "proposes" and issue_info.proposal_is_demand:
             final = "demands"  # "tabled principles that included giving up NATO membership"
             object_negation = self._object_negation(cue, issue) if issue_info.negatable else None
             if object_negation is not None or issue_info.negative:
-                final = "rejects"
+                final = _turned(issue_info, object_negation)
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
         actor = holder.mention.info
@@ -401,6 +401,14 @@ class HolderRules(SentenceScan):
         key = (claim.side, claim.issue, claim.stance)
         if key not in best or best[key].confidence < claim.confidence:
             best[key] = claim
+
+
+def _turned(issue: IssueInfo, object_negation: CueMatch | None) -> str:
+    """A demand turned round: rejects, or the issue's ``reversal_means`` for a rollback
+    ("demands that NATO roll back its deployments" is a demand for the rollback)."""
+    if object_negation is not None and object_negation.label == REVERSAL and issue.reversal_means:
+        return issue.reversal_means
+    return "rejects"
 
 
 def _merge_firm(claims: list[ClaimFound]) -> list[ClaimFound]:

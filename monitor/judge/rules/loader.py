@@ -24,6 +24,7 @@ ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
 NOT_A_STANCE = "_none"
+REVERSAL = "reversal"  # an object negation that undoes what exists ("roll back")
 GENERIC = "_generic"  # an issue cue whose issue the organisation named next to it decides
 Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
 
@@ -98,6 +99,7 @@ class IssueSpec(_Strict):
     demand_means: Stance | None = None
     proposal_is_demand: bool = False  # no "proposes" in the convention: a proposal demands it
     accepts_means: Stance | None = None  # no "accepts" in the convention: what acceptance is
+    reversal_means: Stance | None = None  # what demanding it be rolled back is ("roll back")
 
     _c = field_validator("cues", "negative_cues", "elliptical_cues")(
         classmethod(lambda cls, v: _check_cues(v))
@@ -122,8 +124,9 @@ class NegationSpec(_Strict):
     object_cues: list[str] = Field(default_factory=list)
     after_cues: list[str] = Field(default_factory=list)
     exclusion_cues: list[str] = Field(default_factory=list)
+    reversal_cues: list[str] = Field(default_factory=list)  # object cues that undo, not refuse
 
-    _c = field_validator("cues", "object_cues", "after_cues", "exclusion_cues")(
+    _c = field_validator("cues", "object_cues", "after_cues", "exclusion_cues", "reversal_cues")(
         classmethod(lambda cls, v: [_check_phrase(p) for p in v])
     )
 
@@ -279,6 +282,7 @@ class IssueInfo:
     proposal_is_demand: bool = False
     stance: str | None = None
     accepts_means: str | None = None
+    reversal_means: str | None = None
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -323,6 +327,7 @@ class RuleSet:
                         issue_spec.proposal_is_demand,
                         getattr(item, "stance", None),
                         issue_spec.accepts_means,
+                        issue_spec.reversal_means,
                     )
                     issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
@@ -347,7 +352,8 @@ class RuleSet:
                 "elliptical": elliptical,
                 "speech": [Cue(p, "speech") for p in spec.speech_verbs],
                 "negations": [Cue(p, "not") for p in negation.cues],
-                "object_negations": [Cue(p, "not") for p in negation.object_cues],
+                "object_negations": [Cue(p, "not") for p in negation.object_cues]
+                + [Cue(p, REVERSAL) for p in negation.reversal_cues],
                 "after_negations": [Cue(p, "not") for p in negation.after_cues],
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
                 "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
