@@ -19,8 +19,9 @@ _COORDINATION = re.compile(r",|\b(?:and|or|nor)\b")
 _OWN = re.compile(r"\b(?:its|their|his|her|our)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)  # "its demand"
 _AGENT = re.compile(r"\s+by\s+")
 _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
-_FOLLOWER_PUNCT = re.compile(
-    r"[,”\"»]\s*(?:one|an?|the|some|two|three|several|many|other)?\s*$", re.IGNORECASE
+_FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Zakharova said"
+    r"[,”\"»]\s*(?:(?i:one|an?|the|some|two|three|several|many|other)\b)?\s*"
+    r"(?:[A-Z][\w.'’-]*\s+){0,5}$"
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
@@ -215,6 +216,14 @@ class HolderRules(SentenceScan):
                 return _Holder(carried, "carried", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
         subject = self._subject(cue, lo)
+        if (
+            subject is not None
+            and not subject.tracked
+            and info.accusation
+            and governing is not None
+            and governing.speaker is not None
+        ):  # "the US is escalating the war by arming Kyiv, Antonov said": the accused is the subject
+            return _Holder(governing.speaker, "attribution", reported)
         if subject is not None:
             if not subject.tracked:
                 document = self._framing_document(subject, cue)

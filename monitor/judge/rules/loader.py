@@ -111,8 +111,11 @@ class StanceSpec(_Strict):
 
     cues: list[CueItem] = Field(min_length=1)
     modal: list[CueItem] = Field(default_factory=list)
+    # Charges against another side ("the US is escalating the war by sending weapons, the
+    # ambassador said"): the subject is the accused, the speaker holds the stance.
+    accusations: list[CueItem] = Field(default_factory=list)
 
-    _c = field_validator("cues", "modal")(classmethod(lambda cls, v: _check_cues(v)))
+    _c = field_validator("cues", "modal", "accusations")(classmethod(lambda cls, v: _check_cues(v)))
 
 
 class NegationSpec(_Strict):
@@ -268,6 +271,7 @@ class StanceInfo:
     stance: str
     weight: float
     modal: bool
+    accusation: bool = False  # the speaker's charge against another side, its subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,6 +315,9 @@ class RuleSet:
             for item in stance_spec.modal:
                 phrase, weight = _cue_text(item)
                 stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, True)))
+            for item in stance_spec.accusations:
+                phrase, weight = _cue_text(item)
+                stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, False, True)))
         stance_cues += [Cue(p, NOT_A_STANCE) for p in spec.not_stances]
         issue_cues: list[Cue] = []
         for issue, issue_spec in spec.issues.items():
