@@ -15,6 +15,8 @@ from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 
 _CONDITION_REACH = 80
+_BARE_NEGATIONS = frozenset({"not", "never", "no", "nor", "neither", "not even"})
+_ELLIPSIS_GAP = 2  # "merely refusing to admit Kyiv is not enough" is a clause of its own
 _MAIN_CLAUSE = re.compile(
     r",\s+(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)\b",
     re.IGNORECASE,
@@ -193,8 +195,16 @@ class Constructions(HolderRules):
             if clause in stance_clauses or clause - 1 not in claimed:
                 continue
             lo, _ = self.clause_bounds(issue.start)
-            negation = next(
-                (n for n in self.negations if lo <= n.start and n.end <= issue.start), None
+            negation = next(  # "but never NATO", "but not in NATO": the negation governs it
+                (
+                    n
+                    for n in self.negations
+                    if lo <= n.start
+                    and n.end <= issue.start
+                    and self.article.words(n.end, issue.start) <= _ELLIPSIS_GAP
+                    and n.text.lower() in _BARE_NEGATIONS
+                ),
+                None,
             )
             if negation is None:
                 continue
