@@ -34,6 +34,8 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _NEW_PREDICATE = re.compile(r"\b(?:and|since|because|so that)\b", re.IGNORECASE)
+_AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|wholly)\s+)?$")
+_LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
 _HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
@@ -248,6 +250,14 @@ class SentenceScan:
             if later.label != cue.label:
                 next_start = later.start
                 break
+        if self._predicative(cue):  # "regarded NATO membership as unacceptable, that ..."
+            earlier = [
+                i
+                for i in self.issues
+                if lo <= i.start and i.end <= cue.start and not self._excluded(i)
+            ]
+            if earlier:
+                return earlier
         forward = [
             i
             for i in self.issues
@@ -275,6 +285,12 @@ class SentenceScan:
             return []
         return before
 
+    def _predicative(self, cue: CueMatch) -> bool:
+        """ "sees X as a threat", "regarded X as unacceptable": the cue describes what precedes."""
+        if cue.text.lower().startswith("as "):
+            return True
+        return _AS_BEFORE.search(self.text, max(self.start, cue.start - 30), cue.start) is not None
+
     def _new_predicate(self, start: int, end: int, after_cue: bool) -> bool:
         """ "declined a truce and instead suggested talks", "..., since any deal would need":
         the issue before the cue belongs to an earlier verb or clause, not to this cue."""
@@ -282,7 +298,14 @@ class SentenceScan:
         return gap is not None and (after_cue or gap.group(0).lower() != "and")
 
     def _excluded(self, issue: CueMatch) -> bool:
-        """ "observers, rather than peacekeepers": an issue named only to be set aside."""
+        """ "observers, rather than peacekeepers": an issue named only to be set aside; a place
+        after "in" ("a bloodbath in Donbas") is where, not what."""
+        if (
+            issue.label == "territory"
+            and issue.text[:1].isupper()
+            and _LOCATIVE.search(self.text, max(self.start, issue.start - 8), issue.start)
+        ):
+            return True
         return any(
             e.end <= issue.start and self.article.words(e.end, issue.start) <= 4
             for e in self.article.within(

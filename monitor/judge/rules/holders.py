@@ -25,6 +25,12 @@ _FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Z
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
+# "the heads of the Ukrainian delegation had approved": the body is the subject's owner
+_MEMBER_OF = re.compile(
+    r"\b(?:heads?|members?|leaders?|chiefs?|representatives?|envoys?|spokes(?:man|woman|person))"
+    r"\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _REFERS_BACK = re.compile(
     r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?))\b"
 )
@@ -115,8 +121,14 @@ class HolderRules(SentenceScan):
                 self.article.words(mention.end, cue.start) > _POSSESSIVE_REACH
             ):
                 continue
-            if not mention.possessive and _PREPOSITION_BEFORE.search(
-                self.text, max(self.start, mention.start - 12), mention.start
+            if (
+                not mention.possessive
+                and _PREPOSITION_BEFORE.search(
+                    self.text, max(self.start, mention.start - 12), mention.start
+                )
+                and not _MEMBER_OF.search(
+                    self.text, max(self.start, mention.start - 40), mention.start
+                )
             ):
                 continue  # "troops from NATO countries": an object, not a subject
             if any(
