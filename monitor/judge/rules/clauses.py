@@ -251,13 +251,13 @@ class SentenceScan:
                 next_start = later.start
                 break
         if self._predicative(cue):  # "regarded NATO membership as unacceptable, that ..."
-            earlier = [
+            preceding = [
                 i
                 for i in self.issues
                 if lo <= i.start and i.end <= cue.start and not self._excluded(i)
             ]
-            if earlier:
-                return earlier
+            if preceding:
+                return preceding
         forward = [
             i
             for i in self.issues
