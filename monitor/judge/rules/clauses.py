@@ -34,6 +34,7 @@ _RELATIVE_CLAUSE = re.compile(
     re.IGNORECASE,
 )
 _NEW_PREDICATE = re.compile(r"\b(?:and|since|because|so that)\b", re.IGNORECASE)
+_NEW_CLAUSE_PUNCT = re.compile(r"[,;:]")  # "as unacceptable, that Moscow wanted ...": two cues
 _AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|wholly)\s+)?$")
 _LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
@@ -138,6 +139,7 @@ class SentenceScan:
                     and self.article.words(last.end, cue.start) <= 2
                     and not _SEMICOLON.search(self.text, last.end, cue.start)
                     and not self._owned_between(last.end, cue.start)
+                    and not _NEW_CLAUSE_PUNCT.search(self.text, last.end, cue.start)
                 ):
                     continue
                 if (  # "should endorse", "must accept": what the modal demands of someone

@@ -25,6 +25,8 @@ _FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Z
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
+_THAT = re.compile(r"\bthat\b")
+_OPENING_GAP = re.compile(r"[\s,“\"]*(?:(?:the|The|a|A)\s+)?")
 # "the heads of the Ukrainian delegation had approved": the body is the subject's owner
 _MEMBER_OF = re.compile(
     r"\b(?:heads?|members?|leaders?|chiefs?|representatives?|envoys?|spokes(?:man|woman|person))"
@@ -139,6 +141,31 @@ class HolderRules(SentenceScan):
             ):
                 continue  # "Ukraine in NATO is a red line": part of the issue's phrase
             return self._resolve(mention)
+        return self._opening_owner(lo, cue.start)
+
+    def _opening_owner(self, lo: int, end: int) -> Mention | None:
+        """ "According to X, Kyiv's written proposals confirm ...": a possessive that opens the
+        clause owns its subject, however far the cue."""
+        for mention in self.mentions:
+            if mention.start < lo or mention.start >= end or mention.kind == "reporter":
+                continue
+            if (  # "According to Medinsky, Kyiv's ...": the speaker is not the opening
+                not mention.possessive
+                and self.text.startswith(",", mention.end)
+                and _OPENING_GAP.fullmatch(self.text, lo, mention.start)
+            ):
+                lo = mention.end + 1
+                continue
+            if not _OPENING_GAP.fullmatch(self.text, lo, mention.start) or _THAT.search(
+                self.text, mention.end, end
+            ):
+                return None  # not the opening, or the cue sits in a clause of its own
+            if not mention.possessive or any(  # "Europe's arms deliveries were unacceptable"
+                mention.end <= i.start and self.article.words(mention.end, i.start) <= 1
+                for i in self.issues
+            ):
+                return None
+            return mention
         return None
 
     def _passive_holder(self, cue: CueMatch) -> Mention | None:
