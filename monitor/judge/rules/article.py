@@ -40,6 +40,9 @@ _PREPOSITION_BEFORE = re.compile(
     re.IGNORECASE,
 )
 ATTRIBUTION_GAP = 3
+_TURN = re.compile(
+    r"\s*(?:(?P<asker>Q|Question|Journalist|Reporter|Interviewer|Host|Moderator)|[^:;,.“”\"]{2,60}):\s"
+)
 _ORGANISATION_REACH = 5
 _SENTENCE_END = re.compile(r"[.;!?]\s")
 _CARRY_REACH = 600
@@ -118,6 +121,7 @@ class ArticleScan:
         self._quotes: dict[int, list[Span]] = {}
         self._quote_speakers: dict[int, Mention | None] = {}
         self._mention_starts = [m.start for m in self.mentions]
+        self._turns: dict[int, Mention | str | None] = {}
 
     def _resolve_generic(self, issues: list[CueMatch]) -> list[CueMatch]:
         """ "aspirations to join" + "the European Union": the organisation named decides the issue.
@@ -331,6 +335,23 @@ class ArticleScan:
                 speaker = self._previous_paragraph_speaker(paragraph)
             self._quote_speakers[quote.start] = speaker
         return self._quote_speakers[quote.start]
+
+    def transcript_turn(self, paragraph: Span) -> Mention | str | None:
+        """ "Sergey Lavrov: No. ..." in a transcript: the speaker named before the colon holds
+        the whole turn; "Question: ..." is the interviewer's ("question"). None for prose."""
+        if paragraph.start not in self._turns:
+            turn: Mention | str | None = None
+            match = _TURN.match(self.text, paragraph.start, paragraph.end)
+            if match is not None:
+                colon = self.text.rfind(":", paragraph.start, match.end())
+                if match.group("asker"):
+                    turn = "question"
+                else:
+                    named = self.mentions_in(paragraph.start, colon)
+                    if named and not self.text[named[-1].end : colon].strip():
+                        turn = named[-1]
+            self._turns[paragraph.start] = turn
+        return self._turns[paragraph.start]
 
     def _previous_paragraph_speaker(self, paragraph: Span) -> Mention | None:
         """A paragraph that opens with a quote and names no speaker goes on the previous one's:

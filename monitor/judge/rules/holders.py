@@ -221,6 +221,16 @@ class HolderRules(SentenceScan):
             if subject is not None and not info.modal and not subject.tracked:
                 raise _Blocked(f"inside the quote the subject is {_speaker_label(subject)}")
             return _Holder(speaker, "quote", reported)
+        turn = None if self.in_title else self.article.transcript_turn(self.paragraph)
+        if turn == "question":
+            raise _Blocked("the interviewer's question in a transcript, not a stated position")
+        if isinstance(turn, Mention) and not self.attributions:
+            if not turn.tracked:
+                raise _Blocked(f"the transcript's speaker is {_speaker_label(turn)}")
+            subject = self._subject(cue, self.paragraph.start)
+            if subject is not None and not info.modal and not subject.tracked:
+                raise _Blocked(f"in the answer the subject is {_speaker_label(subject)}")
+            return _Holder(turn, "quote", reported)
         governing = self._governing(cue)
         if governing is not None and governing.speaker is not None:
             speaker = governing.speaker
