@@ -21,7 +21,7 @@ from monitor.judge.rules.article import (
 )
 from monitor.judge.rules.loader import NOT_A_STANCE, StanceInfo
 from monitor.judge.rules.matcher import Cue, CueMatch
-from monitor.judge.rules.results import SentenceResult
+from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span
 
 _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
@@ -55,6 +55,7 @@ class SentenceScan:
         header: CueMatch | None = None,
         previous_holder: Mention | None = None,
         header_holder: Mention | None = None,
+        known: dict[str, ClaimFound] | None = None,
     ) -> None:
         self.article = article
         self.rules = article.rules
@@ -64,6 +65,7 @@ class SentenceScan:
         self.in_title = in_title
         self.header = header  # the stance cue of a list header this sentence is an item of
         self.previous_holder = previous_holder  # who held the last claim before this sentence
+        self.known = known if known is not None else {}  # earlier claims of the article by issue
         self.header_holder = header_holder  # who holds the list this sentence is an item of
         self.last_holder: Mention | None = None
         self.article_date = article_date

@@ -177,6 +177,44 @@ class Constructions(HolderRules):
                 continue
             self._add(best, holder, issue, info, info.stance, None, issue, statement)
 
+    def _compared(self, best: dict[tuple[str, str, str], ClaimFound], statement: dt.date) -> None:
+        """ "Our position on EU membership is now the same as on NATO": the issue before the
+        comparison takes the stance held (in this sentence or earlier in the article) on the
+        issue after it."""
+        for cue in self.article.within("comparisons", self.start, self.end):
+            lo, hi = self.clause_bounds(cue.start)
+            before = [i for i in self.issues if lo <= i.start and i.end <= cue.start]
+            after = [
+                *[i for i in self.issues if cue.end <= i.start and i.end <= hi],
+                *self.article.within("elliptical", cue.end, hi),
+            ]
+            if not before or not after:
+                continue
+            model = next(
+                (c for c in best.values() if c.issue == after[0].label and c.side in self._tracked),
+                None,
+            ) or self.known.get(after[0].label)
+            if model is None:
+                self.result.reasons.append(f"'{cue.text}': no stance known on the issue compared")
+                continue
+            info = StanceInfo(model.stance, 0.9, False)
+            try:
+                holder = self._holder(cue, info, None)
+            except _Blocked as why:
+                self.result.reasons.append(f"'{cue.text}': {why}")
+                continue
+            self.result.reasons.append(
+                f"'{cue.text}': the stance on {model.issue} ({model.stance}) from "
+                f"'{' '.join(model.evidence.split())[:80]}'"
+            )
+            for issue in before:
+                if issue.label != model.issue and not any(k[1] == issue.label for k in best):
+                    self._add(best, holder, cue, info, model.stance, None, issue, statement)
+
+    @property
+    def _tracked(self) -> frozenset[str]:
+        return self.rules.tracked_sides
+
     def _elliptical(
         self,
         best: dict[tuple[str, str, str], ClaimFound],

@@ -208,6 +208,7 @@ class RulesSpec(_Strict):
     speech_verbs: list[str] = Field(min_length=1)
     clause_breaks: list[str] = Field(default_factory=lambda: ["but", "while", "whereas"])
     hedges: list[str] = Field(default_factory=list)
+    comparisons: list[str] = Field(default_factory=list)  # "our stance on X is the same as on Y"
     issues: dict[str, IssueSpec] = Field(min_length=1)
     stances: dict[Stance, StanceSpec]
     not_stances: list[str] = Field(default_factory=list)
@@ -221,7 +222,13 @@ class RulesSpec(_Strict):
     references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
 
     _p = field_validator(
-        "non_speakers", "reporting", "speech_verbs", "not_stances", "hedges", "conditions"
+        "non_speakers",
+        "reporting",
+        "speech_verbs",
+        "not_stances",
+        "hedges",
+        "conditions",
+        "comparisons",
     )(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
 
     @model_validator(mode="after")
@@ -368,6 +375,7 @@ class RuleSet:
                 "issue_references": [Cue(p, "pronoun") for p in spec.references.pronouns]
                 + [Cue(p, "anaphor") for p in spec.references.anaphors],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],
+                "comparisons": [Cue(p, "same") for p in spec.comparisons],
                 "organisations": [
                     Cue(p, issue)
                     for issue, names in spec.references.organisations.items()
