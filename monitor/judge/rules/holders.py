@@ -25,6 +25,10 @@ _FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Z
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
+_FRAMED = re.compile(
+    r"\s*(?:Under|In)\s+(?:them|it|(?:the|this|that|its|their|each|both)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:drafts?|documents?|texts?|proposals?|treat(?:y|ies)|agreements?|memorandum|plan|papers?))\b"
+)
 _THAT = re.compile(r"\bthat\b")
 _OPENING_GAP = re.compile(r"[\s,“\"]*(?:(?:the|The|a|A)\s+)?")
 # "the heads of the Ukrainian delegation had approved": the body is the subject's owner
@@ -265,6 +269,10 @@ class HolderRules(SentenceScan):
                 return _Holder(carried, "carried", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
         subject = self._subject(cue, lo)
+        if subject is None or not subject.tracked:
+            framed = self._framed_by_document()
+            if framed is not None:  # "Under the draft, all NATO members would refrain from ..."
+                return _Holder(framed, "document", reported)
         if (
             subject is not None
             and not subject.tracked
@@ -312,6 +320,17 @@ class HolderRules(SentenceScan):
         if carried is not None:
             return _Holder(carried, "carried", reported)
         raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _framed_by_document(self) -> Mention | None:
+        """ "Under them, the alliance would ...", "In the text meant for NATO, ...": a sentence
+        that opens inside a document states that document's terms; its holder is the tracked
+        document or party the previous sentences were about."""
+        if self.in_title or not _FRAMED.match(self.sentence):
+            return None
+        for earlier in (self.previous_holder, self.article.carried_holder(self.start)):
+            if earlier is not None and earlier.tracked:
+                return earlier
+        return None
 
     def _framing_document(self, subject: Mention, cue: CueMatch) -> Mention | None:
         """ "Under the draft, the NATO allies would pledge not to enlarge": the obligation's
