@@ -29,7 +29,10 @@ class SentenceAnalysis(Constructions):
         if self.issues and self.header is not None:  # an item's stance words are nominal
             return self._list_item(self.header)
         loaded = [i for i in self.issues if i.cue.data.stance]
-        if not self.issues or not (self.stances or conditions or loaded):
+        compared = self.article.found["comparisons"] and self.article.within(
+            "comparisons", self.start, self.end
+        )
+        if not self.issues or not (self.stances or conditions or loaded or compared):
             return result
         date_found = find_date(self.sentence, self.article_date)
         statement = date_found.date if date_found else self.article_date
@@ -73,6 +76,8 @@ class SentenceAnalysis(Constructions):
         self._elliptical(best, claimed_clauses, statement)
         self._conditions(best, conditions, statement)
         self._loaded(best, loaded, statement)
+        if compared:
+            self._compared(best, statement)
         result.claims = _merge_firm(list(best.values()))
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")

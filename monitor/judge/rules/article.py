@@ -36,10 +36,24 @@ _EXPERT_APPOSITIVE = re.compile(
     r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
 )
 _PRONOUN = re.compile(_word_start("he", "she", "He", "She") + r"\b")
+# A title without a name stands for the person named last before it, like he/she:
+# "..., the president stressed" after "Putin said ...".
+_TITLE = re.compile(
+    r"\b[Tt]he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
+    r"aide|ambassador|official|diplomat|senator|lawmaker|adviser|advisor)\b"
+)
 _TOLD_BEFORE = re.compile(r"\btold\s+$")
 _THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
+_PREPOSITION_BEFORE = re.compile(
+    r"\b(?:from|of|to|in|into|with|by|for|against|on|at|toward|towards|about|over|between|"
+    r"than|near|inside|without|like|as)\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 ATTRIBUTION_GAP = 3
+_TURN = re.compile(
+    r"\s*(?:(?P<asker>Q|Question|Journalist|Reporter|Interviewer|Host|Moderator)|[^:;,.“”\"]{2,60}):\s"
+)
 _ORGANISATION_REACH = 5
 _SENTENCE_END = re.compile(r"[.;!?]\s")
 _CARRY_REACH = 600
@@ -118,6 +132,7 @@ class ArticleScan:
         self._quotes: dict[int, list[Span]] = {}
         self._quote_speakers: dict[int, Mention | None] = {}
         self._mention_starts = [m.start for m in self.mentions]
+        self._turns: dict[int, Mention | str | None] = {}
 
     def _resolve_generic(self, issues: list[CueMatch]) -> list[CueMatch]:
         """ "aspirations to join" + "the European Union": the organisation named decides the issue.
@@ -236,6 +251,11 @@ class ArticleScan:
             Mention(match.start(), match.end(), match.group(0), "pronoun")
             for match in _PRONOUN.finditer(text)
         ]
+        extra += [
+            Mention(match.start(), match.end(), match.group(0), "pronoun")
+            for match in _TITLE.finditer(text)
+            if not taken.overlaps(match.start(), match.end())
+        ]
         return self._owned(sorted(found + extra, key=lambda m: m.start))
 
     def _owned(self, mentions: list[Mention]) -> list[Mention]:
@@ -265,6 +285,11 @@ class ArticleScan:
                 _THAT_BETWEEN.fullmatch(self.text, person.end, pronoun.start)
             ):
                 index -= 1  # "Putin told Witkoff that he wanted": he is the teller
+                continue
+            if pronoun.text.lower().endswith("president") and (
+                person.info is None or person.info.kind != "leader"
+            ):
+                index -= 1  # "the president" is a leader, not the minister named last
                 continue
             if not any(q.start <= person.start < q.end for q in quotes):
                 # The pronoun stands in the sentence for the person named earlier.
@@ -311,8 +336,57 @@ class ArticleScan:
                 earlier = [q for q in self.quotes(paragraph) if q.end <= quote.start]
                 if earlier:
                     speaker = self.quote_speaker(earlier[-1], paragraph)
+            if speaker is None and not self.text[paragraph.start : quote.start].strip():
+                speaker = self._previous_paragraph_speaker(paragraph)
             self._quote_speakers[quote.start] = speaker
         return self._quote_speakers[quote.start]
+
+    def transcript_turn(self, paragraph: Span) -> Mention | str | None:
+        """ "Sergey Lavrov: No. ..." in a transcript: the speaker named before the colon holds
+        the whole turn; "Question: ..." is the interviewer's ("question"). None for prose."""
+        if paragraph.start not in self._turns:
+            turn: Mention | str | None = None
+            match = _TURN.match(self.text, paragraph.start, paragraph.end)
+            if match is not None:
+                colon = self.text.rfind(":", paragraph.start, match.end())
+                if match.group("asker"):
+                    turn = "question"
+                else:
+                    named = self.mentions_in(paragraph.start, colon)
+                    if named and not self.text[named[-1].end : colon].strip():
+                        turn = named[-1]
+            self._turns[paragraph.start] = turn
+        return self._turns[paragraph.start]
+
+    def _previous_paragraph_speaker(self, paragraph: Span) -> Mention | None:
+        """A paragraph that opens with a quote and names no speaker goes on the previous one's:
+        its last quotation's speaker, or whoever its last speech verb attributes to."""
+        end = paragraph.start
+        while end > 0 and self.text[end - 1].isspace():
+            end -= 1
+        if end == 0:
+            return None
+        previous = Span(self.text.rfind("\n", 0, end) + 1, end)
+        quotes = self.quotes(previous)
+        if quotes:
+            return self.quote_speaker(quotes[-1], previous)
+        verbs = self.within("speech", previous.start, previous.end)
+        if not verbs:
+            return None
+        verb = verbs[-1]
+        before = [
+            m
+            for m in self.mentions_in(previous.start, verb.start)
+            if self.words(m.end, verb.start) <= ATTRIBUTION_GAP
+            and not m.possessive
+            and not _PREPOSITION_BEFORE.search(self.text, max(0, m.start - 12), m.start)
+        ]  # "Lavrov, speaking in Moscow, said": Moscow is where, not who
+        if before:
+            return self._resolve(before[-1], previous)
+        after = self.mentions_in(verb.end, previous.end)
+        if after and self.words(verb.end, after[0].start) <= 1:
+            return self._resolve(after[0], previous)
+        return None
 
     def _resolve(self, mention: Mention | None, paragraph: Span) -> Mention | None:
         if mention is None or mention.kind != "pronoun":

@@ -45,11 +45,13 @@ def analyse(
         [m.start for m in article.stances if m.label != NOT_A_STANCE]
         + [m.start for m in article.found["conditions"]]
         + [m.start for m in article.issues if m.cue.data.stance]
+        + [m.start for m in article.found["comparisons"]]
     )
     issue_starts = [m.start for m in article.issues]
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
+    known: dict[str, ClaimFound] = {}  # the last tracked claim per issue, for comparisons
     for paragraph in paragraphs(full):
         item = header is not None and _is_item(full, paragraph, header.bullets_only)
         if not item:
@@ -73,8 +75,12 @@ def analyse(
                 header=header.cue if item and header is not None else None,
                 header_holder=header.holder if item and header is not None else None,
                 previous_holder=previous,
+                known=known,
             )
             results.append(analysis.run())
+            known.update(
+                (c.issue, c) for c in results[-1].claims if c.side in ruleset.tracked_sides
+            )
             if analysis.last_holder is not None:
                 previous = analysis.last_holder
         header = _opens_list(article, paragraph) or header

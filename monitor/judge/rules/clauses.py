@@ -12,10 +12,16 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from monitor.judge.rules.article import ATTRIBUTION_GAP, ArticleScan, Attribution, Mention
+from monitor.judge.rules.article import (
+    _PREPOSITION_BEFORE,
+    ATTRIBUTION_GAP,
+    ArticleScan,
+    Attribution,
+    Mention,
+)
 from monitor.judge.rules.loader import NOT_A_STANCE, StanceInfo
 from monitor.judge.rules.matcher import Cue, CueMatch
-from monitor.judge.rules.results import SentenceResult
+from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span
 
 _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
@@ -23,15 +29,14 @@ _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
-_PREPOSITION_BEFORE = re.compile(
-    r"\b(?:from|of|to|in|into|with|by|for|against|on|at|toward|towards|about|over|between|"
-    r"than|near|inside|without|like|as)\s+(?:the\s+)?$",
-    re.IGNORECASE,
-)
 _RELATIVE_CLAUSE = re.compile(
     r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
     re.IGNORECASE,
 )
+_NEW_PREDICATE = re.compile(r"\b(?:and|since|because|so that)\b", re.IGNORECASE)
+_NEW_CLAUSE_PUNCT = re.compile(r"[,;:]")  # "as unacceptable, that Moscow wanted ...": two cues
+_AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|wholly)\s+)?$")
+_LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
 _HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
@@ -50,6 +55,7 @@ class SentenceScan:
         header: CueMatch | None = None,
         previous_holder: Mention | None = None,
         header_holder: Mention | None = None,
+        known: dict[str, ClaimFound] | None = None,
     ) -> None:
         self.article = article
         self.rules = article.rules
@@ -59,6 +65,7 @@ class SentenceScan:
         self.in_title = in_title
         self.header = header  # the stance cue of a list header this sentence is an item of
         self.previous_holder = previous_holder  # who held the last claim before this sentence
+        self.known = known if known is not None else {}  # earlier claims of the article by issue
         self.header_holder = header_holder  # who holds the list this sentence is an item of
         self.last_holder: Mention | None = None
         self.article_date = article_date
@@ -133,6 +140,8 @@ class SentenceScan:
                     and not cue.cue.data.modal
                     and self.article.words(last.end, cue.start) <= 2
                     and not _SEMICOLON.search(self.text, last.end, cue.start)
+                    and not self._owned_between(last.end, cue.start)
+                    and not _NEW_CLAUSE_PUNCT.search(self.text, last.end, cue.start)
                 ):
                     continue
                 if (  # "should endorse", "must accept": what the modal demands of someone
@@ -143,6 +152,13 @@ class SentenceScan:
                     continue
             kept.append(cue)
         return kept
+
+    def _owned_between(self, start: int, end: int) -> bool:
+        """ "turned down Moscow's demand": a possessive makes the second cue its owner's own."""
+        return any(
+            m.possessive and start <= m.start and m.end <= end
+            for m in self.article.mentions_in(start, end)
+        )
 
     def _overlaps_issue(self, start: int, end: int) -> bool:
         return any(i.start < end and start < i.end for i in self.issues)
@@ -238,6 +254,14 @@ class SentenceScan:
             if later.label != cue.label:
                 next_start = later.start
                 break
+        if self._predicative(cue):  # "regarded NATO membership as unacceptable, that ..."
+            preceding = [
+                i
+                for i in self.issues
+                if lo <= i.start and i.end <= cue.start and not self._excluded(i)
+            ]
+            if preceding:
+                return preceding
         forward = [
             i
             for i in self.issues
@@ -260,10 +284,32 @@ class SentenceScan:
         later_in_clause = any(cue.end <= s.start < hi for s in self.stances[index + 1 :])
         if later_in_clause:
             return []
-        return [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]
+        before = [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]
+        if before and self._new_predicate(before[-1].end, cue.start, previous_end > lo):
+            return []
+        return before
+
+    def _predicative(self, cue: CueMatch) -> bool:
+        """ "sees X as a threat", "regarded X as unacceptable": the cue describes what precedes."""
+        if cue.text.lower().startswith("as "):
+            return True
+        return _AS_BEFORE.search(self.text, max(self.start, cue.start - 30), cue.start) is not None
+
+    def _new_predicate(self, start: int, end: int, after_cue: bool) -> bool:
+        """ "declined a truce and instead suggested talks", "..., since any deal would need":
+        the issue before the cue belongs to an earlier verb or clause, not to this cue."""
+        gap = _NEW_PREDICATE.search(self.text, start, end)
+        return gap is not None and (after_cue or gap.group(0).lower() != "and")
 
     def _excluded(self, issue: CueMatch) -> bool:
-        """ "observers, rather than peacekeepers": an issue named only to be set aside."""
+        """ "observers, rather than peacekeepers": an issue named only to be set aside; a place
+        after "in" ("a bloodbath in Donbas") is where, not what."""
+        if (
+            issue.label == "territory"
+            and issue.text[:1].isupper()
+            and _LOCATIVE.search(self.text, max(self.start, issue.start - 8), issue.start)
+        ):
+            return True
         return any(
             e.end <= issue.start and self.article.words(e.end, issue.start) <= 4
             for e in self.article.within(

@@ -15,6 +15,8 @@ from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 
 _CONDITION_REACH = 80
+_BARE_NEGATIONS = frozenset({"not", "never", "no", "nor", "neither", "not even"})
+_ELLIPSIS_GAP = 2  # "merely refusing to admit Kyiv is not enough" is a clause of its own
 _MAIN_CLAUSE = re.compile(
     r",\s+(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)\b",
     re.IGNORECASE,
@@ -114,8 +116,14 @@ class Constructions(HolderRules):
                 if speaker is not None and speaker.tracked:
                     return _Holder(speaker, "quote", bool(self.reported_anywhere))
                 return None
+        _, hi = self.clause_bounds(condition.end)
+        inside = (condition.start, self._condition_end(condition.end, hi))
         spoken = sorted(  # "Once Kyiv ..., Russia will order a ceasefire, the president said"
-            (a for a in self.attributions if a.speaker is not None),
+            (
+                a
+                for a in self.attributions
+                if a.speaker is not None and not inside[0] <= a.start < inside[1]
+            ),  # "once Kyiv says it is ready": the condition's own verb speaks for no one
             key=lambda a: (a.start > condition.start, a.start),
         )
         for attribution in spoken[:1]:
@@ -169,6 +177,44 @@ class Constructions(HolderRules):
                 continue
             self._add(best, holder, issue, info, info.stance, None, issue, statement)
 
+    def _compared(self, best: dict[tuple[str, str, str], ClaimFound], statement: dt.date) -> None:
+        """ "Our position on EU membership is now the same as on NATO": the issue before the
+        comparison takes the stance held (in this sentence or earlier in the article) on the
+        issue after it."""
+        for cue in self.article.within("comparisons", self.start, self.end):
+            lo, hi = self.clause_bounds(cue.start)
+            before = [i for i in self.issues if lo <= i.start and i.end <= cue.start]
+            after = [
+                *[i for i in self.issues if cue.end <= i.start and i.end <= hi],
+                *self.article.within("elliptical", cue.end, hi),
+            ]
+            if not before or not after:
+                continue
+            model = next(
+                (c for c in best.values() if c.issue == after[0].label and c.side in self._tracked),
+                None,
+            ) or self.known.get(after[0].label)
+            if model is None:
+                self.result.reasons.append(f"'{cue.text}': no stance known on the issue compared")
+                continue
+            info = StanceInfo(model.stance, 0.9, False)
+            try:
+                holder = self._holder(cue, info, None)
+            except _Blocked as why:
+                self.result.reasons.append(f"'{cue.text}': {why}")
+                continue
+            self.result.reasons.append(
+                f"'{cue.text}': the stance on {model.issue} ({model.stance}) from "
+                f"'{' '.join(model.evidence.split())[:80]}'"
+            )
+            for issue in before:
+                if issue.label != model.issue and not any(k[1] == issue.label for k in best):
+                    self._add(best, holder, cue, info, model.stance, None, issue, statement)
+
+    @property
+    def _tracked(self) -> frozenset[str]:
+        return self.rules.tracked_sides
+
     def _elliptical(
         self,
         best: dict[tuple[str, str, str], ClaimFound],
@@ -187,8 +233,16 @@ class Constructions(HolderRules):
             if clause in stance_clauses or clause - 1 not in claimed:
                 continue
             lo, _ = self.clause_bounds(issue.start)
-            negation = next(
-                (n for n in self.negations if lo <= n.start and n.end <= issue.start), None
+            negation = next(  # "but never NATO", "but not in NATO": the negation governs it
+                (
+                    n
+                    for n in self.negations
+                    if lo <= n.start
+                    and n.end <= issue.start
+                    and self.article.words(n.end, issue.start) <= _ELLIPSIS_GAP
+                    and n.text.lower() in _BARE_NEGATIONS
+                ),
+                None,
             )
             if negation is None:
                 continue

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from monitor.judge.rules.article import Attribution, Mention
 from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, SentenceScan
-from monitor.judge.rules.loader import IssueInfo, StanceInfo
+from monitor.judge.rules.loader import REVERSAL, IssueInfo, StanceInfo
 from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound
 
@@ -19,11 +19,24 @@ _COORDINATION = re.compile(r",|\b(?:and|or|nor)\b")
 _OWN = re.compile(r"\b(?:its|their|his|her|our)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)  # "its demand"
 _AGENT = re.compile(r"\s+by\s+")
 _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
-_FOLLOWER_PUNCT = re.compile(
-    r"[,”\"»]\s*(?:one|an?|the|some|two|three|several|many|other)?\s*$", re.IGNORECASE
+_FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Zakharova said"
+    r"[,”\"»]\s*(?:(?i:one|an?|the|some|two|three|several|many|other)\b)?\s*"
+    r"(?:[A-Z][\w.'’-]*\s+){0,5}$"
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
+_FRAMED = re.compile(
+    r"\s*(?:Under|In)\s+(?:them|it|(?:the|this|that|its|their|each|both)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:drafts?|documents?|texts?|proposals?|treat(?:y|ies)|agreements?|memorandum|plan|papers?))\b"
+)
+_THAT = re.compile(r"\bthat\b")
+_OPENING_GAP = re.compile(r"[\s,“\"]*(?:(?:the|The|a|A)\s+)?")
+# "the heads of the Ukrainian delegation had approved": the body is the subject's owner
+_MEMBER_OF = re.compile(
+    r"\b(?:heads?|members?|leaders?|chiefs?|representatives?|envoys?|spokes(?:man|woman|person))"
+    r"\s+of\s+(?:the\s+)?$",
+    re.IGNORECASE,
+)
 _REFERS_BACK = re.compile(
     r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?))\b"
 )
@@ -114,8 +127,14 @@ class HolderRules(SentenceScan):
                 self.article.words(mention.end, cue.start) > _POSSESSIVE_REACH
             ):
                 continue
-            if not mention.possessive and _PREPOSITION_BEFORE.search(
-                self.text, max(self.start, mention.start - 12), mention.start
+            if (
+                not mention.possessive
+                and _PREPOSITION_BEFORE.search(
+                    self.text, max(self.start, mention.start - 12), mention.start
+                )
+                and not _MEMBER_OF.search(
+                    self.text, max(self.start, mention.start - 40), mention.start
+                )
             ):
                 continue  # "troops from NATO countries": an object, not a subject
             if any(
@@ -126,6 +145,31 @@ class HolderRules(SentenceScan):
             ):
                 continue  # "Ukraine in NATO is a red line": part of the issue's phrase
             return self._resolve(mention)
+        return self._opening_owner(lo, cue.start)
+
+    def _opening_owner(self, lo: int, end: int) -> Mention | None:
+        """ "According to X, Kyiv's written proposals confirm ...": a possessive that opens the
+        clause owns its subject, however far the cue."""
+        for mention in self.mentions:
+            if mention.start < lo or mention.start >= end or mention.kind == "reporter":
+                continue
+            if (  # "According to Medinsky, Kyiv's ...": the speaker is not the opening
+                not mention.possessive
+                and self.text.startswith(",", mention.end)
+                and _OPENING_GAP.fullmatch(self.text, lo, mention.start)
+            ):
+                lo = mention.end + 1
+                continue
+            if not _OPENING_GAP.fullmatch(self.text, lo, mention.start) or _THAT.search(
+                self.text, mention.end, end
+            ):
+                return None  # not the opening, or the cue sits in a clause of its own
+            if not mention.possessive or any(  # "Europe's arms deliveries were unacceptable"
+                mention.end <= i.start and self.article.words(mention.end, i.start) <= 1
+                for i in self.issues
+            ):
+                return None
+            return mention
         return None
 
     def _passive_holder(self, cue: CueMatch) -> Mention | None:
@@ -181,6 +225,16 @@ class HolderRules(SentenceScan):
             if subject is not None and not info.modal and not subject.tracked:
                 raise _Blocked(f"inside the quote the subject is {_speaker_label(subject)}")
             return _Holder(speaker, "quote", reported)
+        turn = None if self.in_title else self.article.transcript_turn(self.paragraph)
+        if turn == "question":
+            raise _Blocked("the interviewer's question in a transcript, not a stated position")
+        if isinstance(turn, Mention) and not self.attributions:
+            if not turn.tracked:
+                raise _Blocked(f"the transcript's speaker is {_speaker_label(turn)}")
+            subject = self._subject(cue, self.paragraph.start)
+            if subject is not None and not info.modal and not subject.tracked:
+                raise _Blocked(f"in the answer the subject is {_speaker_label(subject)}")
+            return _Holder(turn, "quote", reported)
         governing = self._governing(cue)
         if governing is not None and governing.speaker is not None:
             speaker = governing.speaker
@@ -215,6 +269,18 @@ class HolderRules(SentenceScan):
                 return _Holder(carried, "carried", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
         subject = self._subject(cue, lo)
+        if subject is None or not subject.tracked:
+            framed = self._framed_by_document()
+            if framed is not None:  # "Under the draft, all NATO members would refrain from ..."
+                return _Holder(framed, "document", reported)
+        if (
+            subject is not None
+            and not subject.tracked
+            and info.accusation
+            and governing is not None
+            and governing.speaker is not None
+        ):  # "the US is escalating the war by arming Kyiv, Antonov said": the accused is the subject
+            return _Holder(governing.speaker, "attribution", reported)
         if subject is not None:
             if not subject.tracked:
                 document = self._framing_document(subject, cue)
@@ -254,6 +320,17 @@ class HolderRules(SentenceScan):
         if carried is not None:
             return _Holder(carried, "carried", reported)
         raise _Blocked("no actor of a tracked side holds this stance")
+
+    def _framed_by_document(self) -> Mention | None:
+        """ "Under them, the alliance would ...", "In the text meant for NATO, ...": a sentence
+        that opens inside a document states that document's terms; its holder is the tracked
+        document or party the previous sentences were about."""
+        if self.in_title or not _FRAMED.match(self.sentence):
+            return None
+        for earlier in (self.previous_holder, self.article.carried_holder(self.start)):
+            if earlier is not None and earlier.tracked:
+                return earlier
+        return None
 
     def _framing_document(self, subject: Mention, cue: CueMatch) -> Mention | None:
         """ "Under the draft, the NATO allies would pledge not to enlarge": the obligation's
@@ -352,14 +429,14 @@ class HolderRules(SentenceScan):
         if issue_info.negatable and final == "demands" and not elliptical:
             object_negation = self._object_negation(cue, issue)
             if issue_info.negative or object_negation is not None:
-                final = "rejects"
+                final = _turned(issue_info, object_negation)
         if final == "accepts" and issue_info.accepts_means:
             final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
         if final == "proposes" and issue_info.proposal_is_demand:
             final = "demands"  # "tabled principles that included giving up NATO membership"
             object_negation = self._object_negation(cue, issue) if issue_info.negatable else None
             if object_negation is not None or issue_info.negative:
-                final = "rejects"
+                final = _turned(issue_info, object_negation)
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
         actor = holder.mention.info
@@ -401,6 +478,14 @@ class HolderRules(SentenceScan):
         key = (claim.side, claim.issue, claim.stance)
         if key not in best or best[key].confidence < claim.confidence:
             best[key] = claim
+
+
+def _turned(issue: IssueInfo, object_negation: CueMatch | None) -> str:
+    """A demand turned round: rejects, or the issue's ``reversal_means`` for a rollback
+    ("demands that NATO roll back its deployments" is a demand for the rollback)."""
+    if object_negation is not None and object_negation.label == REVERSAL and issue.reversal_means:
+        return issue.reversal_means
+    return "rejects"
 
 
 def _merge_firm(claims: list[ClaimFound]) -> list[ClaimFound]:

@@ -24,6 +24,7 @@ ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
 NOT_A_STANCE = "_none"
+REVERSAL = "reversal"  # an object negation that undoes what exists ("roll back")
 GENERIC = "_generic"  # an issue cue whose issue the organisation named next to it decides
 Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
 
@@ -98,6 +99,7 @@ class IssueSpec(_Strict):
     demand_means: Stance | None = None
     proposal_is_demand: bool = False  # no "proposes" in the convention: a proposal demands it
     accepts_means: Stance | None = None  # no "accepts" in the convention: what acceptance is
+    reversal_means: Stance | None = None  # what demanding it be rolled back is ("roll back")
 
     _c = field_validator("cues", "negative_cues", "elliptical_cues")(
         classmethod(lambda cls, v: _check_cues(v))
@@ -109,8 +111,11 @@ class StanceSpec(_Strict):
 
     cues: list[CueItem] = Field(min_length=1)
     modal: list[CueItem] = Field(default_factory=list)
+    # Charges against another side ("the US is escalating the war by sending weapons, the
+    # ambassador said"): the subject is the accused, the speaker holds the stance.
+    accusations: list[CueItem] = Field(default_factory=list)
 
-    _c = field_validator("cues", "modal")(classmethod(lambda cls, v: _check_cues(v)))
+    _c = field_validator("cues", "modal", "accusations")(classmethod(lambda cls, v: _check_cues(v)))
 
 
 class NegationSpec(_Strict):
@@ -122,8 +127,9 @@ class NegationSpec(_Strict):
     object_cues: list[str] = Field(default_factory=list)
     after_cues: list[str] = Field(default_factory=list)
     exclusion_cues: list[str] = Field(default_factory=list)
+    reversal_cues: list[str] = Field(default_factory=list)  # object cues that undo, not refuse
 
-    _c = field_validator("cues", "object_cues", "after_cues", "exclusion_cues")(
+    _c = field_validator("cues", "object_cues", "after_cues", "exclusion_cues", "reversal_cues")(
         classmethod(lambda cls, v: [_check_phrase(p) for p in v])
     )
 
@@ -202,6 +208,7 @@ class RulesSpec(_Strict):
     speech_verbs: list[str] = Field(min_length=1)
     clause_breaks: list[str] = Field(default_factory=lambda: ["but", "while", "whereas"])
     hedges: list[str] = Field(default_factory=list)
+    comparisons: list[str] = Field(default_factory=list)  # "our stance on X is the same as on Y"
     issues: dict[str, IssueSpec] = Field(min_length=1)
     stances: dict[Stance, StanceSpec]
     not_stances: list[str] = Field(default_factory=list)
@@ -215,7 +222,13 @@ class RulesSpec(_Strict):
     references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
 
     _p = field_validator(
-        "non_speakers", "reporting", "speech_verbs", "not_stances", "hedges", "conditions"
+        "non_speakers",
+        "reporting",
+        "speech_verbs",
+        "not_stances",
+        "hedges",
+        "conditions",
+        "comparisons",
     )(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
 
     @model_validator(mode="after")
@@ -265,6 +278,7 @@ class StanceInfo:
     stance: str
     weight: float
     modal: bool
+    accusation: bool = False  # the speaker's charge against another side, its subject
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +293,7 @@ class IssueInfo:
     proposal_is_demand: bool = False
     stance: str | None = None
     accepts_means: str | None = None
+    reversal_means: str | None = None
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -307,6 +322,9 @@ class RuleSet:
             for item in stance_spec.modal:
                 phrase, weight = _cue_text(item)
                 stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, True)))
+            for item in stance_spec.accusations:
+                phrase, weight = _cue_text(item)
+                stance_cues.append(Cue(phrase, stance, StanceInfo(stance, weight, False, True)))
         stance_cues += [Cue(p, NOT_A_STANCE) for p in spec.not_stances]
         issue_cues: list[Cue] = []
         for issue, issue_spec in spec.issues.items():
@@ -323,6 +341,7 @@ class RuleSet:
                         issue_spec.proposal_is_demand,
                         getattr(item, "stance", None),
                         issue_spec.accepts_means,
+                        issue_spec.reversal_means,
                     )
                     issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
@@ -347,7 +366,8 @@ class RuleSet:
                 "elliptical": elliptical,
                 "speech": [Cue(p, "speech") for p in spec.speech_verbs],
                 "negations": [Cue(p, "not") for p in negation.cues],
-                "object_negations": [Cue(p, "not") for p in negation.object_cues],
+                "object_negations": [Cue(p, "not") for p in negation.object_cues]
+                + [Cue(p, REVERSAL) for p in negation.reversal_cues],
                 "after_negations": [Cue(p, "not") for p in negation.after_cues],
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
                 "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
@@ -355,6 +375,7 @@ class RuleSet:
                 "issue_references": [Cue(p, "pronoun") for p in spec.references.pronouns]
                 + [Cue(p, "anaphor") for p in spec.references.anaphors],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],
+                "comparisons": [Cue(p, "same") for p in spec.comparisons],
                 "organisations": [
                     Cue(p, issue)
                     for issue, names in spec.references.organisations.items()
