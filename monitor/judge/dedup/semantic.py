@@ -113,7 +113,7 @@ class Thresholds:
     """Cosine needed for a link: one language, or across languages (then also per sentence)."""
 
     same_language: float = 0.87
-    cross_language: float = 0.78
+    cross_language: float = 0.74  # chosen on each half of the pair set, scored on the other
     cross_sentence_mean: float = 0.62  # mean best sentence match, shorter text's sentences
 
 
