@@ -127,8 +127,8 @@ class DocFrequency:
         """Each sentence's summed IDF (plain word counts until enough articles are counted)."""
         if self.docs < 50:
             return [float(len(s.words)) for s in sents]
-        words = [w for s in sents for w in s.words]
-        df = self.counts[self._slots(words)].astype(np.float64)
+        hashes = np.concatenate([s.hashes for s in sents]) if sents else np.empty(0, np.uint64)
+        df = self.counts[(hashes % np.uint64(len(self.counts))).astype(np.int64)].astype(np.float64)
         idf = np.log((self.docs + 1) / (df + 1)) + 0.1
         ends = np.cumsum([len(s.words) for s in sents])
         sums = np.add.reduceat(idf, np.r_[0, ends[:-1]]) if len(idf) else np.zeros(len(sents))
@@ -156,11 +156,13 @@ class Deduplicator:
         config: VerifyConfig | None = None,
         max_candidates: int = 12,
         min_score: float = 0.25,
+        align_first: float = 0.6,
     ) -> None:
         self.index = index if index is not None else SketchIndex()
         self.config = config or VerifyConfig()
         self.max_candidates = max_candidates
         self.min_score = min_score
+        self.align_first = align_first  # sketch containment above which alignment goes first
         self.df = DocFrequency()
 
     def find(
@@ -171,8 +173,9 @@ class Deduplicator:
         publisher: str | None = None,
         exclude: int | None = None,
     ) -> Match | None:
-        """The best verified copy among the index's candidates, or None."""
-        found = self.find_all(fp, load, publisher=publisher, exclude=exclude)
+        """The best verified copy among the index's candidates, or None (verification stops
+        at the first confirmed candidate: they come best-first)."""
+        found = self.find_all(fp, load, publisher=publisher, exclude=exclude, first=True)
         return found[0] if found else None
 
     def find_all(
@@ -182,8 +185,10 @@ class Deduplicator:
         *,
         publisher: str | None = None,
         exclude: int | None = None,
+        first: bool = False,
     ) -> list[Match]:
-        """Every verified copy among the index's candidates, best candidate first."""
+        """Every verified copy among the index's candidates, best candidate first (only the
+        first one when ``first``)."""
         hits = self.index.query(fp.keys, min_score=self.min_score, limit=self.max_candidates)
         candidates = [c for c in hits if c.article_id != exclude]
         if not candidates:
@@ -195,25 +200,40 @@ class Deduplicator:
             if other is None:
                 continue
             same = publisher is not None and publisher == other.publisher
-            verdict = verify_sentences(
-                fp.sentences(),
-                _stored_sentences(other.text),
-                same_publisher=same,
-                config=self.config,
-                weigh=self.df.weigh,
-            )
-            if not verdict.is_copy and verdict.reason == "low_overlap":
-                # A window cut mid-sentence at both ends: the word alignment still finds it.
-                aligned = verify(
-                    fp.tokens, _stored_tokens(other.text), same_publisher=same, config=self.config
-                )
-                verdict = aligned if aligned.is_copy else verdict
+            verdict = self._verify(fp, other, cand, same)
             logger.debug("candidate %d: %s", cand.article_id, verdict)
             if verdict.is_copy:
                 out.append(Match(cand.article_id, verdict, cand))
+                if first:
+                    break
         return out
+
+    def _verify(self, fp: Fingerprint, other: StoredText, cand: Candidate, same: bool) -> Verdict:
+        """Word alignment first when the sketches say most of one text is in the other (cheap,
+        and enough for a plain copy), else the sentence check that survives edits, windows and
+        reordering; the alignment again for a window cut mid-sentence at both ends."""
+        aligned: Verdict | None = None
+        if cand.score >= self.align_first:
+            aligned = verify(
+                fp.tokens, _stored_tokens(other.text), same_publisher=same, config=self.config
+            )
+            if aligned.is_copy:
+                return aligned
+        verdict = verify_sentences(
+            fp.sentences(),
+            _stored_sentences(other.text),
+            same_publisher=same,
+            config=self.config,
+            weigh=self.df.weigh,
+        )
+        if not verdict.is_copy and verdict.reason == "low_overlap" and aligned is None:
+            aligned = verify(
+                fp.tokens, _stored_tokens(other.text), same_publisher=same, config=self.config
+            )
+            verdict = aligned if aligned.is_copy else verdict
+        return verdict
 
     def add(self, article_id: int, fp: Fingerprint) -> None:
         """Make a stored article findable (and count its words for the rare-word weights)."""
         self.index.add(article_id, fp.keys)
-        self.df.add({fold_word(w) for w in fp.tokens})
+        self.df.add({fold_word(w) for w in set(fp.tokens)})

@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 
+import numpy as np
+
+from monitor.judge.dedup.fingerprint import token_hashes
 from monitor.judge.dedup.normalize import content_lines
 
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[\"'”»)]*\s+(?=[\"'“«(]?[^\s\"'“«(a-z])")
@@ -43,20 +46,35 @@ def fold_word(word: str) -> str:
     return folded
 
 
+_FULL_STOP = re.compile(r"(?<!\.\.)[.!?][\"'”»)]*$")
+
+
+def _is_cut(raw: str) -> bool:
+    """A sentence broken off (``...``, or no closing punctuation), as previews end."""
+    return _FULL_STOP.search(raw) is None
+
+
 def _unquote(sentence: str) -> str:
     return _QUOTED.sub(" ", sentence.replace("''", '"'))
 
 
 @dataclass(frozen=True, slots=True)
 class Sentence:
-    """One sentence's folded words outside quotes, and those of the quotes too."""
+    """One sentence's folded words outside quotes, and those of the quotes too.
+
+    ``text`` and ``hashes`` (of ``words``) are kept with the split: one article is compared
+    with up to a dozen candidates, and its rare-word weights are looked up by hash each time.
+    """
 
     words: tuple[str, ...]  # outside quotation marks
     all_words: tuple[str, ...]
+    cut: bool = False  # ends without a full stop or with an ellipsis: a preview's cut-off tail
+    text: str = field(default="", compare=False)
+    hashes: np.ndarray = field(default_factory=lambda: np.empty(0, np.uint64), compare=False)
 
-    @property
-    def text(self) -> str:
-        return " ".join(self.words)
+    @classmethod
+    def of(cls, words: tuple[str, ...], all_words: tuple[str, ...], cut: bool = False) -> Sentence:
+        return cls(words, all_words, cut, " ".join(words), token_hashes(words))
 
 
 def split_sentences(text: str, lines: Sequence[str] | None = None) -> list[str]:
@@ -75,7 +93,7 @@ def sentences(text: str, lines: Sequence[str] | None = None) -> list[Sentence]:
         if all_words:
             unquoted = _unquote(raw)
             words = all_words if unquoted == raw else tuple(map(fold_word, _WORD.findall(unquoted)))
-            out.append(Sentence(words, all_words))
+            out.append(Sentence.of(words, all_words, _is_cut(raw)))
     return out
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from rapidfuzz.distance import LCSseq
 
-from monitor.judge.dedup.sentences import Sentence, sentence_cover
+from monitor.judge.dedup.sentences import MIN_SENTENCE_WORDS, Sentence, sentence_cover
 
 logger = logging.getLogger(__name__)
 
@@ -30,14 +30,15 @@ class VerifyConfig:
     min_words: int = 25  # texts shorter than this are never near-duplicates (exact hash only)
     min_cover: float = 0.45  # share of the shorter text's own (unquoted) sentences in the other
     sentence_ratio: float = 80.0  # rapidfuzz ratio at which two sentences are one, edited
+    min_matched_sentences: int = 2  # sentences found, for a text that has at least this many
 
     def __post_init__(self) -> None:
         for name in ("min_containment", "min_length_ratio", "max_update_novelty", "min_cover"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ValueError(f"VerifyConfig.{name} must be within [0, 1], got {value!r}")
-        if self.min_run < 1 or self.min_words < 1:
-            raise ValueError("VerifyConfig.min_run and min_words must be at least 1")
+        if self.min_run < 1 or self.min_words < 1 or self.min_matched_sentences < 1:
+            raise ValueError("VerifyConfig.min_run, min_words, min_matched_sentences must be >= 1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +114,10 @@ def verify_sentences(
         list(short), list(long_), min_ratio=cfg.sentence_ratio, weigh=weigh
     )
     novelty = 1.0 - cover_long
-    if cover < cfg.min_cover or matched == 0:
+    # Two short reports sharing one stock sentence are not one article: a text of a few
+    # sentences needs two of them found (one if it has one whole one, like a preview cut off).
+    countable = sum(len(s.words) >= MIN_SENTENCE_WORDS and not s.cut for s in short)
+    if cover < cfg.min_cover or matched < min(countable, cfg.min_matched_sentences) or not matched:
         return Verdict(False, "low_overlap", cover, novelty, ratio)
     if same_publisher and novelty > cfg.max_update_novelty:
         return Verdict(False, "update_new_text", cover, novelty, ratio)

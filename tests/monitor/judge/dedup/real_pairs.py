@@ -64,6 +64,7 @@ class StorySet:
     docs: dict[str, Doc]
     pairs: list[Pair]
     split_of: dict[str, str] = field(default_factory=dict)
+    twins: set[frozenset[str]] = field(default_factory=set)  # story files telling one story
 
 
 def _when(value: object) -> dt.datetime:
@@ -93,6 +94,7 @@ def load(directory: Path = STORIES) -> StorySet:
     pairs: list[Pair] = []
     split_of: dict[str, str] = {}
     links: list[tuple[str, str]] = []
+    twins: list[tuple[str, str]] = []  # two files describing one story (see same_story_as)
     members: dict[str, list[str]] = {}
     for path in sorted(directory.glob("*.yaml")):
         data = yaml.safe_load(path.read_text(encoding="utf-8"))
@@ -112,6 +114,8 @@ def load(directory: Path = STORIES) -> StorySet:
             for m in [original, *versions]:
                 pairs.append(Pair(m.key, r.key, "no_merge", "independent", m.relation or "", split))
         links += [(sid, other) for other in data.get("no_merge_with", []) or []]
+        if data.get("same_story_as"):
+            twins.append((sid, data["same_story_as"]))
     seen: set[frozenset[str]] = set()
     for sid, other in links:
         if other not in members:
@@ -122,7 +126,15 @@ def load(directory: Path = STORIES) -> StorySet:
         for a in members[sid]:
             for b in members[other]:
                 pairs.append(Pair(a, b, "no_merge", "other_story", "", split_of[sid]))
-    return StorySet(docs, pairs, split_of)
+    for sid, other in twins:
+        if other not in members:
+            raise ValueError(f"story {sid}: same_story_as names unknown story {other}")
+        # One wire story written up twice (two versions of one agency report): their originals
+        # must merge; the pair spans both halves, so it counts only when the whole set is scored.
+        pairs.append(
+            Pair(f"{sid}/original", f"{other}/original", "merge", "rewrite", "wire_version", "ab")
+        )
+    return StorySet(docs, pairs, split_of, {frozenset(t) for t in twins})
 
 
 def arrival(docs: Iterable[Doc], order: str) -> list[Doc]:
@@ -197,12 +209,18 @@ def score(
                 false.append(f"{p.a} ~ {p.b}")
     recall = {k: round(hits[k] / totals[k], 3) for k in sorted(totals)}
     # Stories not linked by no_merge_with but folded together anyway (reported, not counted:
-    # two story files may describe one event, e.g. the same wire story written up twice).
+    # two story files may describe one event; those known to, ``same_story_as``, are left out).
     stories_of: dict[int, set[str]] = {}
     for key, (sid, _) in placed.items():
         if split is None or story_set.split_of[story_set.docs[key].story] == split:
             stories_of.setdefault(sid, set()).add(story_set.docs[key].story)
-    joined = sorted({" + ".join(sorted(v)) for v in stories_of.values() if len(v) > 1})
+    joined = sorted(
+        {
+            " + ".join(sorted(v))
+            for v in stories_of.values()
+            if len(v) > 1 and frozenset(v) not in story_set.twins
+        }
+    )
     return {
         "merge_pairs": sum(totals[r] for r in ("copy", "rewrite", "translation")),
         "no_merge_pairs": no_merge,
@@ -241,7 +259,7 @@ def run(
 
 
 GRID_SAME = (0.87, 0.89)
-GRID_CROSS = (0.78, 0.80)
+GRID_CROSS = (0.74, 0.78)
 
 
 def split_half() -> dict[str, object]:
