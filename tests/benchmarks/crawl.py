@@ -21,8 +21,8 @@ on (one request). What the floor does not do and newsmon must: metadata, dates, 
 and language detection in the extraction (about 5.9 ms of CPU a page against 2.2 ms for
 ``trafilatura.extract``), storing every article, and judging it (relevance for every page;
 stories, claims and ledger for the relevant ones), all on the same cores. On 2 cores the
-floor is (a), Scrapy's own ~4 CPU-seconds per 1,000 pages; newsmon's main process spends
-about 15 (Scrapy, the store writer, the analysis), so the ratio is bounded near 0.3 however
+floor is (a), Scrapy's own ~5 CPU-seconds per 1,000 pages; newsmon's main process spends
+about 18 (Scrapy, the store writer, the analysis), so the ratio is bounded near 0.3 however
 well the stages overlap; a loaded machine moves all three figures.
 
     python -m tests.benchmarks.crawl [--pages 2000] [--feeds 20] [--mix all_relevant,realistic]
