@@ -43,10 +43,10 @@ class ExtractionPipeline:
             self._pool = _KEPT_POOL
         if self._pool is None:
             # Never fork this process (it runs a reactor and holds DB connections): workers fork
-            # from a clean forkserver that imported the extraction stack once, so N workers
-            # cost one trafilatura import instead of N spawned interpreters importing it.
+            # from a clean forkserver that imported and warmed the extraction stack once, so N
+            # workers cost one trafilatura import and one language model load, not N.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["crawler.extract"])
+            context.set_forkserver_preload(["crawler.extract_preload"])
             self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
             if self.keep_pool:
                 _KEPT_POOL = self._pool

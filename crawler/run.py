@@ -104,7 +104,7 @@ def run_crawl(
 
 
 class ReactorCrawls:
-    """Crawl after crawl on the running reactor; the extraction pool is kept between them."""
+    """Crawl after crawl on the running reactor; the extraction pool and robots.txt are kept."""
 
     def __init__(self, options: CrawlOptions, *, log_level: str = "INFO") -> None:
         from scrapy.crawler import CrawlerRunner
@@ -112,6 +112,7 @@ class ReactorCrawls:
         settings = build_settings(options, log_level)
         settings["LOG_INSTALL_ROOT_HANDLER"] = False
         settings["NEWSMON_KEEP_EXTRACT_POOL"] = True
+        settings["NEWSMON_KEEP_ROBOTS"] = True  # robots.txt asked once an hour, not every cycle
         DEFAULT_LOGGING["loggers"]["scrapy"]["level"] = log_level  # type: ignore[index]
         self.options = options
         self.runner = CrawlerRunner(settings)

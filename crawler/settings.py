@@ -10,6 +10,9 @@ RETRY_HTTP_CODES = [429, 500, 502, 503, 504, 522, 524, 408]
 DOWNLOADER_MIDDLEWARES = {
     # Before robots.txt (100), so a refused host is not even asked for its robots.txt.
     "crawler.guard.AddressGuardMiddleware": 50,
+    # Scrapy's robots.txt middleware, plus copies kept across a long-lived worker's crawls.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.robots.KeptRobotsTxtMiddleware": 100,
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "crawler.politeness.BackoffRetryMiddleware": 550,
 }

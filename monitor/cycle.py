@@ -1,17 +1,20 @@
 """One crawl cycle: poll the sources (or fetch given URLs), store what is new, then judge it.
 
 The one place where ``crawler/`` (collect) and ``monitor/`` (judge) meet in a run: the crawl
-writes articles through the store's sink, then :func:`monitor.pipeline.analyse_pending` takes
-the stored articles through the judging flow. ``newsmon crawl --once``, ``ingest`` of URLs,
-``demo`` and the daemon's worker all run this.
+writes articles through the store's sink, and :class:`Analyser` takes the stored articles
+through the judging flow (:func:`monitor.pipeline.analyse_pending`) while the crawl still
+fetches, with a last pass once the crawl has stored everything. ``newsmon crawl --once``,
+``ingest`` of URLs, ``demo`` and the daemon's worker all run this.
 """
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -20,6 +23,9 @@ from crawler.sources import SourceSpec
 from monitor.config import AppConfig
 from monitor.errors import InputError
 from monitor.status import CycleStatus, judge_cycle
+
+if TYPE_CHECKING:
+    from monitor.pipeline import AnalysisContext
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +93,64 @@ def database_error(exc: SQLAlchemyError) -> str:
     return f"database error: {text[0] if text else type(exc).__name__}"
 
 
+class Analyser:
+    """Judges stored articles in a thread while the crawl fetches, so analysis overlaps I/O.
+
+    The crawl runs on Scrapy's reactor and waits on the extraction pool most of the time; the
+    judging flow used to start only once the crawl ended, doubling a cycle's wall time. The
+    store's writer thread calls :meth:`wake` after each stored batch; :meth:`finish` runs the
+    last pass once the crawl has flushed and returns the counters. Articles are analysed one
+    transaction each (as before), so the arrival order only changes when, not what, is judged.
+    """
+
+    def __init__(
+        self, factory: sessionmaker[Session], context: Callable[[], AnalysisContext]
+    ) -> None:
+        self.factory = factory
+        self.counters: Counter[str] = Counter()
+        self._context = context
+        self._wake = threading.Event()
+        self._closing = False
+        self._last_pass = True
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._loop, name="newsmon-analyser", daemon=True)
+        self._thread.start()
+
+    def wake(self, _progress: Counter[str] | None = None) -> None:
+        """Analyse what is stored now (a sink's ``on_progress`` hook, hence the argument)."""
+        self._wake.set()
+
+    def _loop(self) -> None:
+        from monitor.pipeline import analyse_pending
+
+        try:
+            ctx = self._context()  # rules and story index load while the first pages download
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._closing and not self._last_pass:
+                    return
+                closing = self._closing
+                self.counters.update(analyse_pending(self.factory, ctx))
+                if closing:
+                    return
+        except BaseException as exc:  # handed to the caller in finish()
+            self._error = exc
+
+    def finish(self, *, last_pass: bool = True) -> Counter[str]:
+        """Analyse what is still pending (unless the crawl failed), wait; a failure is raised."""
+        self._last_pass = last_pass
+        self._closing = True
+        self._wake.set()
+        self._thread.join()
+        if self._error is not None:
+            if not last_pass:  # the crawl's own failure is the one to raise
+                logger.error("analysis beside the failed crawl failed too: %s", self._error)
+                return self.counters
+            raise self._error
+        return self.counters
+
+
 def crawl_once(
     cfg: AppConfig,
     factory: sessionmaker[Session],
@@ -97,7 +161,7 @@ def crawl_once(
 ) -> CrawlReport:
     """Poll every enabled source (or ``only_sources``) once, or fetch the given URLs; analyse."""
     from crawler.run import run_crawl
-    from monitor.pipeline import AnalysisContext, analyse_pending
+    from monitor.pipeline import AnalysisContext
     from monitor.store.sink import StoreSink
 
     sources = [] if article_urls else due_sources(cfg, only_sources)
@@ -108,20 +172,32 @@ def crawl_once(
             sources = unpaused(factory, sources)
     except SQLAlchemyError as exc:
         return CrawlReport(counters, judge_cycle(counters, error=database_error(exc)))
-    sink = StoreSink(factory, on_progress=on_progress)
+    analyser = Analyser(factory, lambda: AnalysisContext.build(cfg, factory))
+
+    def progress(counters: Counter[str]) -> None:
+        analyser.wake()
+        if on_progress is not None:
+            on_progress(counters)
+
+    sink = StoreSink(factory, on_progress=progress)
     options = cfg.topic.crawl
     if article_urls:  # a few pages named on the command line: no extraction pool to start
         options = options.model_copy(update={"extract_in_process": True})
     error: str | None = None
     scrapy_level = "DEBUG" if cfg.settings.log_level == "DEBUG" else "WARNING"
     try:
-        stats = run_crawl(
-            sources, sink, options, log_level=scrapy_level, article_urls=article_urls or []
-        )
+        try:
+            stats = run_crawl(
+                sources, sink, options, log_level=scrapy_level, article_urls=article_urls or []
+            )
+        except BaseException:
+            analyser.finish(last_pass=False)
+            raise
+        analysed = analyser.finish()
         counters.update(stats.counters())
         for key in ("stored", "store_failed", "unchanged"):
             counters[key] = sink.counters[key]
-        counters.update(analyse_pending(factory, AnalysisContext.build(cfg, factory)))
+        counters.update(analysed)
     except SQLAlchemyError as exc:
         error = database_error(exc)
         logger.debug("crawl cycle failed on the database", exc_info=True)

@@ -24,7 +24,7 @@ from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, extract_claims, topic_ruleset
 from monitor.judge.rules.results import ClaimFound
 from monitor.judge.stories import StoryIndex, assign_story, lock_story_assignment
-from monitor.store.articles import pending_articles
+from monitor.store.articles import pending_article_ids
 from monitor.store.models import Article, Claim, utcnow
 
 logger = logging.getLogger(__name__)
@@ -159,7 +159,7 @@ def analyse_pending(factory: sessionmaker[Session], ctx: AnalysisContext) -> Cou
     failed: set[int] = set()
     while True:
         with factory() as session:
-            batch = [a.id for a in pending_articles(session) if a.id not in failed]
+            batch = [i for i in pending_article_ids(session) if i not in failed]
         if not batch:
             return counters
         for article_id in batch:

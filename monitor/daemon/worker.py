@@ -69,12 +69,19 @@ class Worker:
         self.shared = False  # a shared-queue worker: judged by the leader
         self.synced = False  # the sources table matches the configuration
 
+    def _context(self) -> Any:
+        """The AnalysisContext, built at the first cycle that analyses and kept."""
+        from monitor.pipeline import AnalysisContext
+
+        if self.context is None:
+            self.context = AnalysisContext.build(self.cfg, self.factory)
+        return self.context
+
     def cycle(self, names: list[str]) -> Any:
-        """One cycle as a Deferred: crawl on the reactor, then analyse in a thread."""
+        """One cycle as a Deferred: crawl on the reactor while a thread analyses what is stored."""
         from twisted.internet import defer, threads
 
-        from monitor.cycle import begin_run, due_sources, end_run, unpaused
-        from monitor.pipeline import AnalysisContext, analyse_pending
+        from monitor.cycle import Analyser, begin_run, due_sources, end_run, unpaused
         from monitor.status import judge_cycle
         from monitor.store.sink import StoreSink
 
@@ -90,21 +97,27 @@ class Worker:
             sources = yield threads.deferToThread(unpaused, self.factory, sources)
             counters: Counter[str] = Counter()
             error: str | None = None
+            # A shared-queue worker stores only: the leader judges, in one place.
+            analyser = None if self.shared else Analyser(self.factory, self._context)
             try:
-                sink = StoreSink(self.factory)
-                stats = yield self.crawls.crawl(sources, sink)
+                sink = StoreSink(self.factory, on_progress=analyser.wake if analyser else None)
+                try:
+                    stats = yield self.crawls.crawl(sources, sink)
+                except BaseException:
+                    if analyser is not None:
+                        yield threads.deferToThread(analyser.finish, last_pass=False)
+                    raise
                 counters.update(stats.counters())
                 for key in ("stored", "store_failed", "unchanged"):
                     counters[key] = sink.counters[key]
+                analysed: Counter[str] = Counter()
+                if analyser is not None:
+                    last_pass = not self.stopping
+                    analysed = yield threads.deferToThread(analyser.finish, last_pass=last_pass)
                 if self.stopping:
                     raise RuntimeError("stopped")
-                if self.shared:  # judged by the leader, in one place
+                if analyser is None:
                     return counters
-                if self.context is None:
-                    self.context = yield threads.deferToThread(
-                        AnalysisContext.build, self.cfg, self.factory
-                    )
-                analysed = yield threads.deferToThread(analyse_pending, self.factory, self.context)
                 counters.update(analysed)
             except Exception as exc:
                 error = f"{type(exc).__name__}: {exc}"

@@ -135,11 +135,15 @@ def _apply(
     return article, changed
 
 
-def pending_articles(session: Session, limit: int = 500) -> list[Article]:
-    """Articles whose current text has not been analysed, oldest statement first."""
+def pending_article_ids(session: Session, limit: int = 500) -> list[int]:
+    """Ids of the articles whose current text has not been analysed, oldest statement first.
+
+    Ids only: the analysis reads each article afresh under its lock, so loading the rows (and
+    their text) here would only be thrown away.
+    """
     return list(
         session.scalars(
-            select(Article)
+            select(Article.id)
             .where(Article.analysed_at.is_(None), Article.text.is_not(None))
             .order_by(func.coalesce(Article.published, Article.fetched_at), Article.id)
             .limit(limit)

@@ -4,12 +4,26 @@ A local site serves 2,000 article pages behind 20 feeds. In one run it measures
 (a) a bare Scrapy spider that only downloads the 2,000 pages,
 (b) raw ``trafilatura.extract`` over the same pages on every core (a process pool), and
 (c) ``newsmon crawl --once`` end to end (politeness delays off; fresh SQLite database),
-and prints ONE JSON line: pages/s for each and ``ratio = c / min(a, b)`` (target >= 0.8).
+and prints ONE JSON line: pages/s and CPU seconds for each, ``ratio = c / min(a, b)`` (target
+>= 0.8) and, as a figure a loaded machine cannot move, the CPU of (a) over that of newsmon's
+crawl process (its extraction pool not counted).
 
 It does so for two mixes of pages, each with its own floor: ``all_relevant`` (every page is on
 the topic with about 11 claim-like sentences: the analysis at its heaviest) and ``realistic``
 (10 % of pages on the topic carrying 1-4 Russian claims, the rest ordinary off-topic news, as
 polled feeds really are; target >= 0.6).
+
+Like with like: the site is one host, and politeness is per host (the product's defaults are 2
+requests at a time per domain, a 1 s delay and AutoThrottle, about one page a second per host;
+a real deployment gets its pages per second from many hosts at once). So here newsmon runs with
+the floor's concurrency (32 on the one host, no delay, no AutoThrottle); only robots.txt stays
+on (one request). What the floor does not do and newsmon must: metadata, dates, attribution
+and language detection in the extraction (about 5.9 ms of CPU a page against 2.2 ms for
+``trafilatura.extract``), storing every article, and judging it (relevance for every page;
+stories, claims and ledger for the relevant ones), all on the same cores. On 2 cores the
+floor is (a), Scrapy's own ~5 CPU-seconds per 1,000 pages; newsmon's main process spends
+about 18 (Scrapy, the store writer, the analysis), so the ratio is bounded near 0.3 however
+well the stages overlap; a loaded machine moves all three figures.
 
     python -m tests.benchmarks.crawl [--pages 2000] [--feeds 20] [--mix all_relevant,realistic]
 """
@@ -20,6 +34,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import subprocess
 import sys
 import tempfile
@@ -214,32 +229,43 @@ print(json.dumps({"downloaded": crawler.stats.get_value("response_received_count
 """
 
 
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
 def timed_child(
     args: list[str], stdin: str | None = None, env: dict[str, str] | None = None
-) -> tuple[float, str]:
-    """Wall time of a child process, from spawn to exit (imports and start-up included)."""
-    start = time.perf_counter()
+) -> tuple[float, str, float]:
+    """Wall time of a child process, from spawn to exit (imports and start-up included), and
+    its CPU time (with the processes it reaped: not newsmon's extraction pool, which its
+    forkserver starts)."""
+    start, cpu = time.perf_counter(), children_cpu()
     done = subprocess.run(
         args, input=stdin, capture_output=True, text=True, cwd=ROOT, env=env, check=False
     )
     elapsed = time.perf_counter() - start
     if done.returncode != 0:
         raise RuntimeError(f"{args[:3]} failed:\n{done.stderr[-3000:]}")
-    return elapsed, done.stdout
+    return elapsed, done.stdout, children_cpu() - cpu
 
 
-def figures(pages: int, elapsed: float) -> dict[str, float]:
-    return {"seconds": round(elapsed, 2), "pages_per_s": round(pages / elapsed, 1)}
+def figures(pages: int, elapsed: float, cpu: float) -> dict[str, float]:
+    return {
+        "seconds": round(elapsed, 2),
+        "pages_per_s": round(pages / elapsed, 1),
+        "cpu_seconds": round(cpu, 2),
+    }
 
 
 def bench_bare_scrapy(site: NewsSite, paths: list[str]) -> dict[str, Any]:
     urls = [site.url(p) for p in paths]
-    elapsed, out = timed_child(
+    elapsed, out, cpu = timed_child(
         [sys.executable, "-c", BARE_SPIDER % {"c": CONCURRENCY}], json.dumps(urls)
     )
     downloaded = json.loads(out.strip().splitlines()[-1])["downloaded"]
     assert downloaded == len(urls), f"bare spider downloaded {downloaded} of {len(urls)}"
-    return figures(len(urls), elapsed)
+    return figures(len(urls), elapsed, cpu)
 
 
 def _extract(job: tuple[str, str]) -> int:
@@ -249,12 +275,12 @@ def _extract(job: tuple[str, str]) -> int:
 
 def bench_raw_trafilatura(site: NewsSite, bodies: dict[str, bytes], workers: int) -> dict[str, Any]:
     jobs = [(body.decode("utf-8"), site.url(path)) for path, body in bodies.items()]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), children_cpu()
     with ProcessPoolExecutor(workers) as pool:
         lengths = list(pool.map(_extract, jobs, chunksize=16))
     elapsed = time.perf_counter() - start
     assert all(lengths), "trafilatura found no text in some benchmark page"
-    return {**figures(len(jobs), elapsed), "workers": workers}
+    return {**figures(len(jobs), elapsed, children_cpu() - cpu), "workers": workers}
 
 
 def bench_newsmon(site: NewsSite, feeds: dict[str, str], tmp: Path, pages: int) -> dict[str, Any]:
@@ -278,10 +304,10 @@ def bench_newsmon(site: NewsSite, feeds: dict[str, str], tmp: Path, pages: int) 
         NEWSMON_DATABASE_URL=f"sqlite:///{tmp / 'bench.sqlite3'}", NEWSMON_CONFIG=str(config)
     )
     timed_child([sys.executable, "-m", "monitor", "init"], env=env)
-    elapsed, out = timed_child([sys.executable, "-m", "monitor", "crawl", "--once"], env=env)
+    elapsed, out, cpu = timed_child([sys.executable, "-m", "monitor", "crawl", "--once"], env=env)
     summary = out.strip().splitlines()[-1]
     assert f"stored {pages}" in summary, f"newsmon did not store every page: {summary}"
-    return {**figures(pages, elapsed), "summary": summary}
+    return {**figures(pages, elapsed, cpu), "summary": summary}
 
 
 def run_mix(mix: str, pages: int, feeds_count: int, workers: int) -> dict[str, Any]:
@@ -296,6 +322,9 @@ def run_mix(mix: str, pages: int, feeds_count: int, workers: int) -> dict[str, A
         "b_raw_trafilatura": raw,
         "c_newsmon_crawl_once": newsmon,
         "ratio_c_to_floor": round(newsmon["pages_per_s"] / floor, 3),
+        # load-proof beside the wall-time ratio: the bare spider's CPU against newsmon's crawl
+        # process (Scrapy + store + analysis; the extraction pool not counted)
+        "cpu_ratio_a_to_c_process": round(bare["cpu_seconds"] / newsmon["cpu_seconds"], 3),
         "target": 0.6 if mix == "realistic" else 0.8,
     }
 

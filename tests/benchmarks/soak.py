@@ -1,9 +1,10 @@
 """Soak: `newsmon run` against feeds that gain items every poll, ~1 s interval, N cycles.
 
 Prints one JSON line: errors, items served vs stored (each once), the resident memory of the
-daemon and of its long-lived crawl worker (with the extraction pool's processes) after cycle 30
-(the baseline) and after the last cycle as ratios, the memory curves, and cycle time
-median/p99 with the drift of the last 30 cycles against the first 30.
+daemon, of its long-lived crawl worker alone and of the worker with the extraction pool's
+processes, after cycle 30 (the baseline) and after the last cycle as ratios, the memory
+curves, cycle outcomes, and cycle time median/p99 with the drift of the last 30 cycles against
+the first 30.
 
     python tests/benchmarks/soak.py [--cycles 300] [--feeds 2] [--interval 1.0] [--database-url URL]
 """
@@ -21,6 +22,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -47,26 +50,30 @@ def rss_kib(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for pid {pid}")
 
 
+def children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        with contextlib.suppress(OSError):
+            found += [int(c) for c in (task / "children").read_text().split()]
+    return found
+
+
 def descendants(pid: int) -> list[int]:
     """Every process below ``pid`` (the crawl worker, its forkserver and extraction pool)."""
     found: list[int] = []
     todo = [pid]
     while todo:
-        current = todo.pop()
-        for task in Path(f"/proc/{current}/task").glob("*"):
-            try:
-                children = [int(c) for c in (task / "children").read_text().split()]
-            except OSError:
-                continue
-            found += children
-            todo += children
+        below = children(todo.pop())
+        found += below
+        todo += below
     return found
 
 
-def tree_rss_kib(pid: int) -> int:
-    """Resident memory of the processes below the daemon (0 when none runs)."""
+def tree_rss_kib(pid: int, processes: Callable[[int], list[int]] = descendants) -> int:
+    """Resident memory of the processes below the daemon (0 when none runs); with
+    ``processes=children``, of the crawl worker alone (without its extraction pool)."""
     total = 0
-    for child in descendants(pid):
+    for child in processes(pid):
         with contextlib.suppress(OSError, RuntimeError):
             total += rss_kib(child)
     return total
@@ -91,6 +98,7 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
         started = time.monotonic()
         curve: dict[int, int] = {}
         worker_curve: dict[int, int] = {}
+        own_curve: dict[int, int] = {}
         done = 0
         try:
             while done < cycles:
@@ -106,9 +114,11 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
                 if step and step not in curve:
                     curve[step] = rss_kib(daemon.proc.pid)
                     worker_curve[step] = tree_rss_kib(daemon.proc.pid)
+                    own_curve[step] = tree_rss_kib(daemon.proc.pid, children)
                 time.sleep(0.1)
             rss_end = rss_kib(daemon.proc.pid)
             worker_end = tree_rss_kib(daemon.proc.pid)
+            own_end = tree_rss_kib(daemon.proc.pid, children)
             soak_seconds = time.monotonic() - started
             site.growing = False
             served = site.all_article_urls()
@@ -127,6 +137,7 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
     ]
     rss_base = curve.get(BASELINE_CYCLE)
     worker_base = worker_curve.get(BASELINE_CYCLE)
+    own_base = own_curve.get(BASELINE_CYCLE)
     return {
         "benchmark": "soak",
         "database": url.split(":", 1)[0],
@@ -146,6 +157,12 @@ def soak(cycles: int, feeds: int, interval: float, database_url: str | None, wor
         f"worker_rss_kib_after_cycle_{cycles}": worker_end,
         "worker_rss_ratio_end_vs_30": round(worker_end / worker_base, 3) if worker_base else None,
         "worker_rss_curve_kib": worker_curve,
+        # the crawl worker process alone (the figures above add its forkserver and pool)
+        "worker_own_rss_kib_after_cycle_30": own_base,
+        f"worker_own_rss_kib_after_cycle_{cycles}": own_end,
+        "worker_own_rss_ratio_end_vs_30": round(own_end / own_base, 3) if own_base else None,
+        "worker_own_rss_curve_kib": own_curve,
+        "cycle_outcomes": dict(Counter(o for o, _ in outcomes)),
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "cycle_seconds_median": round(statistics.median(durations), 3) if durations else None,
         "cycle_seconds_p99": round(percentile(durations, 0.99), 3) if durations else None,
