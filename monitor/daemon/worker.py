@@ -66,6 +66,9 @@ class Worker:
         self.context: Any = None  # the AnalysisContext, built at the first cycle
         self.exit_code = 0
         self.stopping = False
+        # The open run of the cycle in progress: closed at once on a stop signal, because the
+        # crawl may wait out its download timeout and the daemon kills a worker after 10 s.
+        self.open_run: int | None = None
         self.shared = False  # a shared-queue worker: judged by the leader
         self.synced = False  # the sources table matches the configuration
 
@@ -94,6 +97,7 @@ class Worker:
                 begin_run, self.cfg, self.factory, "crawl", sync_sources=not self.synced
             )
             self.synced = True
+            self.open_run = run_id
             sources = yield threads.deferToThread(unpaused, self.factory, sources)
             counters: Counter[str] = Counter()
             error: str | None = None
@@ -123,7 +127,9 @@ class Worker:
                 error = f"{type(exc).__name__}: {exc}"
                 raise
             finally:
-                yield threads.deferToThread(end_run, self.factory, run_id, counters, error)
+                if self.open_run == run_id:  # not already closed by a stop signal
+                    self.open_run = None
+                    yield threads.deferToThread(end_run, self.factory, run_id, counters, error)
             status = judge_cycle(counters, sink.source_failures, sink.fetch_failures, error)
             result: dict[str, object] = dict(counters)
             result.update(status=status.status, status_reason=status.reason)
@@ -169,7 +175,18 @@ class Worker:
             if self.stopping:
                 return
             self.stopping = True
-            self.crawls.stop().addBoth(lambda _: reactor.stop())
+            closing = None
+            if self.open_run is not None:
+                from twisted.internet import threads
+
+                from monitor.cycle import end_run
+
+                run_id, self.open_run = self.open_run, None
+                closing = threads.deferToThread(end_run, self.factory, run_id, Counter(), "stopped")
+            stopped = self.crawls.stop()
+            if closing is not None:
+                stopped.addBoth(lambda _: closing)
+            stopped.addBoth(lambda _: reactor.stop())
 
         def on_signal(signum: int, _frame: Any) -> None:
             logger.info("received %s: stopping", signal.Signals(signum).name)
