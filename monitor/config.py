@@ -100,6 +100,8 @@ class AlertOptions(BaseModel):
     routes: list[Route] = Field(default_factory=list)
     templates: dict[str, str] = Field(default_factory=dict)
     max_tries: int = Field(default=8, ge=1)
+    # seconds between two posts to one channel: Slack takes about one message a second each
+    pace_seconds: float = Field(default=1.0, ge=0)
     # a new event is sent only if it changes the current position or was stated this recently;
     # older ones (late arrivals, backfills, reanalysis) are recorded as backfilled for the digest
     recent_hours: int = Field(default=72, ge=0)

@@ -20,6 +20,13 @@ from monitor.demo.server import NewsSite
 from monitor.store import db
 from tests.site import MAX_PAGE_BYTES, build_test_site
 
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Slow tests first (a stable sort): with ``-n 2`` the long real-process runs start at once
+    and the short tests fill in around them, instead of one long run ending the suite alone."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 REPO = Path(__file__).resolve().parent.parent
 SHARED = REPO.parent / "shared"
 pytest_plugins = ["tests.fake_slack"]  # the fake_slack fixture
@@ -137,10 +144,13 @@ def write_topic(path: Path, site: NewsSite, feeds: dict[str, str], **extra: Any)
         "timeout_seconds": 2,
         "retries": 1,
         "max_page_bytes": MAX_PAGE_BYTES,
-        "extract_workers": 1,
+        # a handful of pages: extract in the crawl's own process, as `ingest` and the demo do
+        # (the extraction pool has its tests: tests/crawler/probe.py and the daemon's worker)
+        "extract_in_process": True,
     }
     if isinstance(data.get("rules"), str):
         data["rules"] = str((REPO / "monitor" / "topics" / data["rules"]).resolve())
+    data["alerts"]["pace_seconds"] = 0  # a fake Slack has no rate limit; pacing has its own test
     data.update(extra)
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")
     return path

@@ -13,15 +13,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.config import AppConfig
-from monitor.deliver.blocks import AlertTemplates
 from monitor.deliver.digest.collect import (
     collect_digest,
     mark_digest_sent,
     queue_digest,
     write_digest,
 )
-from monitor.deliver.dispatch import Dispatcher, DispatchResult
-from monitor.deliver.sinks import make_sink
+from monitor.deliver.dispatch import DispatchResult, make_dispatcher
 
 logger = logging.getLogger(__name__)
 
@@ -32,12 +30,8 @@ class AlertJobs:
     def __init__(self, config: AppConfig, factory: sessionmaker[Session]) -> None:
         self.config = config
         self.factory = factory
-        sink = make_sink(config.settings, lambda text: logger.info("alert: %s", text.rstrip()))
-        self.dispatcher = Dispatcher(
-            factory,
-            sink,
-            templates=AlertTemplates(config.topic.alerts.templates),
-            max_tries=config.topic.alerts.max_tries,
+        self.dispatcher = make_dispatcher(
+            factory, config, lambda text: logger.info("alert: %s", text.rstrip())
         )
         today = self.local_today()
         # Digest days whose Slack summary may still be unsent (a restart may have interrupted one).

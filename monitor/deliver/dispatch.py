@@ -379,6 +379,7 @@ def make_dispatcher(
         make_sink(config.settings, write),
         templates=AlertTemplates(config.topic.alerts.templates),
         max_tries=config.topic.alerts.max_tries,
+        pace_seconds=config.topic.alerts.pace_seconds,
     )
 
 

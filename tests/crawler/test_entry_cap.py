@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 import yaml
 from sqlalchemy import select
 
@@ -25,6 +26,7 @@ def _stored(url: str) -> set[str]:
     return paths
 
 
+@pytest.mark.slow
 def test_a_long_feed_is_taken_newest_first_a_cap_per_poll(
     news_site: NewsSite, tmp_path: Path
 ) -> None:

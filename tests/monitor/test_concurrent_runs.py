@@ -27,6 +27,8 @@ from tests.growing_site import article_page
 from tests.paths import REPO
 from tests.site import build_test_site
 
+pytestmark = pytest.mark.slow
+
 TRIALS = int(os.environ.get("NEWSMON_RACE_TRIALS", "10"))  # the issue asks for 10
 FEEDS = {"nyt": "/feeds/nyt-world.xml", "dnyuz": "/feeds/dnyuz.xml", "wire": "/feeds/wire.xml"}
 INGESTED = (

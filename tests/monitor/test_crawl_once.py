@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import select
 
 from monitor.demo.server import NewsSite
@@ -36,6 +37,7 @@ def _articles(database_url: str) -> dict[str, Article]:
     return rows
 
 
+@pytest.mark.slow
 def test_crawl_stores_articles_then_gets_304s(
     database_url: str, news_site: NewsSite, tmp_path: Path
 ) -> None:
@@ -89,6 +91,7 @@ def test_crawl_stores_articles_then_gets_304s(
     assert len(_articles(database_url)) == 5
 
 
+@pytest.mark.slow
 def test_bad_sources_are_reported_and_the_rest_continues(
     database_url: str, news_site: NewsSite, tmp_path: Path
 ) -> None:
@@ -144,6 +147,7 @@ def test_invalid_topic_fails_at_start_naming_file_line_field(tmp_path: Path) -> 
     assert f"{topic}:4: field 'sources[0].url'" in result.stderr
 
 
+@pytest.mark.slow
 def test_a_feed_with_an_unfetched_entry_is_read_in_full_next_time(
     database_url: str, news_site: NewsSite, tmp_path: Path
 ) -> None:

@@ -48,6 +48,7 @@ def write_topic(path: Path, site: GrowingSite, feeds: list[str], interval_second
         "concurrent_per_domain": 2,
         "extract_workers": 1,
     }
+    data["alerts"]["pace_seconds"] = 0  # a fake Slack has no rate limit
     if isinstance(data.get("rules"), str):
         data["rules"] = str((REPO / "monitor/topics" / data["rules"]).resolve())
     path.write_text(yaml.safe_dump(data, sort_keys=False, allow_unicode=True), encoding="utf-8")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.deliver.blocks import build_alert_blocks
-from monitor.deliver.dispatch import Dispatcher, backoff_seconds, retry_alert
+from monitor.deliver.dispatch import Dispatcher, backoff_seconds, make_dispatcher, retry_alert
 from monitor.deliver.outbox import enqueue_copy_alerts, enqueue_event_alerts
 from monitor.deliver.sinks import ConsoleSink, SlackBotSink, WebhookSink
 from monitor.deliver.view import AlertView
@@ -168,6 +168,7 @@ def test_outage_loses_nothing_and_duplicates_nothing(
     assert {r.slack_ts for r in rows} == {m["ts"] for m in stored}
 
 
+@pytest.mark.slow
 def test_failed_after_bounded_tries_with_the_error_then_retried(
     factory: sessionmaker[Session], fake_slack: FakeSlack
 ) -> None:
@@ -225,6 +226,15 @@ def test_one_message_per_second_per_channel(
     times = [r.at for r in fake_slack.requests("chat.postMessage")]
     assert len(times) == 4
     assert all(b - a >= 0.95 for a, b in zip(times, times[1:]))
+
+
+def test_the_topic_sets_the_pace_and_slacks_own_is_the_default(
+    factory: sessionmaker[Session],
+) -> None:
+    config = app_config()
+    assert make_dispatcher(factory, config).pace_seconds == 1.0
+    config.topic.alerts.pace_seconds = 0.25
+    assert make_dispatcher(factory, config).pace_seconds == 0.25
 
 
 def test_thread_reply_waits_for_its_parent_and_fails_with_it(

@@ -109,6 +109,7 @@ def newsroom(
         }
     )
     config = load_config(settings, DEFAULT_TOPIC)
+    config.topic.alerts.pace_seconds = 0  # a fake Slack has no rate limit
     if base_url:
         config.topic.ui.base_url = base_url
     factory = db.session_factory(engine)

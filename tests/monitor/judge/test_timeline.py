@@ -11,6 +11,7 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
 from pydantic import SecretStr
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -83,6 +84,7 @@ def test_labelled_stream_scores_and_every_shift_lands_on_its_own_article(
         ), (want, got)
 
 
+@pytest.mark.slow
 def test_same_articles_in_twenty_orders_give_identical_positions_and_events(tmp_path: Path) -> None:
     snapshots = []
     for seed in range(ORDERS):

@@ -43,6 +43,7 @@ def stream_config(
     """A topic file like the shipped one, with ``rules`` inline."""
     topic = yaml.safe_load(DEFAULT_TOPIC.read_text(encoding="utf-8"))
     topic["rules"] = rules
+    topic["alerts"]["pace_seconds"] = 0  # a fake Slack has no rate limit
     path = tmp_path / f"topic-{abs(hash(yaml.safe_dump(rules))) % 10**8}.yaml"
     path.write_text(yaml.safe_dump(topic, sort_keys=False), encoding="utf-8")
     base = Settings().model_copy(

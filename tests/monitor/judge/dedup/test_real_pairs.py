@@ -42,6 +42,7 @@ def test_lexical_stages_fold_copies_and_keep_reports_apart(order):
 @pytest.mark.skipif(
     not HAS_SEMANTIC, reason="needs the semantic extra: pip install 'newsmon[semantic]'"
 )
+@pytest.mark.slow
 @pytest.mark.timeout(900)
 @pytest.mark.parametrize("split", ["a", "b"])
 def test_semantic_stage_folds_rewrites_and_translations(split):
