@@ -384,3 +384,16 @@ def test_gzip_bomb_page_is_refused_by_the_decompression_cap() -> None:
     (failure,) = result["failures"]
     assert failure["url"] == site.url("/bomb.html")
     assert "exceeded DOWNLOAD_MAXSIZE (1000000 B) during decompression" in failure["reason"]
+
+
+def test_no_crawl_opens_scrapys_remote_code_execution_port() -> None:
+    """Scrapy 2.19 runs Python sent to an HTTP port it opens in every crawl unless told not to."""
+    with site_with_pages() as site:
+        items = [FeedItem("a", "/dnyuz/2025/09/04/russia-wants/", "Thu, 04 Sep 2025 09:00:00 GMT")]
+        site.add("/feed.xml", Route(body=rss("f", site, items), content_type="application/rss+xml"))
+        sources = [{"name": "wire", "url": site.url("/feed.xml")}]
+        ours = crawl_sources(sources)
+        theirs = crawl_sources(sources, extra_settings={"REMOTE_CONTROL_ENABLED": True})
+    assert ours["polls"] and ours["polls"][0]["ok"]
+    assert "Remote control HTTP server listening" in theirs["log"]  # what the check looks for
+    assert "Remote control" not in ours["log"]
