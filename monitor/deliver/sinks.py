@@ -8,6 +8,7 @@ metadata so the dispatcher can tell after a crash whether an alert already went 
 from __future__ import annotations
 
 import logging
+import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +23,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     ServerErrorRetryHandler,
 )
 from slack_sdk.http_retry.builtin_interval_calculators import BackoffRetryIntervalCalculator
+from slack_sdk.http_retry.jitter import Jitter
 
 from monitor.config import Settings
 from monitor.errors import AlertDeliveryError, ConfigError
@@ -135,13 +137,26 @@ def translate(exc: Exception, what: str) -> SinkError:
     return SinkError(f"{what}: unexpected {type(exc).__name__}: {exc}", transient=True)
 
 
-def retry_handlers(*, posting: bool = False) -> list[Any]:
+class _ProportionalJitter(Jitter):
+    """Up to twice the backoff factor at random (slack-sdk's own jitter: up to 1 s whatever the
+    factor; the same at the default factor of 0.5)."""
+
+    def __init__(self, scale: float) -> None:
+        self.scale = scale
+
+    def recalculate(self, duration: float) -> float:
+        return duration + random.random() * self.scale
+
+
+def retry_handlers(*, posting: bool = False, backoff_factor: float = 0.5) -> list[Any]:
     """slack-sdk's own retries for short hiccups; the outbox backs off for longer outages.
 
     A post is never retried after a connection error: the message may have been stored before
     the connection dropped, and re-posting it blind is how an alert appears twice.
     """
-    backoff = BackoffRetryIntervalCalculator(backoff_factor=0.5)
+    backoff = BackoffRetryIntervalCalculator(
+        backoff_factor=backoff_factor, jitter=_ProportionalJitter(2 * backoff_factor)
+    )
     handlers: list[Any] = [
         RateLimitErrorRetryHandler(max_retry_count=2),
         ServerErrorRetryHandler(max_retry_count=2, interval_calculator=backoff),
@@ -172,16 +187,22 @@ class SlackBotSink:
         default_channel: str | None,
         base_url: str | None = None,
         timeout: int = 15,
+        retry_backoff: float = 0.5,  # slack-sdk's retries: 0.5 s, 1 s (plus jitter)
     ) -> None:
         kwargs: dict[str, Any] = {
             "token": token,
             "timeout": timeout,
-            "retry_handlers": retry_handlers(),
+            "retry_handlers": retry_handlers(backoff_factor=retry_backoff),
         }
         if base_url:
             kwargs["base_url"] = base_url if base_url.endswith("/") else base_url + "/"
         self.client = WebClient(**kwargs)
-        self.poster = WebClient(**{**kwargs, "retry_handlers": retry_handlers(posting=True)})
+        self.poster = WebClient(
+            **{
+                **kwargs,
+                "retry_handlers": retry_handlers(posting=True, backoff_factor=retry_backoff),
+            }
+        )
         self.default_channel = default_channel
         self._channel_ids: dict[str, str] = {}
 

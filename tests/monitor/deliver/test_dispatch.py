@@ -174,7 +174,8 @@ def test_failed_after_bounded_tries_with_the_error_then_retried(
 ) -> None:
     queue_events(factory)
     fake_slack.outage(3600)
-    dispatcher = Dispatcher(factory, bot(fake_slack), pace_seconds=0, backoff_base=0, max_tries=2)
+    sink = SlackBotSink(VALID_TOKEN, "C_DEFAULT", fake_slack.api_url, retry_backoff=0.01)
+    dispatcher = Dispatcher(factory, sink, pace_seconds=0, backoff_base=0, max_tries=2)
     dispatcher.dispatch_once()
     first = alerts(factory)[0]
     assert (first.status, first.tries) == ("pending", 1)
