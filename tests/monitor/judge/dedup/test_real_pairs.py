@@ -51,4 +51,4 @@ def test_semantic_stage_folds_rewrites_and_translations(split):
     assert result["false_merges"] == 0, result["false_merge_pairs"]
     assert result["recall"]["copy"] >= 0.98, result["missed"]
     assert result["recall"]["rewrite"] >= 0.7, result["missed"]
-    assert result["recall"]["translation"] >= 0.5, result["missed"]
+    assert result["recall"]["translation"] >= 0.6, result["missed"]
