@@ -75,24 +75,23 @@ class SentenceScan:
         ]
         within = article.within
         self.issues = within("issues", self.start, self.end)
-        self.stances = self._swallow(
-            [
-                s
-                for s in within("stances", self.start, self.end)
-                if s.label != NOT_A_STANCE and not self._overlaps_issue(s.start, s.end)
-            ]
-        )
         self.mentions = [
             m
             for m in article.mentions_in(self.start, self.end, reporters=True)
             if not self._overlaps_issue(m.start, m.end)
         ]
         documents = [m for m in self.mentions if m.info is not None and m.info.kind == "document"]
-        self.stances = [  # "The proposals would bar ...": the cue only names the document
-            s
-            for s in self.stances
-            if not any(d.start <= s.start and s.end <= d.end for d in documents)
-        ]
+        # "The proposals would bar ...": the cue only names the document, so it neither states a
+        # stance nor swallows the verb after it as its object.
+        self.stances = self._swallow(
+            [
+                s
+                for s in within("stances", self.start, self.end)
+                if s.label != NOT_A_STANCE
+                and not self._overlaps_issue(s.start, s.end)
+                and not any(d.start <= s.start and s.end <= d.end for d in documents)
+            ]
+        )
         breaks = [  # "only if", "even if": a break inside a stance cue opens no new clause
             b.start
             for b in within("clause_breaks", self.start, self.end)

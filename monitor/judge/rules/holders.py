@@ -45,6 +45,15 @@ _OBLIGATION = re.compile(
     r"will|to)\b",
     re.IGNORECASE,
 )
+# "would stop NATO from taking in members", "asks the allies to refrain": the party named right
+# after a verb that acts on someone is that verb's object, never the subject of a later verb.
+_CONTROLLED = re.compile(
+    r"\b(?:stop|stops|stopping|prevent|prevents|preventing|bar|bars|barring|ban|bans|banning|"
+    r"block|blocks|forbid|forbids|prohibit|prohibits|oblige|obliges|obligate|obligates|"
+    r"require|requires|commit|commits|ask|asks|asking|call\s+on|calls\s+on|calling\s+on)"
+    r"\s+(?:the\s+|all\s+|any\s+)?$",
+    re.IGNORECASE,
+)
 _COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -137,6 +146,8 @@ class HolderRules(SentenceScan):
                 )
             ):
                 continue  # "troops from NATO countries": an object, not a subject
+            if _CONTROLLED.search(self.text, max(self.start, mention.start - 16), mention.start):
+                continue  # "would stop NATO from ...": the object of the verb
             if any(
                 mention.end <= i.start
                 and i.end <= cue.start
