@@ -28,6 +28,8 @@ _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
+_INVERTED_BEFORE = re.compile(r"(?:^|[,;:“”\"»—–-])\s*(?:(?:also|then|later)\s+)?$")
+_BY_AGENT = re.compile(r"\s+by\s+")  # "the view maintained by the West": its holder
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
 _RELATIVE_CLAUSE = re.compile(
     r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
@@ -228,6 +230,14 @@ class SentenceScan:
             and self.article.words(end, m.start) <= 1
             and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
         ]
+        if (
+            after
+            and not _INVERTED_BEFORE.search(self.text, self.start, start)
+            and not _BY_AGENT.match(self.text, end, after[0].start + 1)
+        ):
+            # "said NATO member states should ...", "says Washington should ...": the party after
+            # the verb is what is said; only ", said Peskov" / "“...” says Lavrov" is inverted.
+            return None
         return self._resolve(after[0]) if after else None
 
     def _negated(self, cue: CueMatch) -> CueMatch | None:

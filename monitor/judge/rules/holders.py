@@ -22,6 +22,11 @@ _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
 _FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Zakharova said"
     r"[,”\"»]\s*(?:(?i:one|an?|the|some|two|three|several|many|other)\b)?\s*"
     r"(?:[A-Z][\w.'’-]*\s+){0,5}$"
+    # ", Russia's ambassador to the United States Anatoly Antonov said": a title with its post
+    r"|[,”\"»]\s*(?:(?i:the)\s+)?[A-Z][\w.'’-]*\s+"
+    r"(?i:(?:deputy\s+|permanent\s+|senior\s+|top\s+)?(?:ambassador|envoy|representative|"
+    r"minister|diplomat|spokes(?:man|woman|person)|aide|adviser|advisor))"
+    r"\s+(?i:to|at|in|for)\s+(?:(?i:the)\s+)?(?:[A-Z][\w.'’-]*\s+){1,5}$"
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
@@ -38,7 +43,11 @@ _MEMBER_OF = re.compile(
     re.IGNORECASE,
 )
 _REFERS_BACK = re.compile(
-    r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?))\b"
+    r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?)"
+    # parts of the document the text is about: "The next two sections demand ...",
+    # "Further provisions stipulate ...", "Another clause ..."
+    r"|(?:The|Its|Further|Other|Another|A further|The (?:first|second|third|next|last|final)"
+    r"(?: (?:two|three|four))?) (?:sections?|provisions?|clauses?|points?|articles?))\b"
 )
 _OBLIGATION = re.compile(
     r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
@@ -54,6 +63,9 @@ _CONTROLLED = re.compile(
     r"\s+(?:the\s+|all\s+|any\s+)?$",
     re.IGNORECASE,
 )
+_PASSIVE_REQUEST = re.compile(r"\b(?:asked|required|obliged)\s+to$", re.IGNORECASE)
+_WHICH_BEFORE = re.compile(r",\s*which\s+(?:(?:would|will|also)\s+){0,2}$")
+_PARTICIPLE_BEFORE = re.compile(r",\s*$")
 _COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -125,6 +137,21 @@ class HolderRules(SentenceScan):
                 None,
             )
             if opening is not None:
+                return self._resolve(opening)
+        if cue.text.lower().endswith("ing") and _PARTICIPLE_BEFORE.search(
+            self.text, max(self.start, cue.start - 4), cue.start
+        ):  # "Putin ... blamed NATO for the tension, demanding ...": the sentence's subject
+            opening = next(
+                (
+                    m
+                    for m in self.mentions
+                    if self.start <= m.start < cue.start
+                    and m.kind not in ("reporter", "pronoun")
+                    and not m.possessive
+                ),
+                None,
+            )
+            if opening is not None and self.article.words(self.start, opening.start) <= 4:
                 return self._resolve(opening)
         for mention in self.mentions:  # "Moscow's proposal": the cue is inside an actor's name
             if mention.start < cue.start < mention.end and mention.kind == "actor":
@@ -276,9 +303,15 @@ class HolderRules(SentenceScan):
             if document is not None:
                 return _Holder(document, "subject", reported)
             carried = self._carried()
+            if carried is None and _PASSIVE_REQUEST.search(cue.text):
+                carried = self._requester(cue)
             if carried is not None:
                 return _Holder(carried, "carried", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
+        if previous is not None and _WHICH_BEFORE.search(
+            self.text, max(self.start, cue.start - 30), cue.start
+        ):  # "demand that Ukraine become neutral, which would bar it from ...": the demand's
+            return _Holder(previous.mention, "inherited", previous.reported)  # holder
         subject = self._subject(cue, lo)
         if subject is None or not subject.tracked:
             framed = self._framed_by_document()
@@ -367,20 +400,26 @@ class HolderRules(SentenceScan):
         """The tracked party the preceding sentences were about, when this one names nobody."""
         if self.in_title:
             return None
-        if any(
+        first_cue = min((c.start for c in self.stances), default=self.end)
+        refers_back = _REFERS_BACK.match(self.sentence) is not None
+        if refers_back and any(m.start < first_cue and m.kind == "actor" for m in self.mentions):
+            refers_back = False  # "It says NATO ...": not simply the earlier holder's sentence
+        if not refers_back and any(
             m.kind not in ("reporter", "pronoun")
             and not (m.info is not None and m.info.kind == "country")
             for m in self.mentions
         ):
             return None  # someone else is named here: no carrying over them
-        first_cue = min((c.start for c in self.stances), default=self.end)
         if any(
             m.info is not None and not m.info.tracked and m.start < first_cue for m in self.mentions
         ):
             return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
         carried = self.article.carried_holder(self.start)
-        if self.previous_holder is not None and _REFERS_BACK.match(self.sentence):
-            carried = self.previous_holder  # "It further requires ...": the last claim's holder
+        if _REFERS_BACK.match(self.sentence):
+            if self.previous_holder is not None:
+                carried = self.previous_holder  # "It further requires ...": the last claim's holder
+            elif carried is None or not carried.tracked:
+                carried = self.article.previous_subject(self.start)  # "They call on ..."
         if carried is None:
             return None
         lo = max(0, carried.start - 40)
@@ -393,6 +432,23 @@ class HolderRules(SentenceScan):
             carried.info,
             via_pronoun=True,
         )
+
+    def _requester(self, cue: CueMatch) -> Mention | None:
+        """ "NATO is also asked to ...": the party asked is named, the one asking is the
+        tracked party or document the text was about (the drafts of the sentences before)."""
+        if self.in_title or any(
+            m.start >= cue.end and m.kind not in ("reporter", "pronoun") and m.tracked
+            for m in self.mentions
+        ):
+            return None
+        for earlier in (
+            self.article.carried_holder(self.start),
+            self.article.previous_subject(self.start),
+            self.previous_holder,
+        ):
+            if earlier is not None and earlier.tracked:
+                return earlier
+        return None
 
     def _clause_agent(self, cue: CueMatch) -> Mention | None:
         """ "The demand for X was repeated by Putin": a nominal stance's holder is the agent."""
