@@ -42,8 +42,17 @@ _MEMBER_OF = re.compile(
     r"\s+of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# "the delegation led by Kremlin aide Vladimir Medinsky put forward": the leader's side owns it
+_LED_BY = re.compile(
+    r"\b(?:delegation|team|side|mission|group|negotiators)\s+(?:led|headed|chaired)\s+by\s+"
+    r"(?:(?:Kremlin|presidential|Russian)\s+)?(?:aide\s+|adviser\s+|envoy\s+)?$",
+    re.IGNORECASE,
+)
 _REFERS_BACK = re.compile(
-    r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?)"
+    # an opening phrase may come first: "In exchange for a ceasefire, it wanted ..."
+    r"(?:(?:In|On|At|For|As|After|Before|Under|Besides|Meanwhile|Separately|Earlier|Later)\b"
+    r"[^,.;:“”\"]{0,60},\s+(?=it\b|they\b))?"
+    r"(?:It|it|They|they|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?)"
     # parts of the document the text is about: "The next two sections demand ...",
     # "Further provisions stipulate ...", "Another clause ..."
     r"|(?:The|Its|Further|Other|Another|A further|The (?:first|second|third|next|last|final)"
@@ -169,6 +178,9 @@ class HolderRules(SentenceScan):
                     self.text, max(self.start, mention.start - 12), mention.start
                 )
                 and not _MEMBER_OF.search(
+                    self.text, max(self.start, mention.start - 40), mention.start
+                )
+                and not _LED_BY.search(
                     self.text, max(self.start, mention.start - 40), mention.start
                 )
             ):
