@@ -290,7 +290,13 @@ class SentenceScan:
         for earlier in self.stances[:index]:
             if lo <= earlier.start < cue.start:
                 previous_end = max(previous_end, earlier.end)
-        later_in_clause = any(cue.end <= s.start < hi for s in self.stances[index + 1 :])
+        speech_after = min(  # "X is unacceptable, Zakharova said, adding that ...": what
+            (a.start for a in self.attributions if a.start >= cue.end),  # follows the speech
+            default=hi,  # verb is another statement, not this cue's clause
+        )
+        later_in_clause = any(
+            cue.end <= s.start < min(hi, speech_after) for s in self.stances[index + 1 :]
+        )
         if later_in_clause:
             return []
         before = [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]

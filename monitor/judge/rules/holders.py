@@ -48,6 +48,7 @@ _LED_BY = re.compile(
     r"(?:(?:Kremlin|presidential|Russian)\s+)?(?:aide\s+|adviser\s+|envoy\s+)?$",
     re.IGNORECASE,
 )
+_THAT_OPENS = re.compile(r"\W*\w+\s+that\b", re.IGNORECASE)  # "but that ...", "while that"
 _REFERS_BACK = re.compile(
     # an opening phrase may come first: "In exchange for a ceasefire, it wanted ..."
     r"(?:(?:In|On|At|For|As|After|Before|Under|Besides|Meanwhile|Separately|Earlier|Later)\b"
@@ -115,6 +116,20 @@ class HolderRules(SentenceScan):
             for a in self.attributions
             if a.end <= cue.start and a.speaker is not None and self.quote_of(a.start) is None
         ]
+        if before and self.clause_of(before[-1].start) != self.clause_of(cue.start):
+            lo, _ = self.clause_bounds(cue.start)
+            if not _THAT_OPENS.match(self.text, lo) and any(
+                # "Ukraine has said ..., while Moscow has insisted ...": a new speaker, not
+                # "..., but that signing with the leadership in Kyiv is ..." (still reported)
+                lo <= m.start < cue.start
+                and m.kind == "actor"
+                and not m.possessive
+                and not _PREPOSITION_BEFORE.search(
+                    self.text, max(self.start, m.start - 12), m.start
+                )
+                for m in self.mentions
+            ):
+                before = []
         if before:
             return before[-1]
         for attribution in self.attributions:
