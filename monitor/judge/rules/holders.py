@@ -49,6 +49,12 @@ _LED_BY = re.compile(
     re.IGNORECASE,
 )
 _THAT_OPENS = re.compile(r"\W*\w+\s+that\b", re.IGNORECASE)  # "but that ...", "while that"
+_BARE_NEGATIONS = frozenset({"not", "never", "no", "n't", "won't", "wouldn't", "will not"})
+# "agreed that Ukraine would not join": a clause of agreement whose proposition is negated
+_AGREED_THAT = re.compile(
+    r"(?:agree[ds]?|accept(?:s|ed)?|acknowledg(?:e|es|ed))\s+that\s+[^,;.]{0,60}?$",
+    re.IGNORECASE,
+)
 _REFERS_BACK = re.compile(
     # an opening phrase may come first: "In exchange for a ceasefire, it wanted ..."
     r"(?:(?:In|On|At|For|As|After|Before|Under|Besides|Meanwhile|Separately|Earlier|Later)\b"
@@ -524,6 +530,15 @@ class HolderRules(SentenceScan):
             object_negation = self._object_negation(cue, issue)
             if issue_info.negative or object_negation is not None:
                 final = _turned(issue_info, object_negation)
+        if final == "accepts" and issue_info.negatable and not elliptical:
+            turned = self._object_negation(cue, issue)
+            if (
+                turned is not None
+                and issue.start > cue.end
+                and turned.text.lower() in _BARE_NEGATIONS
+                and _AGREED_THAT.match(self.text, cue.start, turned.start)
+            ):  # "had agreed that Ukraine would not join NATO": agreeing to the exclusion
+                final, object_negation = "rejects", turned
         if final == "accepts" and issue_info.accepts_means:
             final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
         if final == "proposes" and issue_info.proposal_is_demand:
