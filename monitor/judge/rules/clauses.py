@@ -29,6 +29,9 @@ _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _INVERTED_BEFORE = re.compile(r"(?:^|[,;:“”\"»—–-])\s*(?:(?:also|then|later)\s+)?$")
+_INCLUDING_BEFORE = re.compile(  # an item of what the cue before governs, not a new stance
+    r"\b(?:including|such as|notably|namely)\s+(?:(?:a|an|the|any)\s+)?$", re.IGNORECASE
+)
 _BY_AGENT = re.compile(r"\s+by\s+")  # "the view maintained by the West": its holder
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
 _RELATIVE_CLAUSE = re.compile(
@@ -260,6 +263,8 @@ class SentenceScan:
         for later in self.stances[index + 1 :]:
             if later.start >= hi:
                 break
+            if _INCLUDING_BEFORE.search(self.text, max(self.start, later.start - 20), later.start):
+                continue  # "insist on guarantees, including a refusal by NATO to admit Kyiv"
             if later.label != cue.label:
                 next_start = later.start
                 break
