@@ -455,6 +455,8 @@ class HolderRules(SentenceScan):
                 carried = self.article.previous_subject(self.start)  # "They call on ..."
         if carried is None:
             return None
+        if "' carried from '" in carried.text:
+            return carried  # already carried by an earlier sentence: keep its one explanation
         lo = max(0, carried.start - 40)
         context = " ".join(self.text[lo : carried.end + 40].split())
         return Mention(
