@@ -12,7 +12,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from monitor.judge.rules.loader import GENERIC, ActorInfo, RuleSet
+from monitor.judge.rules.loader import GENERIC, NOT_A_STANCE, ActorInfo, RuleSet
 from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.sentences import Span, quote_spans
 
@@ -57,6 +57,7 @@ _TURN = re.compile(
 _ORGANISATION_REACH = 5
 _SENTENCE_END = re.compile(r"[.;!?]\s")
 _CARRY_REACH = 600
+_OPENING_WORDS = 7  # words before a sentence's subject ("BRUSSELS, Jan 12 - Moscow's two ...")
 _CLAUSE_END = re.compile(r"\s*(?:[.,;:!?”\"’]|$)")
 
 
@@ -119,6 +120,7 @@ class ArticleScan:
         self.rules = ruleset
         scan = ruleset.scan(text)
         self.found = scan.matches
+        self.found["speech"] = [m for m in self.found["speech"] if m.label != NOT_A_STANCE]
         self._word_starts = scan.word_starts
         self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
         self.stances = self.found["stances"]
@@ -189,6 +191,33 @@ class ArticleScan:
         if not added:
             return issues
         return sorted(issues + added, key=lambda m: m.start)
+
+    def previous_subject(self, position: int) -> Mention | None:
+        """The party that opens the sentence before ``position`` (its subject), when a tracked
+        one: "Moscow's draft agreements set out ... tensions with the West. They call on ..."
+        refers back to the drafts, not to the West named last."""
+        end = position
+        while end > 0 and self.text[end - 1].isspace():
+            end -= 1
+        if end <= 0:
+            return None
+        start = max(
+            self.text.rfind("\n", 0, end - 1),
+            *(self.text.rfind(stop, 0, end - 1) for stop in (". ", "? ", "! ", ".” ", '." ')),
+        )
+        start = start + 1 if start >= 0 else 0
+        lo = bisect_left(self._mention_starts, start)
+        for mention in self.mentions[lo : bisect_left(self._mention_starts, end)]:
+            if mention.kind in ("reporter", "pronoun"):
+                continue
+            if mention.text.isupper() and self.text.startswith(",", mention.end):
+                continue  # the dateline's place: "BRUSSELS, Jan 12 -"
+            if len(self.text[start : mention.start].split()) > _OPENING_WORDS:
+                return None
+            if mention.possessive:
+                continue  # "Moscow's twin drafts": the drafts are the subject
+            return mention if mention.tracked else None
+        return None
 
     def carried_holder(self, position: int) -> Mention | None:
         """The party the text was last about before ``position``: a tracked one carries over.

@@ -28,6 +28,11 @@ _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
+_INVERTED_BEFORE = re.compile(r"(?:^|[,;:“”\"»—–-])\s*(?:(?:also|then|later)\s+)?$")
+_INCLUDING_BEFORE = re.compile(  # an item of what the cue before governs, not a new stance
+    r"\b(?:including|such as|notably|namely)\s+(?:(?:a|an|the|any)\s+)?$", re.IGNORECASE
+)
+_BY_AGENT = re.compile(r"\s+by\s+")  # "the view maintained by the West": its holder
 _BREAKS_ATTRIBUTION_AFTER = re.compile(r"[.;:“”\",]")
 _RELATIVE_CLAUSE = re.compile(
     r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
@@ -75,24 +80,23 @@ class SentenceScan:
         ]
         within = article.within
         self.issues = within("issues", self.start, self.end)
-        self.stances = self._swallow(
-            [
-                s
-                for s in within("stances", self.start, self.end)
-                if s.label != NOT_A_STANCE and not self._overlaps_issue(s.start, s.end)
-            ]
-        )
         self.mentions = [
             m
             for m in article.mentions_in(self.start, self.end, reporters=True)
             if not self._overlaps_issue(m.start, m.end)
         ]
         documents = [m for m in self.mentions if m.info is not None and m.info.kind == "document"]
-        self.stances = [  # "The proposals would bar ...": the cue only names the document
-            s
-            for s in self.stances
-            if not any(d.start <= s.start and s.end <= d.end for d in documents)
-        ]
+        # "The proposals would bar ...": the cue only names the document, so it neither states a
+        # stance nor swallows the verb after it as its object.
+        self.stances = self._swallow(
+            [
+                s
+                for s in within("stances", self.start, self.end)
+                if s.label != NOT_A_STANCE
+                and not self._overlaps_issue(s.start, s.end)
+                and not any(d.start <= s.start and s.end <= d.end for d in documents)
+            ]
+        )
         breaks = [  # "only if", "even if": a break inside a stance cue opens no new clause
             b.start
             for b in within("clause_breaks", self.start, self.end)
@@ -229,6 +233,14 @@ class SentenceScan:
             and self.article.words(end, m.start) <= 1
             and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
         ]
+        if (
+            after
+            and not _INVERTED_BEFORE.search(self.text, self.start, start)
+            and not _BY_AGENT.match(self.text, end, after[0].start + 1)
+        ):
+            # "said NATO member states should ...", "says Washington should ...": the party after
+            # the verb is what is said; only ", said Peskov" / "“...” says Lavrov" is inverted.
+            return None
         return self._resolve(after[0]) if after else None
 
     def _negated(self, cue: CueMatch) -> CueMatch | None:
@@ -251,6 +263,8 @@ class SentenceScan:
         for later in self.stances[index + 1 :]:
             if later.start >= hi:
                 break
+            if _INCLUDING_BEFORE.search(self.text, max(self.start, later.start - 20), later.start):
+                continue  # "insist on guarantees, including a refusal by NATO to admit Kyiv"
             if later.label != cue.label:
                 next_start = later.start
                 break
@@ -281,7 +295,13 @@ class SentenceScan:
         for earlier in self.stances[:index]:
             if lo <= earlier.start < cue.start:
                 previous_end = max(previous_end, earlier.end)
-        later_in_clause = any(cue.end <= s.start < hi for s in self.stances[index + 1 :])
+        speech_after = min(  # "X is unacceptable, Zakharova said, adding that ...": what
+            (a.start for a in self.attributions if a.start >= cue.end),  # follows the speech
+            default=hi,  # verb is another statement, not this cue's clause
+        )
+        later_in_clause = any(
+            cue.end <= s.start < min(hi, speech_after) for s in self.stances[index + 1 :]
+        )
         if later_in_clause:
             return []
         before = [i for i in self.issues if previous_end <= i.start and i.end <= cue.start]

@@ -22,6 +22,11 @@ _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
 _FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Zakharova said"
     r"[,”\"»]\s*(?:(?i:one|an?|the|some|two|three|several|many|other)\b)?\s*"
     r"(?:[A-Z][\w.'’-]*\s+){0,5}$"
+    # ", Russia's ambassador to the United States Anatoly Antonov said": a title with its post
+    r"|[,”\"»]\s*(?:(?i:the)\s+)?[A-Z][\w.'’-]*\s+"
+    r"(?i:(?:deputy\s+|permanent\s+|senior\s+|top\s+)?(?:ambassador|envoy|representative|"
+    r"minister|diplomat|spokes(?:man|woman|person)|aide|adviser|advisor))"
+    r"\s+(?i:to|at|in|for)\s+(?:(?i:the)\s+)?(?:[A-Z][\w.'’-]*\s+){1,5}$"
 )
 _QUESTION = re.compile(r"\?[”\"»’']?\s*$")
 _POSSESSIVE_REACH = 4
@@ -37,14 +42,46 @@ _MEMBER_OF = re.compile(
     r"\s+of\s+(?:the\s+)?$",
     re.IGNORECASE,
 )
+# "the delegation led by Kremlin aide Vladimir Medinsky put forward": the leader's side owns it
+_LED_BY = re.compile(
+    r"\b(?:delegation|team|side|mission|group|negotiators)\s+(?:led|headed|chaired)\s+by\s+"
+    r"(?:(?:Kremlin|presidential|Russian)\s+)?(?:aide\s+|adviser\s+|envoy\s+)?$",
+    re.IGNORECASE,
+)
+_THAT_OPENS = re.compile(r"\W*\w+\s+that\b", re.IGNORECASE)  # "but that ...", "while that"
+_BARE_NEGATIONS = frozenset({"not", "never", "no", "n't", "won't", "wouldn't", "will not"})
+# "agreed that Ukraine would not join": a clause of agreement whose proposition is negated
+_AGREED_THAT = re.compile(
+    r"(?:agree[ds]?|accept(?:s|ed)?|acknowledg(?:e|es|ed))\s+that\s+[^,;.]{0,60}?$",
+    re.IGNORECASE,
+)
 _REFERS_BACK = re.compile(
-    r"(?:It|They|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?))\b"
+    # an opening phrase may come first: "In exchange for a ceasefire, it wanted ..."
+    r"(?:(?:In|On|At|For|As|After|Before|Under|Besides|Meanwhile|Separately|Earlier|Later)\b"
+    r"[^,.;:“”\"]{0,60},\s+(?=it\b|they\b))?"
+    r"(?:It|it|They|they|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?)"
+    # parts of the document the text is about: "The next two sections demand ...",
+    # "Further provisions stipulate ...", "Another clause ..."
+    r"|(?:The|Its|Further|Other|Another|A further|The (?:first|second|third|next|last|final)"
+    r"(?: (?:two|three|four))?) (?:sections?|provisions?|clauses?|points?|articles?))\b"
 )
 _OBLIGATION = re.compile(
     r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
     r"will|to)\b",
     re.IGNORECASE,
 )
+# "would stop NATO from taking in members", "asks the allies to refrain": the party named right
+# after a verb that acts on someone is that verb's object, never the subject of a later verb.
+_CONTROLLED = re.compile(
+    r"\b(?:stop|stops|stopping|prevent|prevents|preventing|bar|bars|barring|ban|bans|banning|"
+    r"block|blocks|forbid|forbids|prohibit|prohibits|oblige|obliges|obligate|obligates|"
+    r"require|requires|commit|commits|ask|asks|asking|call\s+on|calls\s+on|calling\s+on)"
+    r"\s+(?:the\s+|all\s+|any\s+)?$",
+    re.IGNORECASE,
+)
+_PASSIVE_REQUEST = re.compile(r"\b(?:asked|required|obliged)\s+to$", re.IGNORECASE)
+_WHICH_BEFORE = re.compile(r",\s*which\s+(?:(?:would|will|also)\s+){0,2}$")
+_PARTICIPLE_BEFORE = re.compile(r",\s*$")
 _COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -85,6 +122,20 @@ class HolderRules(SentenceScan):
             for a in self.attributions
             if a.end <= cue.start and a.speaker is not None and self.quote_of(a.start) is None
         ]
+        if before and self.clause_of(before[-1].start) != self.clause_of(cue.start):
+            lo, _ = self.clause_bounds(cue.start)
+            if not _THAT_OPENS.match(self.text, lo) and any(
+                # "Ukraine has said ..., while Moscow has insisted ...": a new speaker, not
+                # "..., but that signing with the leadership in Kyiv is ..." (still reported)
+                lo <= m.start < cue.start
+                and m.kind == "actor"
+                and not m.possessive
+                and not _PREPOSITION_BEFORE.search(
+                    self.text, max(self.start, m.start - 12), m.start
+                )
+                for m in self.mentions
+            ):
+                before = []
         if before:
             return before[-1]
         for attribution in self.attributions:
@@ -117,6 +168,21 @@ class HolderRules(SentenceScan):
             )
             if opening is not None:
                 return self._resolve(opening)
+        if cue.text.lower().endswith("ing") and _PARTICIPLE_BEFORE.search(
+            self.text, max(self.start, cue.start - 4), cue.start
+        ):  # "Putin ... blamed NATO for the tension, demanding ...": the sentence's subject
+            opening = next(
+                (
+                    m
+                    for m in self.mentions
+                    if self.start <= m.start < cue.start
+                    and m.kind not in ("reporter", "pronoun")
+                    and not m.possessive
+                ),
+                None,
+            )
+            if opening is not None and self.article.words(self.start, opening.start) <= 4:
+                return self._resolve(opening)
         for mention in self.mentions:  # "Moscow's proposal": the cue is inside an actor's name
             if mention.start < cue.start < mention.end and mention.kind == "actor":
                 return mention
@@ -135,8 +201,13 @@ class HolderRules(SentenceScan):
                 and not _MEMBER_OF.search(
                     self.text, max(self.start, mention.start - 40), mention.start
                 )
+                and not _LED_BY.search(
+                    self.text, max(self.start, mention.start - 40), mention.start
+                )
             ):
                 continue  # "troops from NATO countries": an object, not a subject
+            if _CONTROLLED.search(self.text, max(self.start, mention.start - 16), mention.start):
+                continue  # "would stop NATO from ...": the object of the verb
             if any(
                 mention.end <= i.start
                 and i.end <= cue.start
@@ -265,9 +336,15 @@ class HolderRules(SentenceScan):
             if document is not None:
                 return _Holder(document, "subject", reported)
             carried = self._carried()
+            if carried is None and _PASSIVE_REQUEST.search(cue.text):
+                carried = self._requester(cue)
             if carried is not None:
                 return _Holder(carried, "carried", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
+        if previous is not None and _WHICH_BEFORE.search(
+            self.text, max(self.start, cue.start - 30), cue.start
+        ):  # "demand that Ukraine become neutral, which would bar it from ...": the demand's
+            return _Holder(previous.mention, "inherited", previous.reported)  # holder
         subject = self._subject(cue, lo)
         if subject is None or not subject.tracked:
             framed = self._framed_by_document()
@@ -356,22 +433,30 @@ class HolderRules(SentenceScan):
         """The tracked party the preceding sentences were about, when this one names nobody."""
         if self.in_title:
             return None
-        if any(
+        first_cue = min((c.start for c in self.stances), default=self.end)
+        refers_back = _REFERS_BACK.match(self.sentence) is not None
+        if refers_back and any(m.start < first_cue and m.kind == "actor" for m in self.mentions):
+            refers_back = False  # "It says NATO ...": not simply the earlier holder's sentence
+        if not refers_back and any(
             m.kind not in ("reporter", "pronoun")
             and not (m.info is not None and m.info.kind == "country")
             for m in self.mentions
         ):
             return None  # someone else is named here: no carrying over them
-        first_cue = min((c.start for c in self.stances), default=self.end)
         if any(
             m.info is not None and not m.info.tracked and m.start < first_cue for m in self.mentions
         ):
             return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
         carried = self.article.carried_holder(self.start)
-        if self.previous_holder is not None and _REFERS_BACK.match(self.sentence):
-            carried = self.previous_holder  # "It further requires ...": the last claim's holder
+        if _REFERS_BACK.match(self.sentence):
+            if self.previous_holder is not None:
+                carried = self.previous_holder  # "It further requires ...": the last claim's holder
+            elif carried is None or not carried.tracked:
+                carried = self.article.previous_subject(self.start)  # "They call on ..."
         if carried is None:
             return None
+        if "' carried from '" in carried.text:
+            return carried  # already carried by an earlier sentence: keep its one explanation
         lo = max(0, carried.start - 40)
         context = " ".join(self.text[lo : carried.end + 40].split())
         return Mention(
@@ -382,6 +467,23 @@ class HolderRules(SentenceScan):
             carried.info,
             via_pronoun=True,
         )
+
+    def _requester(self, cue: CueMatch) -> Mention | None:
+        """ "NATO is also asked to ...": the party asked is named, the one asking is the
+        tracked party or document the text was about (the drafts of the sentences before)."""
+        if self.in_title or any(
+            m.start >= cue.end and m.kind not in ("reporter", "pronoun") and m.tracked
+            for m in self.mentions
+        ):
+            return None
+        for earlier in (
+            self.article.carried_holder(self.start),
+            self.article.previous_subject(self.start),
+            self.previous_holder,
+        ):
+            if earlier is not None and earlier.tracked:
+                return earlier
+        return None
 
     def _clause_agent(self, cue: CueMatch) -> Mention | None:
         """ "The demand for X was repeated by Putin": a nominal stance's holder is the agent."""
@@ -430,6 +532,15 @@ class HolderRules(SentenceScan):
             object_negation = self._object_negation(cue, issue)
             if issue_info.negative or object_negation is not None:
                 final = _turned(issue_info, object_negation)
+        if final == "accepts" and issue_info.negatable and not elliptical:
+            turned = self._object_negation(cue, issue)
+            if (
+                turned is not None
+                and issue.start > cue.end
+                and turned.text.lower() in _BARE_NEGATIONS
+                and _AGREED_THAT.match(self.text, cue.start, turned.start)
+            ):  # "had agreed that Ukraine would not join NATO": agreeing to the exclusion
+                final, object_negation = "rejects", turned
         if final == "accepts" and issue_info.accepts_means:
             final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
         if final == "proposes" and issue_info.proposal_is_demand:

@@ -212,6 +212,7 @@ class RulesSpec(_Strict):
     issues: dict[str, IssueSpec] = Field(min_length=1)
     stances: dict[Stance, StanceSpec]
     not_stances: list[str] = Field(default_factory=list)
+    not_speech: list[str] = Field(default_factory=list)  # "member states": no speech verb
     negation: NegationSpec
     confidence: ConfidenceSpec = Field(default_factory=ConfidenceSpec)
     ledger: LedgerSpec = Field(default_factory=LedgerSpec)
@@ -226,6 +227,7 @@ class RulesSpec(_Strict):
         "reporting",
         "speech_verbs",
         "not_stances",
+        "not_speech",
         "hedges",
         "conditions",
         "comparisons",
@@ -364,7 +366,8 @@ class RuleSet:
                 "stances": stance_cues,
                 "issues": issue_cues,
                 "elliptical": elliptical,
-                "speech": [Cue(p, "speech") for p in spec.speech_verbs],
+                "speech": [Cue(p, "speech") for p in spec.speech_verbs]
+                + [Cue(p, NOT_A_STANCE) for p in spec.not_speech],
                 "negations": [Cue(p, "not") for p in negation.cues],
                 "object_negations": [Cue(p, "not") for p in negation.object_cues]
                 + [Cue(p, REVERSAL) for p in negation.reversal_cues],

@@ -9,9 +9,10 @@ import pytest
 from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
 from tests.monitor.judge.rules.realnews_score import score
 
-# A little under what the rules reach on dev (P 0.935, R 0.814 when set); raise as they improve.
-DEV_PRECISION_FLOOR = 0.92
-DEV_RECALL_FLOOR = 0.79
+# A little under what the rules reach on dev (P 0.940, R 0.836 on 116 pages when last raised);
+# raise as they improve, never lower.
+DEV_PRECISION_FLOOR = 0.93
+DEV_RECALL_FLOOR = 0.82
 
 
 @pytest.fixture(scope="module")
