@@ -7,6 +7,8 @@ import time
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from scrapy.settings.default_settings import EXTENSIONS_BASE
+
 from monitor.demo.server import FeedItem, NewsSite, Route, rss
 from tests.crawler.probe import crawl_sources
 from tests.crawler.test_gnews import encode_article_id
@@ -393,7 +395,10 @@ def test_no_crawl_opens_scrapys_remote_code_execution_port() -> None:
         site.add("/feed.xml", Route(body=rss("f", site, items), content_type="application/rss+xml"))
         sources = [{"name": "wire", "url": site.url("/feed.xml")}]
         ours = crawl_sources(sources)
-        theirs = crawl_sources(sources, extra_settings={"REMOTE_CONTROL_ENABLED": True})
+        theirs = crawl_sources(  # Scrapy's own defaults
+            sources,
+            extra_settings={"REMOTE_CONTROL_ENABLED": True, "EXTENSIONS_BASE": EXTENSIONS_BASE},
+        )
     assert ours["polls"] and ours["polls"][0]["ok"]
     assert "Remote control HTTP server listening" in theirs["log"]  # what the check looks for
     assert "Remote control" not in ours["log"]

