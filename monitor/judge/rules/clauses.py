@@ -38,7 +38,12 @@ _RELATIVE_CLAUSE = re.compile(
     r"\b(?:which|who|that)\s+(?:is|are|was|were)\b",
     re.IGNORECASE,
 )
-_NEW_PREDICATE = re.compile(r"\b(?:and|since|because|so that)\b", re.IGNORECASE)
+# ", claiming that Russia agreed to ...": a speech participle opens a new statement
+_NEW_PREDICATE = re.compile(
+    r"\b(?:and|since|because|so that)\b|,\s*(?:claiming|saying|adding|arguing|noting|"
+    r"asserting|stressing|recalling)\b",
+    re.IGNORECASE,
+)
 _NEW_CLAUSE_PUNCT = re.compile(r"[,;:]")  # "as unacceptable, that Moscow wanted ...": two cues
 _AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|wholly)\s+)?$")
 _LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
