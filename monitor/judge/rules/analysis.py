@@ -9,11 +9,21 @@ The work is split along its seams: structure (``clauses.py``), holders and claim
 
 from __future__ import annotations
 
+import re
+from dataclasses import replace
+
 from monitor.judge.rules.constructions import Constructions
 from monitor.judge.rules.dates import find_date
 from monitor.judge.rules.holders import _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
 from monitor.judge.rules.results import ClaimFound, SentenceResult
+
+_REFUSAL_CONDITIONS = frozenset(
+    {"until", "unless", "only if", "only after", "only when", "only once", "as long as"}
+)
+_WITHOUT = re.compile(
+    r"(?:^|[.,;:“\"]\s*)[Ww]ithout\b|\b(?:impossible|possible|cannot|can't) without\b"
+)
 
 
 class SentenceAnalysis(Constructions):
@@ -71,8 +81,27 @@ class SentenceAnalysis(Constructions):
             ):
                 stance = "demands"  # "will agree to a truce only if ...": a precondition
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
+            # "will not agree to a truce until Kyiv ...", "without that a ceasefire is
+            # impossible": refusing a truce on a condition sets a precondition for it
+            preconditioned = stance == "rejects" and (
+                any(
+                    c.start >= cue.end and c.text.lower() in _REFUSAL_CONDITIONS for c in conditions
+                )
+                or _WITHOUT.search(self.sentence) is not None
+            )
             for issue in issues:
-                self._add(best, holder, cue, info, stance, negation, issue, statement)
+                own = stance
+                if preconditioned and issue.label == "ceasefire_terms":
+                    own = "demands"
+                self._add(best, holder, cue, info, own, negation, issue, statement)
+                side = holder.mention.info.side if holder.mention.info is not None else ""
+                key = (side, "ceasefire_terms", own)
+                made = best.get(key)
+                if own != stance and made is not None and "precondition" not in made.rule:
+                    best[key] = replace(
+                        made,
+                        rule=made.rule + "; refused on a condition -> a precondition (demands)",
+                    )
         self._elliptical(best, claimed_clauses, statement)
         self._conditions(best, conditions, statement)
         self._loaded(best, loaded, statement)

@@ -65,6 +65,16 @@ _REFERS_BACK = re.compile(
     r"|(?:The|Its|Further|Other|Another|A further|The (?:first|second|third|next|last|final)"
     r"(?: (?:two|three|four))?) (?:sections?|provisions?|clauses?|points?|articles?))\b"
 )
+# "Other demands include ...", "Further conditions cover ...", "Another condition is ...": a
+# sentence opening with a demand noun lists the terms of whoever the text was about; the
+# parties named inside the list are what the terms are about, not their holder.
+_NOMINAL_LIST = re.compile(
+    r"\s*(?:(?:the|its|their|his|her|other|another|further|additional|more|remaining|key|main|"
+    r"also)\s+){0,2}(?:demands?|conditions?|terms|requirements?|preconditions?)\s+(?:also\s+)?"
+    r"(?:include[sd]?|including|cover(?:s|ed)?|concern(?:s|ed)?|involve[sd]?|is|are|was|were)\b",
+    re.IGNORECASE,
+)
+_RUSSIAN_FORCES = re.compile(r"\b(?:Russian|Russia's|Moscow's)\s+(?:troops|forces|army|soldiers)\b")
 _OBLIGATION = re.compile(
     r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
     r"will|to)\b",
@@ -437,9 +447,11 @@ class HolderRules(SentenceScan):
         refers_back = _REFERS_BACK.match(self.sentence) is not None
         if refers_back and any(m.start < first_cue and m.kind == "actor" for m in self.mentions):
             refers_back = False  # "It says NATO ...": not simply the earlier holder's sentence
+        listed_after = first_cue if _NOMINAL_LIST.match(self.sentence) else self.end
         if not refers_back and any(
             m.kind not in ("reporter", "pronoun")
             and not (m.info is not None and m.info.kind == "country")
+            and m.start < listed_after
             for m in self.mentions
         ):
             return None  # someone else is named here: no carrying over them
@@ -448,7 +460,9 @@ class HolderRules(SentenceScan):
         ):
             return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
         carried = self.article.carried_holder(self.start)
-        if _REFERS_BACK.match(self.sentence):
+        if listed_after < self.end and self.previous_holder is not None:
+            carried = self.previous_holder  # "Other demands include ...": the last claim's holder
+        elif _REFERS_BACK.match(self.sentence):
             if self.previous_holder is not None:
                 carried = self.previous_holder  # "It further requires ...": the last claim's holder
             elif carried is None or not carried.tracked:
@@ -550,6 +564,13 @@ class HolderRules(SentenceScan):
                 final = _turned(issue_info, object_negation)
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
+        own_withdrawal = (
+            issue_info.issue == "territory"
+            and final == "rejects"
+            and _RUSSIAN_FORCES.search(issue.text) is not None
+        )
+        if own_withdrawal:  # "pulling Russian troops out is impossible": the land is kept
+            final = "demands"
         actor = holder.mention.info
         assert actor is not None
         parts = [
@@ -565,6 +586,8 @@ class HolderRules(SentenceScan):
             parts.append(f"'{issue.text}' names the opposite -> {final}")
         elif object_negation is not None:
             parts.append(f"'{object_negation.text}' before the issue -> {final}")
+        if own_withdrawal:
+            parts.append("a Russian withdrawal refused -> the land kept (demands)")
         if holder.reported:
             reporters = ", ".join(f"'{a.verb}'" for a in self.reported_anywhere)
             parts.append(f"reported ({reporters})")
