@@ -16,7 +16,6 @@ from monitor.judge.rules.constructions import Constructions
 from monitor.judge.rules.dates import find_date
 from monitor.judge.rules.holders import _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
-from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 
 _REFUSAL_CONDITIONS = frozenset(
@@ -81,8 +80,6 @@ class SentenceAnalysis(Constructions):
                 c.start >= cue.end and c.text.lower().startswith("only") for c in conditions
             ):
                 stance = "demands"  # "will agree to a truce only if ...": a precondition
-            if stance in ("accepts", "open_to") and self._demanded_of_other(cue, conditions):
-                stance = "demands"  # "no peace until Zelensky accepts the realities"
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             # "will not agree to a truce until Kyiv ...", "without that a ceasefire is
             # impossible": refusing a truce on a condition sets a precondition for it
@@ -114,16 +111,3 @@ class SentenceAnalysis(Constructions):
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")
         return result
-
-    def _demanded_of_other(self, cue: CueMatch, conditions: list[CueMatch]) -> bool:
-        """ "there will be no peace until Zelensky accepts the realities": the acceptance is
-        what the condition asks of another side, not the speaker's own soft stance."""
-        for condition in conditions:
-            if condition.end > cue.start or self.article.words(condition.end, cue.start) > 6:
-                continue
-            if any(
-                m.info is not None and not m.info.tracked
-                for m in self.article.mentions_in(condition.end, cue.start)
-            ):
-                return True
-        return False
