@@ -27,6 +27,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from crawler.sources import CrawlOptions, SourceSpec
 from monitor.errors import ConfigError
+from monitor.yamlload import SAFE_LOADER, parse_yaml
 
 logger = logging.getLogger(__name__)
 
@@ -258,8 +259,7 @@ def load_topic(path: Path) -> TopicConfig:
             " save the topic config as UTF-8"
         ) from None
     try:
-        root = yaml.compose(raw_text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(raw_text)
+        data = parse_yaml(raw_text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}" if mark else str(path)
@@ -269,6 +269,7 @@ def load_topic(path: Path) -> TopicConfig:
     try:
         return TopicConfig.model_validate(data)
     except ValidationError as exc:
+        root = yaml.compose(raw_text, Loader=SAFE_LOADER)  # line numbers, only for the message
         lines = []
         for err in exc.errors():
             loc = tuple(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
+import hashlib
 import random
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,19 +21,26 @@ from monitor.judge.rules.loader import DEFAULT_RULES_PATH
 from monitor.pipeline import AnalysisContext, analyse_pending
 from monitor.store.articles import save_article
 from monitor.store.models import Article, Event, Position
+from monitor.yamlload import parse_yaml
 from tests import paths
 
 STREAM = paths.DATA / "timeline" / "stream.yaml"
+DUMPER: type[Any] = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+
+
+@functools.cache
+def _parsed(path: Path) -> Any:
+    return parse_yaml(path.read_text(encoding="utf-8"))
 
 
 def load_stream() -> dict[str, Any]:
-    return yaml.safe_load(STREAM.read_text(encoding="utf-8"))
+    return copy.deepcopy(_parsed(STREAM))
 
 
 def stream_rules(change: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """The shipped rules with the stream's own baseline (and an optional rules change)."""
-    rules = yaml.safe_load(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
-    rules["baseline"] = copy.deepcopy(load_stream()["baseline"])
+    rules = copy.deepcopy(_parsed(DEFAULT_RULES_PATH))
+    rules["baseline"] = load_stream()["baseline"]
     if change is not None:
         change(rules)
     return rules
@@ -41,11 +50,12 @@ def stream_config(
     tmp_path: Path, database_url: str, rules: dict[str, Any], **settings: Any
 ) -> AppConfig:
     """A topic file like the shipped one, with ``rules`` inline."""
-    topic = yaml.safe_load(DEFAULT_TOPIC.read_text(encoding="utf-8"))
+    topic = copy.deepcopy(_parsed(DEFAULT_TOPIC))
     topic["rules"] = rules
     topic["alerts"]["pace_seconds"] = 0  # a fake Slack has no rate limit
-    path = tmp_path / f"topic-{abs(hash(yaml.safe_dump(rules))) % 10**8}.yaml"
-    path.write_text(yaml.safe_dump(topic, sort_keys=False), encoding="utf-8")
+    text = yaml.dump(topic, Dumper=DUMPER, sort_keys=False, allow_unicode=True)
+    path = tmp_path / f"topic-{hashlib.sha256(text.encode()).hexdigest()[:12]}.yaml"
+    path.write_text(text, encoding="utf-8")
     base = Settings().model_copy(
         update={"database_url": database_url, "data_dir": tmp_path, **settings}
     )
