@@ -234,6 +234,18 @@ def score(
     }
 
 
+def place(
+    story_set: StorySet, order: str, *, semantic: bool = True, thresholds: Any = None
+) -> dict[str, tuple[int, str | None]]:
+    """Every document of the set assigned in one arrival order (whichever half is scored)."""
+    from monitor.judge.stories import StoryIndex
+
+    return assign_all(
+        arrival(story_set.docs.values(), order),
+        index_factory=lambda: StoryIndex(use_semantic=semantic, thresholds=thresholds),
+    )
+
+
 def run(
     orders: Sequence[str] = ORDERS,
     split: str | None = None,
@@ -242,16 +254,11 @@ def run(
     thresholds: Any = None,
 ) -> dict[str, object]:
     """Score every arrival order; one dict per order."""
-    from monitor.judge.stories import StoryIndex
-
     story_set = load()
     out: dict[str, object] = {}
     for order in orders:
         t = time.perf_counter()
-        placed = assign_all(
-            arrival(story_set.docs.values(), order),
-            index_factory=lambda: StoryIndex(use_semantic=semantic, thresholds=thresholds),
-        )
+        placed = place(story_set, order, semantic=semantic, thresholds=thresholds)
         result = score(story_set, placed, split)
         result["seconds"] = round(time.perf_counter() - t, 1)
         out[order] = result
