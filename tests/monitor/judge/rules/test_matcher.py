@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
+from monitor.judge.rules import matcher
 from monitor.judge.rules.matcher import Cue, CueLayer, PhraseIndex, phrase_atoms
+from tests.paths import REPO
 
 
 def _found(layer: CueLayer, text: str) -> list[tuple[str, str]]:
@@ -76,3 +80,14 @@ def test_gaps_stay_inside_a_sentence() -> None:
 def test_bad_cue_phrases_are_refused(phrase: str) -> None:
     with pytest.raises(ValueError):
         phrase_atoms(phrase)
+
+
+def test_the_cached_lemma_table_gives_lemminflects_own_forms() -> None:
+    """Every word of the test corpora: the cached table and lemminflect agree."""
+    words: set[str] = set()
+    for path in (REPO / "tests" / "data").rglob("*.yaml"):
+        words |= set(re.findall(r"[^\W\d_]{4,}", path.read_text(encoding="utf-8").lower()))
+    assert len(words) > 5_000
+    differ = {w: (matcher.lemma(w), matcher._dictionary_form(w)) for w in sorted(words)}
+    assert {w: pair for w, pair in differ.items() if pair[0] != pair[1]} == {}
+    assert matcher.lemma("demanded") == "demand" and matcher.lemma("guarantees") == "guarantee"
