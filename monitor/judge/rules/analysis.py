@@ -26,6 +26,35 @@ _WITHOUT = re.compile(
 )
 
 
+# What a speaker denies is no stance of theirs, and a denied willingness is the opposite one:
+# "Reports that Russia is prepared to accept Ukraine in NATO are untrue, Peskov said".
+_DENIAL_WORDS = (
+    r"(?:completely\s+|absolutely\s+|simply\s+|totally\s+)?(?:untrue|false|not\s+true|"
+    r"groundless|baseless|unfounded|fake|fiction|nonsense)"
+)
+_DENIED_REPORT = re.compile(
+    r"\b(?:reports?|claims?|allegations?|suggestions?|speculation|rumou?rs?)\s+"
+    r"(?:that|claiming|suggesting|saying)\b(?P<body>[^;]*?)\b(?:is|are|was|were)\s+"
+    + _DENIAL_WORDS,
+    re.IGNORECASE,
+)
+_DENIAL_OF = re.compile(
+    r"\b(?:denied|denies|deny|denying|dismissed|dismisses|dismissing|refuted|refutes|refuting)\s+"
+    r"(?:the\s+|media\s+|press\s+|western\s+)*(?:reports?|claims?|allegations?|suggestions?|"
+    r"speculation|rumou?rs?)\s+(?:that|claiming|suggesting|saying)\b(?P<body>[^;.]*)",
+    re.IGNORECASE,
+)
+
+
+def _denied(sentence: str, position: int) -> bool:
+    """Whether the offset lies in what the sentence denies ("reports that ... are untrue")."""
+    return any(
+        m.start("body") <= position < m.end("body")
+        for pattern in (_DENIED_REPORT, _DENIAL_OF)
+        for m in pattern.finditer(sentence)
+    )
+
+
 class SentenceAnalysis(Constructions):
     """Claims of one sentence; every stance cue either yields claims or a reason why not."""
 
@@ -60,6 +89,13 @@ class SentenceAnalysis(Constructions):
                         f"'{cue.text}' is negated by '{negation.text}': no stance"
                     )
                     continue
+            if _denied(self.sentence, cue.start - self.start):
+                denied = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
+                if denied is None or negation is not None:
+                    result.reasons.append(f"'{cue.text}' is inside a denied report: no stance")
+                    continue
+                result.reasons.append(f"'{cue.text}' is inside a denied report: {denied}")
+                stance = denied
             issues = self._bound_issues(index)
             try:
                 holder = self._holder(cue, info, previous)

@@ -120,7 +120,8 @@ class ArticleScan:
         self.rules = ruleset
         scan = ruleset.scan(text)
         self.found = scan.matches
-        self.found["speech"] = [m for m in self.found["speech"] if m.label != NOT_A_STANCE]
+        for layer in ("speech", "conditions", "clause_breaks"):
+            self.found[layer] = [m for m in self.found[layer] if m.label != NOT_A_STANCE]
         self._word_starts = scan.word_starts
         self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
         self.stances = self.found["stances"]

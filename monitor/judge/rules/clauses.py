@@ -336,11 +336,18 @@ class SentenceScan:
         ):
             return True
         return any(
-            e.end <= issue.start and self.article.words(e.end, issue.start) <= 4
+            e.end <= issue.start
+            and self.article.words(e.end, issue.start) <= 4
+            and not self._inside_stance(e)
             for e in self.article.within(
                 "exclusions", max(self.start, issue.start - 40), issue.start
             )
         )
+
+    def _inside_stance(self, cue: CueMatch) -> bool:
+        """ "cannot be removed without Ukraine's demilitarization": the "without" belongs to a
+        stance cue (a precondition), so what follows it is demanded, not set aside."""
+        return any(s.start <= cue.start and cue.end <= s.end for s in self.stances)
 
     def _modal_subject_issues(self, cue: CueMatch, lo: int) -> list[CueMatch]:
         """ "any ceasefire must include ...": the issue right before a modal is what is demanded."""
