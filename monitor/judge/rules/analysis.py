@@ -55,6 +55,13 @@ def _denied(sentence: str, position: int) -> bool:
     )
 
 
+_FRONTED = re.compile(
+    r"\s*[“\"]?\s*(?:for|in\s+exchange\s+for|as\s+the\s+price\s+of)\s+"
+    r"(?:a|an|the|any)?\s*(?:[\w-]+\s+)?",
+    re.IGNORECASE,
+)
+
+
 class SentenceAnalysis(Constructions):
     """Claims of one sentence; every stance cue either yields claims or a reason why not."""
 
@@ -138,6 +145,7 @@ class SentenceAnalysis(Constructions):
                         made,
                         rule=made.rule + "; refused on a condition -> a precondition (demands)",
                     )
+        self._fronted_truce(best)
         self._elliptical(best, claimed_clauses, statement)
         self._conditions(best, conditions, statement)
         self._loaded(best, loaded, statement)
@@ -147,3 +155,36 @@ class SentenceAnalysis(Constructions):
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")
         return result
+
+    def _fronted_truce(self, best: dict[tuple[str, str, str], ClaimFound]) -> None:
+        """ "For a ceasefire, the memorandum offers two options: ...", "In exchange for a
+        ceasefire, it wanted ...": a truce named up front is what the demands are the price of."""
+        truce = next(
+            (
+                i
+                for i in self.issues
+                if i.label == "ceasefire_terms"
+                and _FRONTED.fullmatch(self.text, self.start, i.start) is not None
+            ),
+            None,
+        )
+        if truce is None or any(key[1] == "ceasefire_terms" for key in best):
+            return
+        demand = next(
+            (
+                c
+                for c in best.values()
+                if c.stance in ("demands", "rejects") and c.side in self.rules.tracked_sides
+            ),
+            None,
+        )
+        if demand is None:
+            return
+        span = self._span(truce.start, truce.end)
+        best[(demand.side, "ceasefire_terms", "demands")] = replace(
+            demand,
+            issue="ceasefire_terms",
+            stance="demands",
+            issue_span=span if span is not None else demand.issue_span,
+            rule=demand.rule + f"; '{truce.text}' named up front: its preconditions (demands)",
+        )

@@ -83,6 +83,9 @@ _OBLIGATION = re.compile(
     r"will|to)\b",
     re.IGNORECASE,
 )
+# "the EU's refusal to ease sanctions shows ...": refusing to undo them, criticised. (Condemning
+# "restrictions on the church" stays a rejection, as the sentence sets label it.)
+_ADVERSE = re.compile(r"\s+to\s+(?:ease|lift|remove)\s+(?:the\s+|any\s+)?", re.IGNORECASE)
 _WITHOUT_WORD = re.compile(r"\bwithout\b", re.IGNORECASE)
 # An aside naming whose wish the subject is: ", as Russian dictator Vladimir Putin demands, ..."
 _AS_OPENS = re.compile(r",\s*as\s+(?:[\w.'’-]+\s+){0,4}$", re.IGNORECASE)
@@ -583,6 +586,16 @@ class HolderRules(SentenceScan):
                 final = _turned(issue_info, object_negation)
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
+        if final == "rejects" and issue_info.negative and issue_info.demand_means is None:
+            final = "demands"  # "refuses to accept a non-neutral Kyiv": neutrality demanded
+        if (
+            final == "rejects"
+            and not elliptical
+            and issue_info.demand_means is None
+            and issue.start >= cue.end
+            and _ADVERSE.fullmatch(self.text, cue.end, issue.start) is not None
+        ):  # "Refusal to Ease Sanctions Shows EU Doesn't Want Peace, Kremlin Says": rejecting
+            final = "demands"  # a refusal to lift them demands their lifting
         if (
             final == "rejects"
             and issue_info.stance == "demands"
