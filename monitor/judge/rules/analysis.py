@@ -26,6 +26,42 @@ _WITHOUT = re.compile(
 )
 
 
+# What a speaker denies is no stance of theirs, and a denied willingness is the opposite one:
+# "Reports that Russia is prepared to accept Ukraine in NATO are untrue, Peskov said".
+_DENIAL_WORDS = (
+    r"(?:completely\s+|absolutely\s+|simply\s+|totally\s+)?(?:untrue|false|not\s+true|"
+    r"groundless|baseless|unfounded|fake|fiction|nonsense)"
+)
+_DENIED_REPORT = re.compile(
+    r"\b(?:reports?|claims?|allegations?|suggestions?|speculation|rumou?rs?)\s+"
+    r"(?:that|claiming|suggesting|saying)\b(?P<body>[^;]*?)\b(?:is|are|was|were)\s+"
+    + _DENIAL_WORDS,
+    re.IGNORECASE,
+)
+_DENIAL_OF = re.compile(
+    r"\b(?:denied|denies|deny|denying|dismissed|dismisses|dismissing|refuted|refutes|refuting)\s+"
+    r"(?:the\s+|media\s+|press\s+|western\s+)*(?:reports?|claims?|allegations?|suggestions?|"
+    r"speculation|rumou?rs?)\s+(?:that|claiming|suggesting|saying)\b(?P<body>[^;.]*)",
+    re.IGNORECASE,
+)
+
+
+def _denied(sentence: str, position: int) -> bool:
+    """Whether the offset lies in what the sentence denies ("reports that ... are untrue")."""
+    return any(
+        m.start("body") <= position < m.end("body")
+        for pattern in (_DENIED_REPORT, _DENIAL_OF)
+        for m in pattern.finditer(sentence)
+    )
+
+
+_FRONTED = re.compile(
+    r"\s*[“\"]?\s*(?:for|in\s+exchange\s+for|as\s+the\s+price\s+of)\s+"
+    r"(?:a|an|the|any)?\s*(?:[\w-]+\s+)?",
+    re.IGNORECASE,
+)
+
+
 class SentenceAnalysis(Constructions):
     """Claims of one sentence; every stance cue either yields claims or a reason why not."""
 
@@ -60,6 +96,13 @@ class SentenceAnalysis(Constructions):
                         f"'{cue.text}' is negated by '{negation.text}': no stance"
                     )
                     continue
+            if _denied(self.sentence, cue.start - self.start):
+                denied = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
+                if denied is None or negation is not None:
+                    result.reasons.append(f"'{cue.text}' is inside a denied report: no stance")
+                    continue
+                result.reasons.append(f"'{cue.text}' is inside a denied report: {denied}")
+                stance = denied
             issues = self._bound_issues(index)
             try:
                 holder = self._holder(cue, info, previous)
@@ -102,6 +145,7 @@ class SentenceAnalysis(Constructions):
                         made,
                         rule=made.rule + "; refused on a condition -> a precondition (demands)",
                     )
+        self._fronted_truce(best)
         self._elliptical(best, claimed_clauses, statement)
         self._conditions(best, conditions, statement)
         self._loaded(best, loaded, statement)
@@ -111,3 +155,36 @@ class SentenceAnalysis(Constructions):
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")
         return result
+
+    def _fronted_truce(self, best: dict[tuple[str, str, str], ClaimFound]) -> None:
+        """ "For a ceasefire, the memorandum offers two options: ...", "In exchange for a
+        ceasefire, it wanted ...": a truce named up front is what the demands are the price of."""
+        truce = next(
+            (
+                i
+                for i in self.issues
+                if i.label == "ceasefire_terms"
+                and _FRONTED.fullmatch(self.text, self.start, i.start) is not None
+            ),
+            None,
+        )
+        if truce is None or any(key[1] == "ceasefire_terms" for key in best):
+            return
+        demand = next(
+            (
+                c
+                for c in best.values()
+                if c.stance in ("demands", "rejects") and c.side in self.rules.tracked_sides
+            ),
+            None,
+        )
+        if demand is None:
+            return
+        span = self._span(truce.start, truce.end)
+        best[(demand.side, "ceasefire_terms", "demands")] = replace(
+            demand,
+            issue="ceasefire_terms",
+            stance="demands",
+            issue_span=span if span is not None else demand.issue_span,
+            rule=demand.rule + f"; '{truce.text}' named up front: its preconditions (demands)",
+        )

@@ -42,6 +42,7 @@ _TITLE = re.compile(
     r"\b[Tt]he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
     r"aide|ambassador|official|diplomat|senator|lawmaker|adviser|advisor)\b"
 )
+_SENTENCE_END = re.compile(r"(?:^|[.!?][”\"’']?\s+|\n)$")
 _TOLD_BEFORE = re.compile(r"\btold\s+$")
 _THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
@@ -120,7 +121,8 @@ class ArticleScan:
         self.rules = ruleset
         scan = ruleset.scan(text)
         self.found = scan.matches
-        self.found["speech"] = [m for m in self.found["speech"] if m.label != NOT_A_STANCE]
+        for layer in ("speech", "conditions", "clause_breaks"):
+            self.found[layer] = [m for m in self.found[layer] if m.label != NOT_A_STANCE]
         self._word_starts = scan.word_starts
         self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
         self.stances = self.found["stances"]
@@ -308,6 +310,18 @@ class ArticleScan:
     def resolve_pronoun(self, pronoun: Mention, quotes: Sequence[Span]) -> Mention | None:
         """The last person named before a he/she, skipping names inside quotations."""
         index = bisect_right(self._people_starts, pronoun.start) - 1
+        subject = self._previous_subject(pronoun, quotes)
+        if subject is not None and index >= 0 and self.people[index].start > subject.start:
+            # "Lavrov took aim at the leaders who met Trump and Zelensky. He said ...": a
+            # sentence-initial he/she continues the previous sentence's subject
+            return Mention(
+                pronoun.start,
+                pronoun.end,
+                f"{pronoun.text} (= {subject.text})",
+                subject.kind,
+                subject.info,
+                via_pronoun=True,
+            )
         while index >= 0:
             person = self.people[index]
             if _TOLD_BEFORE.search(self.text, max(0, person.start - 8), person.start) and (
@@ -332,6 +346,35 @@ class ArticleScan:
                 )
             index -= 1
         return None
+
+    def _previous_subject(self, pronoun: Mention, quotes: Sequence[Span]) -> Mention | None:
+        """The person opening the sentence before a sentence-initial he/she, if any."""
+        before = self.text[max(0, pronoun.start - 3) : pronoun.start]
+        if pronoun.start and not _SENTENCE_END.search(before):
+            return None
+        end = len(self.text[: pronoun.start].rstrip())  # where the sentence before it ends
+        stop = max(self.text.rfind(". ", 0, end - 1), self.text.rfind("\n", 0, end - 1))
+        leading = next((m for m in self.mentions if m.start > stop), None)
+        if (  # "He said ... He added ...": the chain goes back to the person it started with
+            leading is not None
+            and leading.kind == "pronoun"
+            and leading.start < pronoun.start
+            and self.words(stop + 1, leading.start) == 0
+        ):
+            resolved = self.resolve_pronoun(leading, quotes)
+            if resolved is None or resolved.info is None:
+                return None
+            return next((p for p in self.people if p.info is resolved.info), None)
+        opening = next((p for p in self.people if p.start > stop), None)
+        if (
+            opening is None
+            or opening.start >= pronoun.start
+            or opening.kind == "pronoun"
+            or any(q.start <= opening.start < q.end for q in quotes)
+            or self.words(stop + 1, opening.start) > 0
+        ):
+            return None
+        return opening
 
     def words(self, start: int, end: int) -> int:
         """How many words start in ``text[start:end]``."""

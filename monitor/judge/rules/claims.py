@@ -27,6 +27,9 @@ _DOCUMENT_WORD = re.compile(
     r"\b(?:memorandum|draft|proposals|demands|conditions|terms)\b", re.IGNORECASE
 )
 
+_NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
+_PLAN_WORD = re.compile(r"\b(?:plan|draft|proposals?|points)\b", re.IGNORECASE)
+
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
 
@@ -52,7 +55,22 @@ def analyse(
     header: _Header | None = None
     previous: Mention | None = None
     known: dict[str, ClaimFound] = {}  # the last tracked claim per issue, for comparisons
+    foreign = False  # inside a numbered list that an untracked party's plan introduced
     for paragraph in paragraphs(full):
+        if _NUMBERED.match(full, paragraph.start):
+            if foreign:  # "5. Russia backs Ukraine's EU bid" as a magazine's plan has it
+                if every_sentence:
+                    results.append(
+                        SentenceResult(
+                            paragraph.start,
+                            paragraph.end,
+                            full[paragraph.start : paragraph.end],
+                            reasons=["a point of a plan no tracked party put forward"],
+                        )
+                    )
+                continue
+        else:
+            foreign = _foreign_plan(article, paragraph)
         item = header is not None and _is_item(full, paragraph, header.bullets_only)
         if not item:
             header = None
@@ -119,6 +137,14 @@ def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
     return None
+
+
+def _foreign_plan(article: ArticleScan, paragraph: Span) -> bool:
+    """ "A magazine published its own 15-point draft plan ...": a paragraph naming a plan with no
+    tracked party in it introduces the numbered items after it as that plan's points."""
+    return _PLAN_WORD.search(article.text, paragraph.start, paragraph.end) is not None and not any(
+        m.tracked for m in article.mentions_in(paragraph.start, paragraph.end)
+    )
 
 
 def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:

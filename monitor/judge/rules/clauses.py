@@ -28,6 +28,7 @@ _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
+_COMMA_BEFORE = re.compile(r",\s*$")
 _INVERTED_BEFORE = re.compile(r"(?:^|[,;:“”\"»—–-])\s*(?:(?:also|then|later)\s+)?$")
 _INCLUDING_BEFORE = re.compile(  # an item of what the cue before governs, not a new stance
     r"\b(?:including|such as|notably|namely)\s+(?:(?:a|an|the|any)\s+)?$", re.IGNORECASE
@@ -219,6 +220,21 @@ class SentenceScan:
     def _adjacent_speaker(
         self, speakers: Sequence[Mention], start: int, end: int
     ) -> Mention | None:
+        if self.text[start:end].lower().endswith("ing") and _COMMA_BEFORE.search(
+            self.text, max(self.start, start - 3), start
+        ):  # "The Kremlin has long attacked NATO, saying ...": the clause's subject speaks
+            subject = next(
+                (
+                    m
+                    for m in speakers
+                    if self.start <= m.start < start
+                    and not m.possessive
+                    and self.article.words(self.start, m.start) <= 2
+                ),
+                None,
+            )
+            if subject is not None:
+                return self._resolve(subject)
         before = [
             m
             for m in speakers
@@ -238,8 +254,10 @@ class SentenceScan:
             and self.article.words(end, m.start) <= 1
             and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
         ]
+        at_start = not self.text[self.start : start].strip(' “"')  # "According to X, ..."
         if (
             after
+            and not at_start
             and not _INVERTED_BEFORE.search(self.text, self.start, start)
             and not _BY_AGENT.match(self.text, end, after[0].start + 1)
         ):
@@ -336,11 +354,18 @@ class SentenceScan:
         ):
             return True
         return any(
-            e.end <= issue.start and self.article.words(e.end, issue.start) <= 4
+            e.end <= issue.start
+            and self.article.words(e.end, issue.start) <= 4
+            and not self._inside_stance(e)
             for e in self.article.within(
                 "exclusions", max(self.start, issue.start - 40), issue.start
             )
         )
+
+    def _inside_stance(self, cue: CueMatch) -> bool:
+        """ "cannot be removed without Ukraine's demilitarization": the "without" belongs to a
+        stance cue (a precondition), so what follows it is demanded, not set aside."""
+        return any(s.start <= cue.start and cue.end <= s.end for s in self.stances)
 
     def _modal_subject_issues(self, cue: CueMatch, lo: int) -> list[CueMatch]:
         """ "any ceasefire must include ...": the issue right before a modal is what is demanded."""
@@ -371,9 +396,21 @@ class SentenceScan:
                 cue.end <= negation.start
                 and negation.end <= issue.start
                 and self.article.words(negation.end, issue.start) <= 3
+                and not self._other_item_between(negation.end, issue)
             ):
                 return negation
         return None
+
+    def _other_item_between(self, start: int, issue: CueMatch) -> bool:
+        """ "guarantees that NATO will not expand further, a neutral status ...": the negation
+        ends with the list item it governs; the next item after a comma is not negated."""
+        return any(
+            other is not issue
+            and start <= other.start
+            and other.end <= issue.start
+            and "," in self.text[other.end : issue.start]
+            for other in self.issues
+        )
 
     def _span(self, start: int, end: int) -> tuple[int, int] | None:
         if self.start <= start and end <= self.end:

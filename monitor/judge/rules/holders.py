@@ -21,7 +21,10 @@ _AGENT = re.compile(r"\s+by\s+")
 _AGENT_ADJECTIVAL = re.compile(r"\s+(?:by|to|for)\s+")
 _FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Zakharova said"
     r"[,”\"»]\s*(?:(?i:one|an?|the|some|two|three|several|many|other)\b)?\s*"
-    r"(?:[A-Z][\w.'’-]*\s+){0,5}$"
+    # ", Russia's UN ambassador Vassily Nebenzia said": lower-case title words in the name
+    r"(?:(?:[A-Z][\w.'’-]*|(?i:deputy|permanent|first|senior|top|chief|foreign|press|"
+    r"ambassador|envoy|representative|minister|diplomat|spokes(?:man|woman|person)|aide|"
+    r"adviser|advisor|secretary))\s+){0,6}$"
     # ", Russia's ambassador to the United States Anatoly Antonov said": a title with its post
     r"|[,”\"»]\s*(?:(?i:the)\s+)?[A-Z][\w.'’-]*\s+"
     r"(?i:(?:deputy\s+|permanent\s+|senior\s+|top\s+)?(?:ambassador|envoy|representative|"
@@ -80,6 +83,13 @@ _OBLIGATION = re.compile(
     r"will|to)\b",
     re.IGNORECASE,
 )
+# "the EU's refusal to ease sanctions shows ...": refusing to undo them, criticised. (Condemning
+# "restrictions on the church" stays a rejection, as the sentence sets label it.)
+_ADVERSE = re.compile(r"\s+to\s+(?:ease|lift|remove)\s+(?:the\s+|any\s+)?", re.IGNORECASE)
+_WITHOUT_WORD = re.compile(r"\bwithout\b", re.IGNORECASE)
+# An aside naming whose wish the subject is: ", as Russian dictator Vladimir Putin demands, ..."
+_AS_OPENS = re.compile(r",\s*as\s+(?:[\w.'’-]+\s+){0,4}$", re.IGNORECASE)
+_AS_CLOSES = re.compile(r"\s+(?:\w+\s+){0,2}\w+\s*,")
 # "would stop NATO from taking in members", "asks the allies to refrain": the party named right
 # after a verb that acts on someone is that verb's object, never the subject of a later verb.
 _CONTROLLED = re.compile(
@@ -218,6 +228,10 @@ class HolderRules(SentenceScan):
                 continue  # "troops from NATO countries": an object, not a subject
             if _CONTROLLED.search(self.text, max(self.start, mention.start - 16), mention.start):
                 continue  # "would stop NATO from ...": the object of the verb
+            if _AS_OPENS.search(
+                self.text, max(self.start, mention.start - 60), mention.start
+            ) and _AS_CLOSES.match(self.text, mention.end, cue.start):
+                continue  # "Giving X, as Putin demands, is unacceptable": an inserted aside
             if any(
                 mention.end <= i.start
                 and i.end <= cue.start
@@ -225,6 +239,13 @@ class HolderRules(SentenceScan):
                 for i in self.issues
             ):
                 continue  # "Ukraine in NATO is a red line": part of the issue's phrase
+            if any(
+                i.end <= mention.start
+                and not self.text[i.end : mention.start].strip()
+                and not mention.possessive
+                for i in self.issues
+            ):
+                continue  # "named a non-nuclear Ukraine ... as conditions": the issue's noun
             return self._resolve(mention)
         return self._opening_owner(lo, cue.start)
 
@@ -277,7 +298,8 @@ class HolderRules(SentenceScan):
         """The writer's guess or question about a stance ("might soften its opposition") is none."""
         quote = self.quote_of(cue.start)
         for hedge in self.hedges:
-            if hedge.end > cue.start or self.quote_of(hedge.start) is not quote:
+            # a hedge before the cue, or one holding it ("was willing to drop his demand")
+            if hedge.start >= cue.start or self.quote_of(hedge.start) is not quote:
                 continue
             if any(  # "Asked whether ..., Peskov said Moscow rejects ...": a speaker answers
                 hedge.end <= a.start and a.end <= cue.start and a.speaker is not None
@@ -564,6 +586,22 @@ class HolderRules(SentenceScan):
                 final = _turned(issue_info, object_negation)
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
+        if final == "rejects" and issue_info.negative and issue_info.demand_means is None:
+            final = "demands"  # "refuses to accept a non-neutral Kyiv": neutrality demanded
+        if (
+            final == "rejects"
+            and not elliptical
+            and issue_info.demand_means is None
+            and issue.start >= cue.end
+            and _ADVERSE.fullmatch(self.text, cue.end, issue.start) is not None
+        ):  # "Refusal to Ease Sanctions Shows EU Doesn't Want Peace, Kremlin Says": rejecting
+            final = "demands"  # a refusal to lift them demands their lifting
+        if (
+            final == "rejects"
+            and issue_info.stance == "demands"
+            and _WITHOUT_WORD.search(issue.text) is not None
+        ):  # "cannot accept that security is decided without Russia": refusing the exclusion
+            final = "demands"  # is demanding the part the phrase leaves out
         own_withdrawal = (
             issue_info.issue == "territory"
             and final == "rejects"

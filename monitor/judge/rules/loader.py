@@ -220,6 +220,7 @@ class RulesSpec(_Strict):
     baseline: list[BaselineSpec] = Field(default_factory=list)
     possessors: dict[str, list[str]] = Field(default_factory=dict)
     conditions: list[str] = Field(default_factory=list)
+    not_conditions: list[str] = Field(default_factory=list)  # "once again": no condition
     matching: MatchingSpec = Field(default_factory=MatchingSpec)
     references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
 
@@ -231,6 +232,7 @@ class RulesSpec(_Strict):
         "not_speech",
         "hedges",
         "conditions",
+        "not_conditions",
         "comparisons",
     )(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
 
@@ -374,8 +376,10 @@ class RuleSet:
                 + [Cue(p, REVERSAL) for p in negation.reversal_cues],
                 "after_negations": [Cue(p, "not") for p in negation.after_cues],
                 "exclusions": [Cue(p, "except") for p in negation.exclusion_cues],
-                "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks],
-                "conditions": [Cue(p, "condition") for p in spec.conditions],
+                "clause_breaks": [Cue(p, "break") for p in spec.clause_breaks]
+                + [Cue(p, NOT_A_STANCE) for p in spec.not_conditions],
+                "conditions": [Cue(p, "condition") for p in spec.conditions]
+                + [Cue(p, NOT_A_STANCE) for p in spec.not_conditions],
                 "issue_references": [Cue(p, "pronoun") for p in spec.references.pronouns]
                 + [Cue(p, "anaphor") for p in spec.references.anaphors],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],

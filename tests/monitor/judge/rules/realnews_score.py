@@ -4,7 +4,7 @@ Each fixture's page goes through the pipeline's own entry points: the topic's re
 (``RelevanceFilter.judge(title, text)``) and ``extract_claims(text, day, ruleset, title=...)``
 with the article's date; the Russian (issue, stance) set it yields is compared with the label.
 
-    python -m tests.monitor.judge.rules.realnews_score [--split dev|heldout] [--verbose]
+    python -m tests.monitor.judge.rules.realnews_score [--split dev|heldout] [--prefix g-] [--verbose]
 """
 
 from __future__ import annotations
@@ -100,12 +100,15 @@ class Report:
         return "\n".join(lines)
 
 
-def score(split: str, ruleset: RuleSet | None = None) -> Report:
-    """Score one split (``dev`` or ``heldout``) at article level."""
+def score(split: str, ruleset: RuleSet | None = None, prefix: str = "") -> Report:
+    """Score one split (``dev`` or ``heldout``) at article level; ``prefix`` narrows it to the
+    fixtures whose id starts with it (a new batch's out-of-sample figure, before any fix)."""
     ruleset = ruleset or default_ruleset()
     relevance = RelevanceFilter(load_topic(DEFAULT_TOPIC).relevance)
     report = Report(split)
     for fixture in fixtures(split):
+        if not fixture.id.startswith(prefix):
+            continue
         report.articles += 1
         title, text = title_and_text(fixture)
         expected = fixture.pairs
@@ -130,9 +133,10 @@ def score(split: str, ruleset: RuleSet | None = None) -> Report:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
+    parser.add_argument("--prefix", default="", help="only the fixtures whose id starts with it")
     parser.add_argument("--verbose", action="store_true", help="list each article's differences")
     args = parser.parse_args()
-    print(score(args.split).render(args.verbose))
+    print(score(args.split, prefix=args.prefix).render(args.verbose))
 
 
 if __name__ == "__main__":

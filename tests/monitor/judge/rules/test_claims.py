@@ -264,3 +264,31 @@ def test_he_after_told_someone_that_is_the_teller(rules: RuleSet) -> None:
 def test_headline_speaker_before_a_colon(rules: RuleSet) -> None:
     assert one("Lavrov: NATO troops in Ukraine unacceptable", rules) == {"foreign_troops/rejects"}
     assert one("Zelensky: Russian demands for Donbas unacceptable", rules) == set()
+
+
+def test_a_denied_report_is_explained_and_turned_round(rules: RuleSet) -> None:
+    """Issue 10 (polarity): a willingness a spokesman calls untrue is his rejection, and the
+    explanation says why (a weeklyblitz copy of Peskov's denial, January 2024)."""
+    text = (
+        "Reports that Russia is ready to accept Ukraine joining NATO are untrue, Kremlin "
+        "spokesman Dmitry Peskov said on January 26."
+    )
+    assert one(text, rules) == {"nato_membership/rejects"}
+    assert "inside a denied report" in render(explain(text, ARTICLE, rules))
+
+
+def test_numbered_points_of_a_plan_no_tracked_party_tabled(rules: RuleSet) -> None:
+    """Issue 10 (false positive): a magazine's numbered plan next to a Kremlin comment gives no
+    Russian claim, and explain shows each point as such (a bb-cntv page, 2023)."""
+    text = (
+        "Peskov said the Kremlin had not seen the plan published in the American press.\n"
+        "A day earlier, an American magazine published its own 15-point draft plan.\n"
+        "1. Crimea is recognised as Russian territory.\n"
+        "2. Russia backs Ukraine's application to join the European Union."
+    )
+    assert one(text, rules) == set()
+    assert "a point of a plan no tracked party put forward" in render(explain(text, ARTICLE, rules))
+    tabled = (
+        "Russia's memorandum sets out its terms:\n1. Crimea is recognised as Russian territory."
+    )
+    assert "territory/demands" in one(tabled, rules)

@@ -9,9 +9,9 @@ import pytest
 from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
 from tests.monitor.judge.rules.realnews_score import score
 
-# A little under what the rules reach on dev (P 0.940, R 0.836 on 116 pages when last raised);
-# raise as they improve, never lower.
-DEV_PRECISION_FLOOR = 0.93
+# A little under what the rules reach on dev (P 0.937, R 0.826 on 163 pages when last raised,
+# the 30 g-* pages from new sites included); raise as they improve, never lower.
+DEV_PRECISION_FLOOR = 0.935
 DEV_RECALL_FLOOR = 0.82
 
 
