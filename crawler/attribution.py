@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
@@ -17,6 +18,23 @@ import lxml.etree
 import lxml.html
 
 logger = logging.getLogger(__name__)
+
+# courlan's first lookup builds the public-suffix table (tld's trie) without a lock: every
+# extraction thread that arrives before it is ready builds its own copy.
+_suffix_table_lock = threading.Lock()
+_suffix_table_ready = False
+
+
+def _registered_domain(url: str) -> str | None:
+    """courlan's registered domain; the first call alone builds the suffix table."""
+    global _suffix_table_ready
+    if not _suffix_table_ready:
+        with _suffix_table_lock:
+            domain = courlan.extract_domain(url)
+            _suffix_table_ready = True
+            return str(domain) if domain else None
+    domain = courlan.extract_domain(url)
+    return str(domain) if domain else None
 
 
 @dataclass(frozen=True)
@@ -109,9 +127,9 @@ def site_of(url: str | None) -> str | None:
         return None
     if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
-    domain = courlan.extract_domain(url)
+    domain = _registered_domain(url)
     if domain:
-        return str(domain).lower()
+        return domain.lower()
     host = parts.hostname.lower().removeprefix("www.")
     return f"{host}:{parts.port}" if parts.port else host
 
