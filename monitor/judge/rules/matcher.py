@@ -182,26 +182,31 @@ def _words(lowered: str) -> tuple[list[str], list[int], list[int]]:
     return pieces[1::2], bounds[0:-1:2], bounds[1::2]
 
 
-# The trie nodes a word starts, each marked live (a match may end there or skip past the next
-# word), and, when none is live, every word that can come next: else the start is a dead end.
-# A leaf is a one-word cue's end with nothing after it.
-_StartPlan = tuple[tuple[tuple["_Node", bool, bool], ...], frozenset[str] | None]
+# How a word starts matches, worked out once per word: the cues it ends on its own (each layer's
+# first, as the walk would keep it), the trie nodes to walk on from it (marked when a gap or a
+# wildcard may follow, else only a child keyed by the next word leads on), and, when it ends
+# nothing and every node needs such a child, the keys that can come next: else it is a dead end.
+_StartPlan = tuple[
+    tuple[tuple[str, Cue], ...], tuple[tuple["_Node", bool], ...], frozenset[str] | None
+]
 
 
 def _start_plan(nodes: list[_Node]) -> _StartPlan | tuple[()]:
     if not nodes:
         return ()
-    entries = tuple(
-        (
-            node,
-            bool(node.ends or node.gap or node.wild),
-            not (node.children or node.gap or node.wild),
-        )
+    here: dict[str, Cue] = {}
+    for node in nodes:
+        for layer, cue in node.ends.items():
+            here.setdefault(layer, cue)
+    onward = tuple(
+        (node, bool(node.gap or node.wild))
         for node in nodes
+        if node.children or node.gap or node.wild
     )
-    if any(live for _, live, _ in entries):
-        return entries, None
-    return entries, frozenset(key for node in nodes for key in node.children)
+    dead_keys = None
+    if not here and not any(always for _, always in onward):
+        dead_keys = frozenset(key for node in nodes for key in node.children)
+    return tuple(here.items()), onward, dead_keys
 
 
 class PhraseIndex:
@@ -283,27 +288,30 @@ class PhraseIndex:
             plan = _start_plan(self._next(self._root, token))
             if len(first_steps) < _FIRST_STEP_CACHE or plan:
                 first_steps[token] = plan
+        token_keys: list[tuple[str, ...]] = list(map(keys.get, tokens))  # type: ignore[arg-type]
+        if len(keys) >= _FIRST_STEP_CACHE:  # past the cap some words have no cached keys
+            token_keys = [found or self._keys_of(token) for found, token in zip(token_keys, tokens)]
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
         last_word = len(tokens) - 1
-        walk = self._walker(tokens, starts, ends, text)
+        walk = self._walker(tokens, token_keys, starts, ends, text)
         for index in compress(range(len(tokens)), map(first_steps.get, tokens)):
             plan = first_steps[tokens[index]]
             assert plan  # compress kept only words that start something
-            entries, dead_keys = plan
-            following: tuple[str, ...] = ()
-            if index < last_word:
-                following = keys.get(tokens[index + 1]) or self._keys_of(tokens[index + 1])
+            here, onward, dead_keys = plan
+            if not onward:  # one-word cues only ("said", "Kyiv"): no walk, no tie to break
+                for layer, cue in here:
+                    if index >= free[layer]:
+                        start, end = starts[index], ends[index]
+                        results[layer].append(CueMatch(cue, start, end, text[start:end]))
+                        free[layer] = index + 1
+                continue
+            following = token_keys[index + 1] if index < last_word else ()
             if dead_keys is not None and dead_keys.isdisjoint(following):
                 continue  # a dead end at the next word: most starts ("the", "in") end here
-            best: dict[str, tuple[int, Cue]] = {}
-            for node, live, leaf in entries:
-                if leaf:  # a one-word cue: "said", "Kyiv"
-                    for layer, cue in node.ends.items():
-                        held = best.get(layer)
-                        if held is None or held[0] < index:
-                            best[layer] = (index, cue)
-                elif live or not node.children.keys().isdisjoint(following):
+            best = {layer: (index, cue) for layer, cue in here}
+            for node, always in onward:
+                if always or not node.children.keys().isdisjoint(following):
                     walk(node, index, best)
             for layer, (last, cue) in best.items():
                 if index < free[layer]:
@@ -314,12 +322,16 @@ class PhraseIndex:
         return Scan(results, starts)
 
     def _walker(
-        self, tokens: list[str], starts: list[int], ends: list[int], text: str
+        self,
+        tokens: list[str],
+        token_keys: list[tuple[str, ...]],
+        starts: list[int],
+        ends: list[int],
+        text: str,
     ) -> Callable[[_Node, int, dict[str, tuple[int, Cue]]], None]:
         """The trie walk over one text: from ``node`` (which consumed word ``index``), every
         layer's longest end is kept in ``best`` (the first path to reach it wins a tie)."""
         step = self._next
-        keys, keys_of = self._keys, self._keys_of
         count = len(tokens)
 
         def walk(node: _Node, index: int, best: dict[str, tuple[int, Cue]]) -> None:
@@ -332,11 +344,9 @@ class PhraseIndex:
                 return
             children = node.children
             if children or node.wild:
-                token = tokens[following]
-                nexts = [
-                    children[key] for key in keys.get(token) or keys_of(token) if key in children
-                ]
+                nexts = [children[key] for key in token_keys[following] if key in children]
                 if node.wild:
+                    token = tokens[following]
                     for stem, child in node.wild.get(token[:_WILD_STEM], ()):
                         if token.startswith(stem):
                             nexts.append(child)
