@@ -38,8 +38,8 @@ _EXPERT_APPOSITIVE = re.compile(
 _PRONOUN = re.compile(_word_start("he", "she", "He", "She") + r"\b")
 # A title without a name stands for the person named last before it, like he/she:
 # "..., the president stressed" after "Putin said ...".
-_TITLE = re.compile(
-    r"\b[Tt]he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
+_TITLE = re.compile(  # "[Tt](?<!\w[Tt])": "\b[Tt]" that the regex engine can jump through
+    r"[Tt](?<!\w[Tt])he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
     r"aide|ambassador|official|diplomat|senator|lawmaker|adviser|advisor)\b"
 )
 _TOLD_BEFORE = re.compile(r"\btold\s+$")

@@ -23,8 +23,12 @@ from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
 _ITEM_WORDS = 30
+# "\b(?:memorandum|draft|...)\b", any case, written so that the regex engine jumps from one
+# possible first letter to the next (those letters have no other case forms) instead of trying
+# every position; the look-behinds then pick the word that letter starts.
 _DOCUMENT_WORD = re.compile(
-    r"\b(?:memorandum|draft|proposals|demands|conditions|terms)\b", re.IGNORECASE
+    r"[MmDdPpCcTt](?<!\w.)(?i:(?<=m)emorandum|(?<=d)raft|(?<=p)roposals|(?<=d)emands"
+    r"|(?<=c)onditions|(?<=t)erms)\b"
 )
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
