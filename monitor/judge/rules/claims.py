@@ -31,6 +31,10 @@ _DOCUMENT_WORD = re.compile(
     r"|(?<=c)onditions|(?<=t)erms)\b"
 )
 
+_DOCUMENT_WORDS = ("memorandum", "draft", "proposals", "demands", "conditions", "terms")
+# Letters that match an ASCII letter when the case is ignored but are not lower-cased to it
+_CASE_ODDITIES = ("ſ", "ı", "İ", "K")
+
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
 
@@ -118,11 +122,20 @@ def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
         if not mention.tracked or mention.info is None:
             continue
         if named is None and mention.info.kind != "document":
-            named = _DOCUMENT_WORD.search(text) is not None
+            named = _has_document_word(text)
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
     return None
+
+
+def _has_document_word(text: str) -> bool:
+    """``_DOCUMENT_WORD`` found in ``text``; most paragraphs lack the words, checked at C speed."""
+    if not any(odd in text for odd in _CASE_ODDITIES):
+        lowered = text.lower()
+        if not any(word in lowered for word in _DOCUMENT_WORDS):
+            return False
+    return _DOCUMENT_WORD.search(text) is not None
 
 
 def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:

@@ -351,7 +351,10 @@ class PhraseIndex:
                     for stem, child in node.wild.get(token[:_WILD_STEM], ()):
                         if token.startswith(stem):
                             nexts.append(child)
-                if nexts and _JOINER.fullmatch(text, ends[index], starts[following]):
+                if nexts and (
+                    text[ends[index] : starts[following]] == " "  # the usual joiner, no regex
+                    or _JOINER.fullmatch(text, ends[index], starts[following])
+                ):
                     for child in nexts:
                         walk(child, following, best)
             if node.gap is not None:
