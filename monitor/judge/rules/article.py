@@ -36,6 +36,59 @@ _EXPERT_APPOSITIVE = re.compile(
     r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
 )
 _PRONOUN = re.compile(_word_start("he", "she", "He", "She") + r"\b")
+# the appositive from its comma on: ", a Russia expert"
+_APPOSITIVE_TAIL = re.compile(_EXPERT_APPOSITIVE.pattern.removeprefix(f"(?P<name>{_NAME})"))
+assert _APPOSITIVE_TAIL.pattern.startswith(",")
+_CAPITAL = re.compile("[A-Z]")
+
+
+class _WordAlternatives:
+    """``_word_start(*words) + tail`` run as one regex per word, each led by its word itself (a
+    literal the regex engine finds fast; first letters like s, a, h are everywhere), the matches
+    merged in text order. Should two of them overlap, the single regex decides, as it would."""
+
+    def __init__(self, words: tuple[str, ...], tail: str) -> None:
+        self.whole = re.compile(_word_start(*words) + tail)
+        self._parts = [re.compile(f"{re.escape(w)}(?<!\\w{re.escape(w)}){tail}") for w in words]
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """What ``self.whole.finditer(text)`` finds."""
+        found = sorted((m for part in self._parts for m in part.finditer(text)), key=_start)
+        if any(a.end() > b.start() for a, b in zip(found, found[1:])):
+            return list(self.whole.finditer(text))
+        return found
+
+
+def _start(match: re.Match[str]) -> int:
+    return match.start()
+
+
+_SAID_NAME_WORDS = _WordAlternatives(
+    ("said", "says", "according to", "wrote"), rf"\s+(?P<name>{_NAME})"
+)
+_PRONOUN_WORDS = _WordAlternatives(("he", "she", "He", "She"), r"\b")
+
+
+def _appositives(text: str) -> list[re.Match[str]]:
+    """What ``_EXPERT_APPOSITIVE.finditer(text)`` finds, tried only before the commas that open
+    ", a Russia expert": a name runs up to its comma and holds none, so it starts at a capital
+    after the comma before (and after the previous match)."""
+    found: list[re.Match[str]] = []
+    position = 0
+    for tail in _APPOSITIVE_TAIL.finditer(text):
+        comma = tail.start()
+        if comma < position:
+            continue
+        lo = max(position, text.rfind(",", 0, comma) + 1)
+        for capital in _CAPITAL.finditer(text, lo, comma):
+            match = _EXPERT_APPOSITIVE.match(text, capital.start())
+            if match is not None:
+                found.append(match)
+                position = match.end()
+                break
+    return found
+
+
 # A title without a name stands for the person named last before it, like he/she:
 # "..., the president stressed" after "Putin said ...".
 _TITLE = re.compile(  # "[Tt](?<!\w[Tt])": "\b[Tt]" that the regex engine can jump through
@@ -259,11 +312,14 @@ class ArticleScan:
             for match in self.found["mentions"]
         ]
         taken = _Occupied([(m.start, m.end) for m in found])
-        appositives = list(_EXPERT_APPOSITIVE.finditer(text))
+        appositives = _appositives(text)
         analysts = {match.group("name").split()[-1] for match in appositives}
         extra: list[Mention] = []
-        for regex, group in ((_HONORIFIC, 0), (_SAID_NAME, "name")):
-            for match in regex.finditer(text):
+        for matches, group in (
+            (_HONORIFIC.finditer(text), 0),
+            (_SAID_NAME_WORDS.finditer(text), "name"),
+        ):
+            for match in matches:
                 start, end = match.span(group)
                 if taken.overlaps(start, end):
                     continue
@@ -278,7 +334,7 @@ class ArticleScan:
                 taken.add(start, end)
         extra += [
             Mention(match.start(), match.end(), match.group(0), "pronoun")
-            for match in _PRONOUN.finditer(text)
+            for match in _PRONOUN_WORDS.finditer(text)
         ]
         extra += [
             Mention(match.start(), match.end(), match.group(0), "pronoun")

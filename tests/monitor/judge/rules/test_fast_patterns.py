@@ -53,3 +53,29 @@ def test_date_lookahead_changes_no_match() -> None:
     assert sum(len(_spans(plain, text)) for text in SAMPLES) >= 8  # the samples do hold dates
     for text in SAMPLES:
         assert _spans(dates._EXPRESSION, text) == _spans(plain, text), text
+
+
+APPOSITIVES = [
+    "Jane Doe, a Russia expert at Chatham House, said so. Ivan V. Petrov, the director, agreed.",
+    "XJane Doe, an analyst; McDonald Smith, a fellow, and O'Neil Brown, the Kremlin's editor.",
+    "Anna Lee, a\nhistorian, Bob Ray, the\tspokesman, Sam Fox, a scholar, Tim Kay, an economist.",
+    "Jo Ann, a, Al Bo, a expert, Ed Fay, the specialist-in-chief; Ali Ba,  an scientist",
+]
+
+
+@pytest.mark.parametrize(
+    ("fast", "plain"),
+    [(article._SAID_NAME_WORDS, article._SAID_NAME), (article._PRONOUN_WORDS, article._PRONOUN)],
+)
+def test_word_alternatives_find_what_the_single_regex_finds(
+    fast: article._WordAlternatives, plain: re.Pattern[str]
+) -> None:
+    for text in SAMPLES + APPOSITIVES + ["said he; he said Mr. Putin-said Anna Smith-says Bo Li"]:
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == _spans(plain, text), text
+
+
+def test_appositives_found_from_their_commas_as_by_the_whole_regex() -> None:
+    assert sum(len(article._appositives(text)) for text in APPOSITIVES) >= 7
+    for text in SAMPLES + APPOSITIVES:
+        fast = [(m.span(), m.groups()) for m in article._appositives(text)]
+        assert fast == _spans(article._EXPERT_APPOSITIVE, text), text
