@@ -36,9 +36,17 @@ _EXPERT_APPOSITIVE = re.compile(
     r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
 )
 _PRONOUN = re.compile(_word_start("he", "she", "He", "She") + r"\b")
+
+
+def _tail(pattern: re.Pattern[str], head: str) -> str:
+    """What ``pattern`` asks for after ``head``, which it must start with."""
+    if not pattern.pattern.startswith(head):
+        raise ValueError(f"{pattern.pattern!r} does not start with {head!r}")
+    return pattern.pattern[len(head) :]
+
+
 # the appositive from its comma on: ", a Russia expert"
-_APPOSITIVE_TAIL = re.compile(_EXPERT_APPOSITIVE.pattern.removeprefix(f"(?P<name>{_NAME})"))
-assert _APPOSITIVE_TAIL.pattern.startswith(",")
+_APPOSITIVE_TAIL = re.compile("," + _tail(_EXPERT_APPOSITIVE, f"(?P<name>{_NAME}),"))
 _CAPITAL = re.compile("[A-Z]")
 
 
@@ -95,6 +103,7 @@ _TITLE = re.compile(  # "[Tt](?<!\w[Tt])": "\b[Tt]" that the regex engine can ju
     r"[Tt](?<!\w[Tt])he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
     r"aide|ambassador|official|diplomat|senator|lawmaker|adviser|advisor)\b"
 )
+_TITLE_WORDS = _WordAlternatives(("the", "The"), _tail(_TITLE, r"[Tt](?<!\w[Tt])he"))
 _TOLD_BEFORE = re.compile(r"\btold\s+$")
 _THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
@@ -338,7 +347,7 @@ class ArticleScan:
         ]
         extra += [
             Mention(match.start(), match.end(), match.group(0), "pronoun")
-            for match in _TITLE.finditer(text)
+            for match in _TITLE_WORDS.finditer(text)
             if not taken.overlaps(match.start(), match.end())
         ]
         return self._owned(sorted(found + extra, key=lambda m: m.start))

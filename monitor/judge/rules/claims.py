@@ -32,8 +32,8 @@ _DOCUMENT_WORD = re.compile(
 )
 
 _DOCUMENT_WORDS = ("memorandum", "draft", "proposals", "demands", "conditions", "terms")
-# Letters that match an ASCII letter when the case is ignored but are not lower-cased to it
-_CASE_ODDITIES = ("ſ", "ı", "İ", "K")
+# Letters a case-blind regex takes for s or i that str.lower() does not turn into them
+_CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I with dot
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 

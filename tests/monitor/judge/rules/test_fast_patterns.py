@@ -63,14 +63,25 @@ APPOSITIVES = [
 ]
 
 
+TITLES = [
+    "said he; he said Mr. Putin-said Anna Smith-says Bo Li",
+    "The president said; the deputy foreign minister, the\ntop envoy, The aide. Athe official",
+    "the the minister; lathe president; The  chief negotiator's; the presidential",
+]
+
+
 @pytest.mark.parametrize(
     ("fast", "plain"),
-    [(article._SAID_NAME_WORDS, article._SAID_NAME), (article._PRONOUN_WORDS, article._PRONOUN)],
+    [
+        (article._SAID_NAME_WORDS, article._SAID_NAME),
+        (article._PRONOUN_WORDS, article._PRONOUN),
+        (article._TITLE_WORDS, article._TITLE),
+    ],
 )
 def test_word_alternatives_find_what_the_single_regex_finds(
     fast: article._WordAlternatives, plain: re.Pattern[str]
 ) -> None:
-    for text in SAMPLES + APPOSITIVES + ["said he; he said Mr. Putin-said Anna Smith-says Bo Li"]:
+    for text in SAMPLES + APPOSITIVES + TITLES:
         assert [(m.span(), m.groups()) for m in fast.finditer(text)] == _spans(plain, text), text
 
 
