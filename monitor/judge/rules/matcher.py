@@ -300,20 +300,23 @@ class PhraseIndex:
             plan = first_steps[tokens[index]]
             assert plan  # compress kept only words that start something
             here, onward, dead_keys = plan
-            if not onward:  # one-word cues only ("said", "Kyiv"): no walk, no tie to break
+            best: dict[str, tuple[int, Cue]] | None = None  # made when a walk goes on
+            if onward:
+                following = token_keys[index + 1] if index < last_word else ()
+                if dead_keys is not None and dead_keys.isdisjoint(following):
+                    continue  # a dead end at the next word: most starts ("the", "in") end here
+                for node, always in onward:
+                    if always or not node.children.keys().isdisjoint(following):
+                        if best is None:
+                            best = {layer: (index, cue) for layer, cue in here}
+                        walk(node, index, best)
+            if best is None:  # the word's own cues only ("said", "Kyiv"): no tie to break
                 for layer, cue in here:
                     if index >= free[layer]:
                         start, end = starts[index], ends[index]
                         results[layer].append(CueMatch(cue, start, end, text[start:end]))
                         free[layer] = index + 1
                 continue
-            following = token_keys[index + 1] if index < last_word else ()
-            if dead_keys is not None and dead_keys.isdisjoint(following):
-                continue  # a dead end at the next word: most starts ("the", "in") end here
-            best = {layer: (index, cue) for layer, cue in here}
-            for node, always in onward:
-                if always or not node.children.keys().isdisjoint(following):
-                    walk(node, index, best)
             for layer, (last, cue) in best.items():
                 if index < free[layer]:
                     continue
