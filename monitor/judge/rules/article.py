@@ -238,7 +238,7 @@ class ArticleScan:
         starts = [m.start for m in issues]
         for ref in self.found["issue_references"]:
             if ref.label == "pronoun" and not (
-                any(0 <= ref.start - end <= 2 for end in stance_ends)
+                not stance_ends.isdisjoint((ref.start, ref.start - 1, ref.start - 2))
                 and _CLAUSE_END.match(self.text, ref.end)
             ):
                 continue  # "demands that Ukraine ...": a conjunction, not a pronoun

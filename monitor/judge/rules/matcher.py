@@ -341,16 +341,20 @@ class PhraseIndex:
         count = len(tokens)
 
         def walk(node: _Node, index: int, best: dict[str, tuple[int, Cue]]) -> None:
-            for layer, cue in node.ends.items():
-                held = best.get(layer)
-                if held is None or held[0] < index:
-                    best[layer] = (index, cue)
+            if node.ends:
+                for layer, cue in node.ends.items():
+                    held = best.get(layer)
+                    if held is None or held[0] < index:
+                        best[layer] = (index, cue)
             following = index + 1
             if following >= count:
                 return
             children = node.children
             if children or node.wild:
-                nexts = [children[key] for key in token_keys[following] if key in children]
+                nexts = []  # a loop, not a comprehension: no function call per step
+                for key in token_keys[following]:
+                    if key in children:
+                        nexts.append(children[key])
                 if node.wild:
                     token = tokens[following]
                     for stem, child in node.wild.get(token[:_WILD_STEM], ()):
