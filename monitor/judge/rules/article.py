@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import le
 
 from monitor.judge.rules.loader import GENERIC, NOT_A_STANCE, ActorInfo, RuleSet
 from monitor.judge.rules.matcher import Cue, CueMatch
@@ -197,6 +198,12 @@ class ArticleScan:
         self._quote_speakers: dict[int, Mention | None] = {}
         self._mention_starts = [m.start for m in self.mentions]
         self._turns: dict[int, Mention | str | None] = {}
+        # A layer's matches do not overlap, so their ends rise with their starts and a third
+        # bisection bounds those that end in time; not so where references joined the issues.
+        self._ends: dict[str, list[int] | None] = {}
+        for layer, found in self.found.items():
+            ends = [m.end for m in found]
+            self._ends[layer] = ends if all(map(le, ends, ends[1:])) else None
 
     def _resolve_generic(self, issues: list[CueMatch]) -> list[CueMatch]:
         """ "aspirations to join" + "the European Union": the organisation named decides the issue.
@@ -408,7 +415,11 @@ class ArticleScan:
         """A layer's matches lying inside ``text[start:end]``."""
         starts = self._starts[layer]  # matches are in text order: two bisections bound them
         lo = bisect_left(starts, start)
-        return [m for m in self.found[layer][lo : bisect_left(starts, end, lo)] if m.end <= end]
+        hi = bisect_left(starts, end, lo)
+        ends = self._ends[layer]
+        if ends is not None:
+            return self.found[layer][lo : bisect_right(ends, end, lo, hi)]
+        return [m for m in self.found[layer][lo:hi] if m.end <= end]
 
     def mentions_in(self, start: int, end: int, reporters: bool = False) -> list[Mention]:
         """Mentions lying inside ``text[start:end]`` (reporter cues only when asked)."""
