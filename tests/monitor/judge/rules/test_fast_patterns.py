@@ -90,3 +90,9 @@ def test_appositives_found_from_their_commas_as_by_the_whole_regex() -> None:
     for text in SAMPLES + APPOSITIVES:
         fast = [(m.span(), m.groups()) for m in article._appositives(text)]
         assert fast == _spans(article._EXPERT_APPOSITIVE, text), text
+
+
+def test_date_ascii_form_matches_like_the_unicode_one_on_ascii_text() -> None:
+    texts = SAMPLES + ["YESTERDAY, Today, earlier This Week, last MONTH and in 2022."]
+    for text in (t for t in texts if t.isascii()):
+        assert _spans(dates._EXPRESSION_ASCII, text) == _spans(dates._EXPRESSION, text), text
