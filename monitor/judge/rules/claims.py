@@ -23,15 +23,14 @@ from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
 _ITEM_WORDS = 30
-# "\b(?:memorandum|draft|...)\b", any case, written so that the regex engine jumps from one
-# possible first letter to the next (those letters have no other case forms) instead of trying
-# every position; the look-behinds then pick the word that letter starts.
-_DOCUMENT_WORD = re.compile(
-    r"[MmDdPpCcTt](?<!\w.)(?i:(?<=m)emorandum|(?<=d)raft|(?<=p)roposals|(?<=d)emands"
-    r"|(?<=c)onditions|(?<=t)erms)\b"
-)
-
 _DOCUMENT_WORDS = ("memorandum", "draft", "proposals", "demands", "conditions", "terms")
+# "\b(?:memorandum|draft|...)\b", any case, written so that the regex engine jumps from one
+# possible first letter to the next (none may be i, k or s: those have other case forms) instead
+# of trying every position; the look-behinds then pick the word that letter starts.
+_DOCUMENT_WORD = re.compile(
+    "[" + "".join(sorted({c for w in _DOCUMENT_WORDS for c in (w[0], w[0].upper())})) + "]"
+    r"(?<!\w.)(?i:" + "|".join(f"(?<={w[0]}){w[1:]}" for w in _DOCUMENT_WORDS) + r")\b"
+)
 # Letters a case-blind regex takes for s or i that str.lower() does not turn into them
 _CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I with dot
 

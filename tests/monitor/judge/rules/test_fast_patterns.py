@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from monitor.judge.rules import article, dates, sentences
+from monitor.judge.rules import article, claims, dates, sentences
 
 SAMPLES = [
     "Mr. Putin said he would go. She said Mrs. Smith-Dr. Jones agreed; XMr. Brown did not.",
@@ -96,3 +96,17 @@ def test_date_ascii_form_matches_like_the_unicode_one_on_ascii_text() -> None:
     texts = SAMPLES + ["YESTERDAY, Today, earlier This Week, last MONTH and in 2022."]
     for text in (t for t in texts if t.isascii()):
         assert _spans(dates._EXPRESSION_ASCII, text) == _spans(dates._EXPRESSION, text), text
+
+
+def test_document_words_found_as_by_the_plain_case_blind_regex() -> None:
+    plain = re.compile(r"\b(?:memorandum|draft|proposals|demands|conditions|terms)\b", re.I)
+    texts = [
+        "The MEMORANDUM sets",
+        "xdraft, draftx",
+        "proPo\u017fals",
+        "cond\u0130tions",
+        "-Terms.",
+    ]
+    texts += ["cond\u0131tions", "Demands", "its terms", "determs", "the draft\u2019s"] + SAMPLES
+    for text in texts:
+        assert claims._has_document_word(text) == (plain.search(text) is not None), text
