@@ -130,7 +130,7 @@ class SentenceAnalysis(Constructions):
                 any(
                     c.start >= cue.end and c.text.lower() in _REFUSAL_CONDITIONS for c in conditions
                 )
-                or _WITHOUT.search(self.sentence) is not None
+                or ("ithout" in self.sentence and _WITHOUT.search(self.sentence) is not None)
             )
             for issue in issues:
                 own = stance

@@ -11,6 +11,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import le
 
 from monitor.judge.rules.loader import GENERIC, NOT_A_STANCE, ActorInfo, RuleSet
 from monitor.judge.rules.matcher import Cue, CueMatch
@@ -36,13 +37,75 @@ _EXPERT_APPOSITIVE = re.compile(
     r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
 )
 _PRONOUN = re.compile(_word_start("he", "she", "He", "She") + r"\b")
+
+
+def _tail(pattern: re.Pattern[str], head: str) -> str:
+    """What ``pattern`` asks for after ``head``, which it must start with."""
+    if not pattern.pattern.startswith(head):
+        raise ValueError(f"{pattern.pattern!r} does not start with {head!r}")
+    return pattern.pattern[len(head) :]
+
+
+# the appositive from its comma on: ", a Russia expert"
+_APPOSITIVE_TAIL = re.compile("," + _tail(_EXPERT_APPOSITIVE, f"(?P<name>{_NAME}),"))
+_CAPITAL = re.compile("[A-Z]")
+
+
+class _WordAlternatives:
+    """``_word_start(*words) + tail`` run as one regex per word, each led by its word itself (a
+    literal the regex engine finds fast; first letters like s, a, h are everywhere), the matches
+    merged in text order. Should two of them overlap, the single regex decides, as it would."""
+
+    def __init__(self, words: tuple[str, ...], tail: str) -> None:
+        self.whole = re.compile(_word_start(*words) + tail)
+        self._parts = [re.compile(f"{re.escape(w)}(?<!\\w{re.escape(w)}){tail}") for w in words]
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """What ``self.whole.finditer(text)`` finds."""
+        found = sorted((m for part in self._parts for m in part.finditer(text)), key=_start)
+        if any(a.end() > b.start() for a, b in zip(found, found[1:])):
+            return list(self.whole.finditer(text))
+        return found
+
+
+def _start(match: re.Match[str]) -> int:
+    return match.start()
+
+
+_SAID_NAME_WORDS = _WordAlternatives(
+    ("said", "says", "according to", "wrote"), rf"\s+(?P<name>{_NAME})"
+)
+_PRONOUN_WORDS = _WordAlternatives(("he", "she", "He", "She"), r"\b")
+
+
+def _appositives(text: str) -> list[re.Match[str]]:
+    """What ``_EXPERT_APPOSITIVE.finditer(text)`` finds, tried only before the commas that open
+    ", a Russia expert": a name runs up to its comma and holds none, so it starts at a capital
+    after the comma before (and after the previous match)."""
+    found: list[re.Match[str]] = []
+    position = 0
+    for tail in _APPOSITIVE_TAIL.finditer(text):
+        comma = tail.start()
+        if comma < position:
+            continue
+        lo = max(position, text.rfind(",", 0, comma) + 1)
+        for capital in _CAPITAL.finditer(text, lo, comma):
+            match = _EXPERT_APPOSITIVE.match(text, capital.start())
+            if match is not None:
+                found.append(match)
+                position = match.end()
+                break
+    return found
+
+
 # A title without a name stands for the person named last before it, like he/she:
 # "..., the president stressed" after "Putin said ...".
-_TITLE = re.compile(
-    r"\b[Tt]he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
+_TITLE = re.compile(  # "[Tt](?<!\w[Tt])": "\b[Tt]" that the regex engine can jump through
+    r"[Tt](?<!\w[Tt])he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
     r"aide|ambassador|official|diplomat|senator|lawmaker|adviser|advisor)\b"
 )
 _SENTENCE_END = re.compile(r"(?:^|[.!?][”\"’']?\s+|\n)$")
+_TITLE_WORDS = _WordAlternatives(("the", "The"), _tail(_TITLE, r"[Tt](?<!\w[Tt])he"))
 _TOLD_BEFORE = re.compile(r"\btold\s+$")
 _THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
 _INTRODUCES_QUOTE = re.compile(r"[:,]\s*$|\bthat\s*$")
@@ -137,6 +200,12 @@ class ArticleScan:
         self._quote_speakers: dict[int, Mention | None] = {}
         self._mention_starts = [m.start for m in self.mentions]
         self._turns: dict[int, Mention | str | None] = {}
+        # A layer's matches do not overlap, so their ends rise with their starts and a third
+        # bisection bounds those that end in time; not so where references joined the issues.
+        self._ends: dict[str, list[int] | None] = {}
+        for layer, found in self.found.items():
+            ends = [m.end for m in found]
+            self._ends[layer] = ends if all(map(le, ends, ends[1:])) else None
 
     def _resolve_generic(self, issues: list[CueMatch]) -> list[CueMatch]:
         """ "aspirations to join" + "the European Union": the organisation named decides the issue.
@@ -178,7 +247,7 @@ class ArticleScan:
         starts = [m.start for m in issues]
         for ref in self.found["issue_references"]:
             if ref.label == "pronoun" and not (
-                any(0 <= ref.start - end <= 2 for end in stance_ends)
+                not stance_ends.isdisjoint((ref.start, ref.start - 1, ref.start - 2))
                 and _CLAUSE_END.match(self.text, ref.end)
             ):
                 continue  # "demands that Ukraine ...": a conjunction, not a pronoun
@@ -261,11 +330,14 @@ class ArticleScan:
             for match in self.found["mentions"]
         ]
         taken = _Occupied([(m.start, m.end) for m in found])
-        appositives = list(_EXPERT_APPOSITIVE.finditer(text))
+        appositives = _appositives(text)
         analysts = {match.group("name").split()[-1] for match in appositives}
         extra: list[Mention] = []
-        for regex, group in ((_HONORIFIC, 0), (_SAID_NAME, "name")):
-            for match in regex.finditer(text):
+        for matches, group in (
+            (_HONORIFIC.finditer(text), 0),
+            (_SAID_NAME_WORDS.finditer(text), "name"),
+        ):
+            for match in matches:
                 start, end = match.span(group)
                 if taken.overlaps(start, end):
                     continue
@@ -280,11 +352,11 @@ class ArticleScan:
                 taken.add(start, end)
         extra += [
             Mention(match.start(), match.end(), match.group(0), "pronoun")
-            for match in _PRONOUN.finditer(text)
+            for match in _PRONOUN_WORDS.finditer(text)
         ]
         extra += [
             Mention(match.start(), match.end(), match.group(0), "pronoun")
-            for match in _TITLE.finditer(text)
+            for match in _TITLE_WORDS.finditer(text)
             if not taken.overlaps(match.start(), match.end())
         ]
         return self._owned(sorted(found + extra, key=lambda m: m.start))
@@ -386,7 +458,11 @@ class ArticleScan:
         """A layer's matches lying inside ``text[start:end]``."""
         starts = self._starts[layer]  # matches are in text order: two bisections bound them
         lo = bisect_left(starts, start)
-        return [m for m in self.found[layer][lo : bisect_left(starts, end, lo)] if m.end <= end]
+        hi = bisect_left(starts, end, lo)
+        ends = self._ends[layer]
+        if ends is not None:
+            return self.found[layer][lo : bisect_right(ends, end, lo, hi)]
+        return [m for m in self.found[layer][lo:hi] if m.end <= end]
 
     def mentions_in(self, start: int, end: int, reporters: bool = False) -> list[Mention]:
         """Mentions lying inside ``text[start:end]`` (reporter cues only when asked)."""

@@ -23,9 +23,16 @@ from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
 _ITEM_WORDS = 30
+_DOCUMENT_WORDS = ("memorandum", "draft", "proposals", "demands", "conditions", "terms")
+# "\b(?:memorandum|draft|...)\b", any case, written so that the regex engine jumps from one
+# possible first letter to the next (none may be i, k or s: those have other case forms) instead
+# of trying every position; the look-behinds then pick the word that letter starts.
 _DOCUMENT_WORD = re.compile(
-    r"\b(?:memorandum|draft|proposals|demands|conditions|terms)\b", re.IGNORECASE
+    "[" + "".join(sorted({c for w in _DOCUMENT_WORDS for c in (w[0], w[0].upper())})) + "]"
+    r"(?<!\w.)(?i:" + "|".join(f"(?<={w[0]}){w[1:]}" for w in _DOCUMENT_WORDS) + r")\b"
 )
+# Letters a case-blind regex takes for s or i that str.lower() does not turn into them
+_CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I with dot
 
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
 _PLAN_WORD = re.compile(r"\b(?:plan|draft|proposals?|points)\b", re.IGNORECASE)
@@ -132,7 +139,7 @@ def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
         if not mention.tracked or mention.info is None:
             continue
         if named is None and mention.info.kind != "document":
-            named = _DOCUMENT_WORD.search(text) is not None
+            named = _has_document_word(text)
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
@@ -145,6 +152,15 @@ def _foreign_plan(article: ArticleScan, paragraph: Span) -> bool:
     return _PLAN_WORD.search(article.text, paragraph.start, paragraph.end) is not None and not any(
         m.tracked for m in article.mentions_in(paragraph.start, paragraph.end)
     )
+
+
+def _has_document_word(text: str) -> bool:
+    """``_DOCUMENT_WORD`` found in ``text``; most paragraphs lack the words, checked at C speed."""
+    if not any(odd in text for odd in _CASE_ODDITIES):
+        lowered = text.lower()
+        if not any(word in lowered for word in _DOCUMENT_WORDS):
+            return False
+    return _DOCUMENT_WORD.search(text) is not None
 
 
 def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:

@@ -26,6 +26,7 @@ from monitor.judge.rules.sentences import Span
 
 _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
+_CONTRACTION_HINT = re.compile("[nN]['’]")  # the cheap test before the word-by-word regex
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _COMMA_BEFORE = re.compile(r",\s*$")
@@ -118,10 +119,14 @@ class SentenceScan:
         ]
         self.breaks = sorted(breaks)
         self.negations = within("negations", self.start, self.end)
-        contractions = [
-            CueMatch(_CONTRACTION_CUE, m.start(), m.end(), m.group(0))
-            for m in _CONTRACTION.finditer(self.text, self.start, self.end)
-        ]
+        contractions = (
+            [
+                CueMatch(_CONTRACTION_CUE, m.start(), m.end(), m.group(0))
+                for m in _CONTRACTION.finditer(self.text, self.start, self.end)
+            ]
+            if _CONTRACTION_HINT.search(self.text, self.start, self.end)
+            else []
+        )
         self.negations += contractions
         self.object_negations = [*within("object_negations", self.start, self.end), *contractions]
         self.hedges = within("hedges", self.start, self.end)

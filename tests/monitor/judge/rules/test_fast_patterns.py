@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from monitor.judge.rules import article, dates, sentences
+from monitor.judge.rules import article, claims, dates, sentences
 
 SAMPLES = [
     "Mr. Putin said he would go. She said Mrs. Smith-Dr. Jones agreed; XMr. Brown did not.",
@@ -53,3 +53,60 @@ def test_date_lookahead_changes_no_match() -> None:
     assert sum(len(_spans(plain, text)) for text in SAMPLES) >= 8  # the samples do hold dates
     for text in SAMPLES:
         assert _spans(dates._EXPRESSION, text) == _spans(plain, text), text
+
+
+APPOSITIVES = [
+    "Jane Doe, a Russia expert at Chatham House, said so. Ivan V. Petrov, the director, agreed.",
+    "XJane Doe, an analyst; McDonald Smith, a fellow, and O'Neil Brown, the Kremlin's editor.",
+    "Anna Lee, a\nhistorian, Bob Ray, the\tspokesman, Sam Fox, a scholar, Tim Kay, an economist.",
+    "Jo Ann, a, Al Bo, a expert, Ed Fay, the specialist-in-chief; Ali Ba,  an scientist",
+]
+
+
+TITLES = [
+    "said he; he said Mr. Putin-said Anna Smith-says Bo Li",
+    "The president said; the deputy foreign minister, the\ntop envoy, The aide. Athe official",
+    "the the minister; lathe president; The  chief negotiator's; the presidential",
+]
+
+
+@pytest.mark.parametrize(
+    ("fast", "plain"),
+    [
+        (article._SAID_NAME_WORDS, article._SAID_NAME),
+        (article._PRONOUN_WORDS, article._PRONOUN),
+        (article._TITLE_WORDS, article._TITLE),
+    ],
+)
+def test_word_alternatives_find_what_the_single_regex_finds(
+    fast: article._WordAlternatives, plain: re.Pattern[str]
+) -> None:
+    for text in SAMPLES + APPOSITIVES + TITLES:
+        assert [(m.span(), m.groups()) for m in fast.finditer(text)] == _spans(plain, text), text
+
+
+def test_appositives_found_from_their_commas_as_by_the_whole_regex() -> None:
+    assert sum(len(article._appositives(text)) for text in APPOSITIVES) >= 7
+    for text in SAMPLES + APPOSITIVES:
+        fast = [(m.span(), m.groups()) for m in article._appositives(text)]
+        assert fast == _spans(article._EXPERT_APPOSITIVE, text), text
+
+
+def test_date_ascii_form_matches_like_the_unicode_one_on_ascii_text() -> None:
+    texts = SAMPLES + ["YESTERDAY, Today, earlier This Week, last MONTH and in 2022."]
+    for text in (t for t in texts if t.isascii()):
+        assert _spans(dates._EXPRESSION_ASCII, text) == _spans(dates._EXPRESSION, text), text
+
+
+def test_document_words_found_as_by_the_plain_case_blind_regex() -> None:
+    plain = re.compile(r"\b(?:memorandum|draft|proposals|demands|conditions|terms)\b", re.I)
+    texts = [
+        "The MEMORANDUM sets",
+        "xdraft, draftx",
+        "proPo\u017fals",
+        "cond\u0130tions",
+        "-Terms.",
+    ]
+    texts += ["cond\u0131tions", "Demands", "its terms", "determs", "the draft\u2019s"] + SAMPLES
+    for text in texts:
+        assert claims._has_document_word(text) == (plain.search(text) is not None), text
