@@ -132,12 +132,20 @@ def sources(ctx: typer.Context) -> None:
     console.print(table)
 
 
+# A terminal screen or two: Rich lays out every row before it prints the first (about a
+# millisecond a row), and --since or --limit reach further back.
+STORIES_SHOWN = 100
+
+
 @app.command()
 def stories(
     ctx: typer.Context,
     since: Annotated[
         str | None, typer.Option("--since", help="Stories seen on or after YYYY-MM-DD.")
     ] = None,
+    limit: Annotated[
+        int, typer.Option("--limit", min=1, help="Show at most this many, latest seen first.")
+    ] = STORIES_SHOWN,
 ) -> None:
     """Stories: the original (title, site), the sites its copies appeared on, first/last seen."""
     from monitor.store.listings import stories_since
@@ -146,8 +154,11 @@ def stories(
     since_dt = _parse_date(since, "--since")
     now = dt.datetime.now(dt.UTC)
     with state.factory()() as session:
-        rows = stories_since(session, since_dt)
-    table = Table(title="stories")
+        rows = stories_since(session, since_dt, limit=limit + 1)  # one more: are there others?
+    more, rows = len(rows) > limit, rows[:limit]
+    table = Table(
+        title="stories", caption=f"the {limit} latest seen; --limit N for more" if more else None
+    )
     for column in ("story", "original", "site", "also on", "first seen", "last seen"):
         table.add_column(column)
     for row in rows:

@@ -245,6 +245,16 @@ def test_stories_command_lists_original_and_copies(factory, database_url):
     assert "nytimes.com" not in later.stdout
     bad = run_newsmon("stories", "--since", "last week", env=env)
     assert bad.returncode == 2 and "YYYY-MM-DD" in bad.stderr
+    harbour = (
+        "The harbour wall at Odesa will be rebuilt before the winter storms, officials said. " * 4
+    )
+    _assign(factory, _save(factory, "https://port.example/wall", harbour, title="Harbour wall"))
+    one = run_newsmon("stories", "--limit", "1", env=env)  # the latest seen only
+    assert one.returncode == 0 and "--limit N for more" in one.stdout, one.stdout
+    assert "port.example" in one.stdout and "nytimes.com" not in one.stdout
+    both = run_newsmon("stories", "--limit", "2", env=env)
+    assert "nytimes.com" in both.stdout and "port.example" in both.stdout
+    assert "--limit N for more" not in both.stdout
 
 
 @pytest.mark.parametrize("order", [("nyt", "dnyuz"), ("dnyuz", "nyt")])
