@@ -28,12 +28,12 @@ _suffix_table_ready = False
 def _registered_domain(url: str) -> str | None:
     """courlan's registered domain; the first call alone builds the suffix table."""
     global _suffix_table_ready
-    if not _suffix_table_ready:
+    if _suffix_table_ready:
+        domain = courlan.extract_domain(url)
+    else:
         with _suffix_table_lock:
             domain = courlan.extract_domain(url)
             _suffix_table_ready = True
-            return str(domain) if domain else None
-    domain = courlan.extract_domain(url)
     return str(domain) if domain else None
 
 
