@@ -104,7 +104,6 @@ _TITLE = re.compile(  # "[Tt](?<!\w[Tt])": "\b[Tt]" that the regex engine can ju
     r"[Tt](?<!\w[Tt])he\s+(?:(?:deputy|chief|top|foreign)\s+)?(?:president|minister|envoy|negotiator|"
     r"aide|ambassador|official|diplomat|senator|lawmaker|adviser|advisor)\b"
 )
-_SENTENCE_END = re.compile(r"(?:^|[.!?][”\"’']?\s+|\n)$")
 _TITLE_WORDS = _WordAlternatives(("the", "The"), _tail(_TITLE, r"[Tt](?<!\w[Tt])he"))
 _TOLD_BEFORE = re.compile(r"\btold\s+$")
 _THAT_BETWEEN = re.compile(r"\s+(?:that\s+)?")
