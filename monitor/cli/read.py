@@ -157,7 +157,8 @@ def stories(
         rows = stories_since(session, since_dt, limit=limit + 1)  # one more: are there others?
     more, rows = len(rows) > limit, rows[:limit]
     table = Table(
-        title="stories", caption=f"the {limit} latest seen; --limit N for more" if more else None
+        title="stories",
+        caption=f"{limit} shown, latest seen first; --limit N for more" if more else None,
     )
     for column in ("story", "original", "site", "also on", "first seen", "last seen"):
         table.add_column(column)
