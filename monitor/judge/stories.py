@@ -18,8 +18,9 @@ import threading
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Protocol, TypeVar
 
-from sqlalchemy import Engine, event, select, text, update
+from sqlalchemy import Engine, event, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from crawler.urls import domain_of, normalize_url
@@ -112,20 +113,24 @@ class StoryIndex:
             if self.embedder is not None:
                 self._load_vectors(session, Article.story_id.is_not(None))
         else:
-            rows = session.execute(
-                select(Article.id, Article.signature)
-                .join(Story, Article.story_id == Story.id)
-                .where(Story.last_seen_at >= self._refreshed_at - CLOCK_MARGIN)
-                .where(Article.signature.is_not(None))
-            )
-            for aid, sig in rows:
-                if aid not in self.dedup.index:
+            # Ids first, payloads only for what this index lacks: a busy story is "recent" at
+            # every assignment, and re-reading all its members' signatures each time is quadratic.
+            recent = select(Story.id).where(Story.last_seen_at >= self._refreshed_at - CLOCK_MARGIN)
+            members = session.execute(
+                select(
+                    Article.id, Article.signature.is_not(None), Article.embedding.is_not(None)
+                ).where(Article.story_id.in_(recent))
+            ).all()
+            signed = [aid for aid, has_sig, _ in members if has_sig and aid not in self.dedup.index]
+            for chunk in _chunks(signed):
+                for aid, sig in session.execute(
+                    select(Article.id, Article.signature).where(Article.id.in_(chunk))
+                ):
                     self.dedup.index.add(aid, from_bytes(sig or b""))
             if self.embedder is not None:
-                recent = select(Story.id).where(
-                    Story.last_seen_at >= self._refreshed_at - CLOCK_MARGIN
-                )
-                self._load_vectors(session, Article.story_id.in_(recent))
+                embedded = [aid for aid, _, has in members if has and aid not in self.vectors]
+                for chunk in _chunks(embedded):
+                    self._load_vectors(session, Article.id.in_(chunk))
         if self._reload:
             rows = session.execute(
                 select(Article.id, Article.signature).where(
@@ -181,6 +186,10 @@ class StoryIndex:
             self.vectors.discard(aid)
             self._reload.add(aid)
         session.info["story_index_pending"] = []
+
+
+def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _day(published: dt.datetime | None, fetched: dt.datetime | None) -> dt.date:
@@ -254,29 +263,82 @@ def _publisher_key(name: str | None) -> str:
     return re.sub(r"[^0-9a-z]", "", folded)
 
 
-def _own_domain(article: Article) -> str | None:
+class Candidate(Protocol):
+    """What choosing an original reads of a member: an ``Article`` or a row of ``MEMBER_COLUMNS``."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def url(self) -> str: ...
+    @property
+    def url_normalized(self) -> str: ...
+    @property
+    def canonical_url(self) -> str | None: ...
+    @property
+    def site_name(self) -> str | None: ...
+    @property
+    def attributed_publisher(self) -> str | None: ...
+    @property
+    def original_url(self) -> str | None: ...
+    @property
+    def published(self) -> dt.datetime | None: ...
+    @property
+    def fetched_at(self) -> dt.datetime | None: ...
+    @property
+    def title(self) -> str | None: ...
+
+
+C = TypeVar("C", bound=Candidate)
+
+MEMBER_COLUMNS = (
+    Article.id,
+    Article.url,
+    Article.url_normalized,
+    Article.canonical_url,
+    Article.site_name,
+    Article.attributed_publisher,
+    Article.original_url,
+    Article.published,
+    Article.fetched_at,
+    Article.title,
+)
+
+
+def _members(session: Session, story_id: int, article: Article) -> list[Candidate]:
+    """The story's members as light rows, plus ``article`` itself (the one ORM object).
+
+    Rows, not ORM objects with their texts: a story of thousands of copies then costs one
+    narrow query per newcomer, and flushes do not walk thousands of loaded members.
+    """
+    rows = session.execute(
+        select(*MEMBER_COLUMNS).where(Article.story_id == story_id, Article.id != article.id)
+    ).all()
+    return [*rows, article]  # type: ignore[list-item]
+
+
+def _own_domain(article: Candidate) -> str | None:
     return domain_of(article.url)
 
 
-def _earliest(articles: Sequence[Article]) -> Article:
+def _earliest(articles: Sequence[C]) -> C:
     return min(articles, key=lambda a: (a.published or a.fetched_at or utcnow(), a.id))
 
 
-def choose_original(members: Sequence[Article]) -> Article:
+def choose_original(members: Sequence[C]) -> C:
     """The attributed publisher's article, else the canonical URL's owner, else the earliest.
 
     Linear in the story's size (indexes by URL, domain and publisher name), so a story with
     thousands of copies does not make every new member cost a pairwise scan.
     """
-    by_domain: dict[str, list[Article]] = defaultdict(list)
-    by_name: dict[str, list[Article]] = defaultdict(list)
+    by_domain: dict[str, list[C]] = defaultdict(list)
+    by_name: dict[str, list[C]] = defaultdict(list)
     for c in members:
         domain = _own_domain(c) or ""
         by_domain[domain].append(c)
         for name in {_publisher_key(c.site_name), _publisher_key(domain.rsplit(".", 1)[0])}:
             if name:
                 by_name[name].append(c)
-    attributed: dict[int, Article] = {}
+    attributed: dict[int, C] = {}
     for b in members:
         for c in _attributed_by(b, by_domain, by_name):
             if c is not b:
@@ -295,11 +357,9 @@ def choose_original(members: Sequence[Article]) -> Article:
     return _earliest(members)
 
 
-def _attributed_by(
-    b: Article, by_domain: dict[str, list[Article]], by_name: dict[str, list[Article]]
-) -> list[Article]:
+def _attributed_by(b: C, by_domain: dict[str, list[C]], by_name: dict[str, list[C]]) -> list[C]:
     """The members ``b`` names as the publisher it copies (what ``_attributes`` tests one by one)."""
-    found: list[Article] = []
+    found: list[C] = []
     own = _own_domain(b)
     if b.original_url:
         wanted = normalize_url(b.original_url)
@@ -378,8 +438,7 @@ def _qualifying(
 
 def _may_lead(session: Session, article: Article, story: Story) -> bool:
     """Would ``article`` become the original of ``story`` (so other stories may follow it)?"""
-    members = list(session.scalars(select(Article).where(Article.story_id == story.id)))
-    return choose_original([*members, article]) is article
+    return choose_original(_members(session, story.id, article)) is article
 
 
 def _merge_into(session: Session, story: Story, others: Sequence[int]) -> None:
@@ -403,18 +462,48 @@ def _merge_into(session: Session, story: Story, others: Sequence[int]) -> None:
 
 
 def _set_original(
-    story: Story, members: Sequence[Article], original: Article, demoted: str = COPY
+    session: Session,
+    story: Story,
+    article: Article,
+    original: Candidate,
+    demoted: str = COPY,
+    *,
+    others_too: bool = True,
 ) -> None:
-    """Point the story and every member at ``original``; a former original becomes ``demoted``."""
+    """Point the story, ``article`` and (``others_too``) every other member at ``original``;
+    a former original becomes ``demoted``.
+
+    When the original stays and no story was folded in, the other members already point at it:
+    only ``article`` changes, so a big story's newcomer writes one row, not the whole story.
+    """
     story.original_id = original.id
     story.title = original.title or story.title
-    for member in members:
-        if member.id == original.id:
-            member.relation, member.duplicate_of = ORIGINAL, None
-        else:
-            if member.relation in (None, ORIGINAL):
-                member.relation = demoted
-            member.duplicate_of = original.id
+    if original is article:
+        article.relation, article.duplicate_of = ORIGINAL, None
+    else:
+        if article.relation in (None, ORIGINAL):
+            article.relation = demoted
+        article.duplicate_of = original.id
+    if not others_too:
+        return
+    session.flush()
+    rest = (Article.story_id == story.id, Article.id != original.id, Article.id != article.id)
+    session.execute(
+        update(Article)
+        .where(*rest, or_(Article.relation.is_(None), Article.relation == ORIGINAL))
+        .values(relation=demoted)
+    )
+    session.execute(
+        update(Article)
+        .where(*rest, or_(Article.duplicate_of.is_(None), Article.duplicate_of != original.id))
+        .values(duplicate_of=original.id)
+    )
+    if original is not article:
+        session.execute(
+            update(Article)
+            .where(Article.id == original.id)
+            .values(relation=ORIGINAL, duplicate_of=None)
+        )
 
 
 def assign_story(
@@ -485,7 +574,7 @@ def assign_story(
         session.add(story)
         session.flush()
         article.story_id = story.id
-        _set_original(story, [article], article)
+        _set_original(session, story, article, article, others_too=False)
         index.add(session, article.id, fp)
         logger.debug("article %d starts story %d", article.id, story.id)
         return StoryAssignment(article.id, story.id, ORIGINAL, article.id, "new_story")
@@ -495,14 +584,14 @@ def assign_story(
     story.last_seen_at = now
     previous = story.original_id
     others = [sid for sid, _ in joins if sid != story.id]
-    if others and _may_lead(session, article, story):
+    merged = bool(others) and _may_lead(session, article, story)
+    if merged:
         _merge_into(session, story, others)
         session.flush()
-    members = list(session.scalars(select(Article).where(Article.story_id == story.id)))
-    if article not in members:
-        members.append(article)
-    original = choose_original(members)
-    _set_original(story, members, original, relation)
+    original = choose_original(_members(session, story.id, article))
+    _set_original(
+        session, story, article, original, relation, others_too=merged or original.id != previous
+    )
     session.flush()
     index.add(session, article.id, fp)
     switched = previous if previous is not None and previous != original.id else None
