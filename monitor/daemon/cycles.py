@@ -160,7 +160,16 @@ class CycleRunner(threading.Thread):
             proc.stdin.flush()
             deadline = t0 + self._limits.timeout
             while True:
-                line = lines.get(timeout=max(0.0, deadline - time.monotonic()))
+                try:
+                    line = lines.get(timeout=min(1.0, max(0.0, deadline - time.monotonic())))
+                except queue.Empty:
+                    # Exited without a word; its pipe may stay open while children it left
+                    # behind hold it, so the exit itself ends the wait, not the end of output.
+                    if proc.poll() is not None:
+                        break
+                    if time.monotonic() >= deadline:
+                        raise
+                    continue
                 if line is None:  # the worker exited
                     proc.wait()
                     break

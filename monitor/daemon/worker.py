@@ -35,6 +35,10 @@ logger = logging.getLogger("monitor.daemon.worker")
 PR_SET_PDEATHSIG = 1
 RESULT_PREFIX = "newsmon-worker-result "
 FAILED_PREFIX = "newsmon-worker-failed "
+# Scrapy's clean stop waits for the downloads in flight (up to the download timeout); a stop
+# signal gives them this long, then stores what was extracted and ends the reactor (as Scrapy's
+# own second Ctrl-C does). What was not fetched is polled again by the next cycle.
+STOP_GRACE_SECONDS = 3.0
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -69,6 +73,7 @@ class Worker:
         # The open run of the cycle in progress: closed at once on a stop signal, because the
         # crawl may wait out its download timeout and the daemon kills a worker after 10 s.
         self.open_run: int | None = None
+        self.sink: Any = None  # the cycle's StoreSink, flushed on a forced stop
         self.shared = False  # a shared-queue worker: judged by the leader
         self.synced = False  # the sources table matches the configuration
 
@@ -105,6 +110,7 @@ class Worker:
             analyser = None if self.shared else Analyser(self.factory, self._context)
             try:
                 sink = StoreSink(self.factory, on_progress=analyser.wake if analyser else None)
+                self.sink = sink
                 try:
                     stats = yield self.crawls.crawl(sources, sink)
                 except BaseException:
@@ -186,7 +192,27 @@ class Worker:
             stopped = self.crawls.stop()
             if closing is not None:
                 stopped.addBoth(lambda _: closing)
-            stopped.addBoth(lambda _: reactor.stop())
+            stopped.addBoth(lambda _: halt())
+            reactor.callLater(STOP_GRACE_SECONDS, force)
+
+        def halt() -> None:
+            if reactor.running:
+                reactor.stop()
+
+        def force() -> None:
+            from twisted.internet import threads
+
+            if not reactor.running:
+                return
+            logger.warning(
+                "downloads still in flight %.0fs after the stop signal: stopping without them",
+                STOP_GRACE_SECONDS,
+            )
+            flushed = threads.deferToThread(self.sink.flush) if self.sink is not None else None
+            if flushed is None:
+                halt()
+            else:
+                flushed.addBoth(lambda _: halt())
 
         def on_signal(signum: int, _frame: Any) -> None:
             logger.info("received %s: stopping", signal.Signals(signum).name)

@@ -61,7 +61,7 @@ def test_run_refuses_a_database_without_the_current_schema(tmp_path: Path) -> No
     assert "newsmon init" in result.stderr
 
 
-def test_sigterm_mid_cycle_exits_0_within_30s_and_leaves_no_worker(
+def test_sigterm_mid_cycle_exits_0_within_15s_and_leaves_no_worker(
     tmp_path: Path, daemons: list[DaemonProcess]
 ) -> None:
     url = f"sqlite:///{tmp_path / 'newsmon.sqlite3'}"
@@ -79,7 +79,7 @@ def test_sigterm_mid_cycle_exits_0_within_30s_and_leaves_no_worker(
         code = daemon.proc.wait(timeout=40)
         took = time.monotonic() - started
     assert code == 0, daemon.log()[-3000:]
-    assert took < 30, f"stopping took {took:.1f}s"
+    assert took < 15, f"stopping took {took:.1f}s"  # downloads in flight get 3 s, not their timeout
     assert worker_pids(marker) == [], "the crawl worker outlived the daemon"
     assert open_runs(engine) == 0, "the interrupted cycle's run was left open"
     assert "received SIGTERM" in daemon.log()
