@@ -255,6 +255,7 @@ def lock_story_assignment(session: Session) -> None:
         session.execute(update(Story).where(Story.id == -1).values(title=Story.title))
 
 
+@functools.lru_cache(maxsize=65_536)
 def _publisher_key(name: str | None) -> str:
     """'The New York Times' and 'New York Times' -> 'newyorktimes'."""
     if not name:
@@ -316,8 +317,14 @@ def _members(session: Session, story_id: int, article: Article) -> list[Candidat
     return [*rows, article]  # type: ignore[list-item]
 
 
+@functools.lru_cache(maxsize=65_536)
+def _domain(url: str | None) -> str | None:
+    """``domain_of``, remembered: a busy story's members are looked at for every newcomer."""
+    return domain_of(url)
+
+
 def _own_domain(article: Candidate) -> str | None:
-    return domain_of(article.url)
+    return _domain(article.url)
 
 
 def _earliest(articles: Sequence[C]) -> C:
@@ -348,8 +355,8 @@ def choose_original(members: Sequence[C]) -> C:
     owners = [
         c
         for b in members
-        if b.canonical_url and domain_of(b.canonical_url) != _own_domain(b)
-        for c in by_domain.get(domain_of(b.canonical_url) or "", [])
+        if b.canonical_url and _domain(b.canonical_url) != _own_domain(b)
+        for c in by_domain.get(_domain(b.canonical_url) or "", [])
         if c is not b
     ]
     if owners:
@@ -363,7 +370,7 @@ def _attributed_by(b: C, by_domain: dict[str, list[C]], by_name: dict[str, list[
     own = _own_domain(b)
     if b.original_url:
         wanted = normalize_url(b.original_url)
-        original_domain = domain_of(b.original_url)
+        original_domain = _domain(b.original_url)
         for c in by_domain.get(original_domain or "", []):
             if c.url_normalized == wanted or original_domain != own:
                 found.append(c)
@@ -434,11 +441,6 @@ def _qualifying(
     ]
     ok.sort(key=lambda sid: (-len(per_story[sid]), min(rank[a] for a in per_story[sid])))
     return [(sid, min(per_story[sid], key=rank.__getitem__)) for sid in ok]
-
-
-def _may_lead(session: Session, article: Article, story: Story) -> bool:
-    """Would ``article`` become the original of ``story`` (so other stories may follow it)?"""
-    return choose_original(_members(session, story.id, article)) is article
 
 
 def _merge_into(session: Session, story: Story, others: Sequence[int]) -> None:
@@ -548,10 +550,18 @@ def assign_story(
             reason = next(m.verdict.reason for m in links if m.article_id == match_id)
     relation = COPY
     story = None
+    chosen: dict[int, Candidate] = {}  # story id -> its original with ``article`` in it
+
+    def original_of(story_id: int) -> Candidate:
+        if story_id not in chosen:
+            chosen[story_id] = choose_original(_members(session, story_id, article))
+        return chosen[story_id]
+
     if match_id is not None:
         matched = session.get(Article, match_id)
         story = session.get(Story, matched.story_id) if matched and matched.story_id else None
-    if story is None or _may_lead(session, article, story):
+    # Would it lead its story (then other stories may follow it)?
+    if story is None or original_of(story.id) is article:
         # By meaning: when nothing copies it, or when it may be the original of its story
         # (then the rewrites and translations that arrived before it come into the story).
         meant = _semantic_links(session, article, index)
@@ -584,11 +594,12 @@ def assign_story(
     story.last_seen_at = now
     previous = story.original_id
     others = [sid for sid, _ in joins if sid != story.id]
-    merged = bool(others) and _may_lead(session, article, story)
+    merged = bool(others) and original_of(story.id) is article
     if merged:
         _merge_into(session, story, others)
         session.flush()
-    original = choose_original(_members(session, story.id, article))
+        chosen.clear()
+    original = original_of(story.id)
     _set_original(
         session, story, article, original, relation, others_too=merged or original.id != previous
     )
