@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -85,15 +86,17 @@ def test_labelled_stream_scores_and_every_shift_lands_on_its_own_article(
 
 
 @pytest.mark.slow
-def test_same_articles_in_twenty_orders_give_identical_positions_and_events(tmp_path: Path) -> None:
+def test_same_articles_in_twenty_orders_give_identical_positions_and_events(
+    tmp_path: Path, migrated_sqlite: Path
+) -> None:
     snapshots = []
     for seed in range(ORDERS):
         work = tmp_path / f"order-{seed}"
         work.mkdir()
+        shutil.copyfile(migrated_sqlite, work / "newsmon.sqlite3")
         url = f"sqlite:///{work / 'newsmon.sqlite3'}"
         engine = db.make_engine(url)
         try:
-            db.upgrade(engine)
             factory = db.session_factory(engine)
             ctx = _context(factory, url, work)
             ingest(factory, ctx, _shuffled(seed), random.Random(1000 + seed))
