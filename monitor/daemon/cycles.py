@@ -84,6 +84,19 @@ class CycleRunner(threading.Thread):
         self._wake.set()
 
     def run(self) -> None:
+        try:
+            self._serve()
+        finally:
+            # This thread ends the worker itself: the worker asked Linux to SIGKILL it when its
+            # parent *thread* exits (PR_SET_PDEATHSIG), so returning first would kill it before
+            # its stop handler ran, orphaning its extraction pool (the "leaked semaphore
+            # objects" warning at every daemon stop).
+            with self._mutex:
+                proc = self._proc
+            if proc is not None:
+                self._terminate(proc)
+
+    def _serve(self) -> None:
         while not self._stopping.is_set():
             self._wake.wait(timeout=1.0)
             if self._stopping.is_set():
@@ -218,14 +231,15 @@ class CycleRunner(threading.Thread):
             proc.wait()
 
     def stop(self) -> None:
-        """Stop taking cycles and end the worker (used on shutdown and on lock loss)."""
+        """Stop taking cycles and ask the worker to stop (on shutdown and on lock loss); the
+        cycles thread waits for it, and kills it after the grace period (``join`` to wait)."""
         self._stopping.set()
         self._wake.set()
         with self._mutex:
             proc = self._proc
         if proc is not None and proc.poll() is None:
             logger.info("stopping the crawl worker %d", proc.pid)
-            self._terminate(proc)
+            proc.send_signal(signal.SIGTERM)
 
 
 def _pump(proc: subprocess.Popen[str], lines: queue.Queue[str | None]) -> None:

@@ -177,8 +177,9 @@ def open_runs(engine: Engine) -> int:
         )
 
 
-def worker_pids(marker: str) -> list[int]:
-    """Crawl worker processes whose environment carries ``marker`` (the test's topic path)."""
+def marked_pids(marker: str, command: bytes = b"") -> list[int]:
+    """Processes whose environment carries ``marker`` (the test's topic path) and whose command
+    line holds ``command``: the daemon, its worker, the worker's forkserver and pool workers."""
     found = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -188,6 +189,11 @@ def worker_pids(marker: str) -> list[int]:
             environ = (entry / "environ").read_bytes()
         except OSError:
             continue
-        if b"monitor.daemon.worker" in cmdline and marker.encode() in environ:
+        if command in cmdline and marker.encode() in environ:
             found.append(int(entry.name))
     return found
+
+
+def worker_pids(marker: str) -> list[int]:
+    """Crawl worker processes of the test's daemon."""
+    return marked_pids(marker, b"monitor.daemon.worker")

@@ -22,6 +22,7 @@ from tests.monitor.daemon.daemon_harness import (
     article_count,
     daemon_env,
     engine_for,
+    marked_pids,
     newsmon,
     open_runs,
     stored_urls,
@@ -83,6 +84,27 @@ def test_sigterm_mid_cycle_exits_0_within_15s_and_leaves_no_worker(
     assert worker_pids(marker) == [], "the crawl worker outlived the daemon"
     assert open_runs(engine) == 0, "the interrupted cycle's run was left open"
     assert "received SIGTERM" in daemon.log()
+
+
+def test_sigterm_between_cycles_lets_the_worker_close_its_extraction_pool(
+    tmp_path: Path, daemons: list[DaemonProcess]
+) -> None:
+    """The worker dies with its parent *thread* (PR_SET_PDEATHSIG): the daemon must wait for it
+    before that thread ends, or the worker is killed before its stop handler runs and its
+    extraction pool is orphaned ("leaked semaphore objects" at every stop)."""
+    url = f"sqlite:///{tmp_path / 'newsmon.sqlite3'}"
+    with GrowingSite(["wire"], per_poll=2) as site:
+        env, marker = prepare(tmp_path, url, site, ["wire"], interval=3600)
+        daemon = DaemonProcess(env, tmp_path / "daemon.log")
+        daemons.append(daemon)
+        wait_for(lambda: daemon.metric("newsmon_cycles_total", outcome="ok") >= 1, 90, "a cycle")
+        assert worker_pids(marker) and marked_pids(marker, b"forkserver"), "a worker and its pool"
+        daemon.signal(signal.SIGTERM)
+        assert daemon.proc.wait(timeout=30) == 0, daemon.log()[-3000:]
+        wait_for(lambda: marked_pids(marker) == [], 5, "the worker and its pool to exit")
+    log = daemon.log()
+    assert log.count("received SIGTERM") == 2, "the worker must handle the stop itself"
+    assert "leaked" not in log
 
 
 @pytest.mark.postgres
