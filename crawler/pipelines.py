@@ -13,6 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_article, warm_up
+from crawler.lifetime import die_with_parent
 from crawler.sink import CrawlSink
 
 logger = logging.getLogger(__name__)
@@ -47,7 +48,9 @@ class ExtractionPipeline:
             # workers cost one trafilatura import and one language model load, not N.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.extract_preload"])
-            self._pool = ProcessPoolExecutor(self.workers, mp_context=context)
+            self._pool = ProcessPoolExecutor(
+                self.workers, mp_context=context, initializer=die_with_parent
+            )
             if self.keep_pool:
                 _KEPT_POOL = self._pool
         return self._pool

@@ -74,6 +74,7 @@ class CycleRunner(threading.Thread):
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._served = 0  # cycles the current worker has run
+        self._signalled: set[int] = set()  # workers already sent SIGTERM (sent once each)
         self.workers_started = 0
 
     def mark_due(self, names: list[str]) -> None:
@@ -222,7 +223,9 @@ class CycleRunner(threading.Thread):
         """SIGTERM lets Scrapy close cleanly; SIGKILL after the grace period if it will not."""
         if proc.poll() is not None:
             return
-        proc.send_signal(signal.SIGTERM)
+        if proc.pid not in self._signalled:
+            self._signalled.add(proc.pid)
+            proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=self._limits.stop_grace)
         except subprocess.TimeoutExpired:
@@ -237,8 +240,9 @@ class CycleRunner(threading.Thread):
         self._wake.set()
         with self._mutex:
             proc = self._proc
-        if proc is not None and proc.poll() is None:
+        if proc is not None and proc.poll() is None and proc.pid not in self._signalled:
             logger.info("stopping the crawl worker %d", proc.pid)
+            self._signalled.add(proc.pid)
             proc.send_signal(signal.SIGTERM)
 
 

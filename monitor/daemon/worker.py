@@ -13,8 +13,6 @@ Settings come from the environment the daemon passes; no secrets on the command 
 from __future__ import annotations
 
 import argparse
-import ctypes
-import ctypes.util
 import json
 import logging
 import os
@@ -24,6 +22,8 @@ import threading
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
+from crawler.lifetime import die_with_parent
+
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
 
@@ -32,7 +32,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("monitor.daemon.worker")
 
-PR_SET_PDEATHSIG = 1
 RESULT_PREFIX = "newsmon-worker-result "
 FAILED_PREFIX = "newsmon-worker-failed "
 # Scrapy's clean stop waits for the downloads in flight (up to the download timeout); a stop
@@ -41,13 +40,9 @@ FAILED_PREFIX = "newsmon-worker-failed "
 STOP_GRACE_SECONDS = 3.0
 
 
-def die_with_parent(parent_pid: int) -> None:
-    """Ask Linux to SIGKILL this worker when the daemon dies, so no orphan crawls on alone."""
-    libc_name = ctypes.util.find_library("c")
-    if libc_name and sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(libc_name, use_errno=True)
-        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
-            logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+def die_with_daemon(parent_pid: int) -> None:
+    """SIGKILL this worker when the daemon dies, so no orphan crawls on alone."""
+    die_with_parent()
     if os.getppid() != parent_pid:  # the daemon died before prctl took effect
         raise SystemExit(f"newsmon worker: parent {parent_pid} is gone; not crawling")
 
@@ -298,7 +293,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--source", action="append", help="run one cycle for these sources")
     parser.add_argument("--parent-pid", type=int, required=True)
     args = parser.parse_args(argv)
-    die_with_parent(args.parent_pid)
+    die_with_daemon(args.parent_pid)
 
     from monitor.config import Settings, load_config
 
