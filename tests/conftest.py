@@ -8,6 +8,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -87,12 +88,12 @@ def require_postgres() -> None:
         pytest.skip(_PG_REASON)
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def scratch_postgres(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database (its URL), dropped on exit."""
     require_postgres()
     admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"newsmon_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
@@ -102,6 +103,13 @@ def postgres_url() -> Iterator[str]:
         with admin.connect() as conn:
             conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped afterwards."""
+    with scratch_postgres("newsmon_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -125,22 +133,11 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def migrated_postgres() -> Iterator[str]:
     """A PostgreSQL database migrated to head once per test process, used only as a template."""
-    require_postgres()
-    admin = create_engine(postgres_admin_url(), isolation_level="AUTOCOMMIT")
-    name = f"newsmon_head_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    eng = db.make_engine(
-        make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
-    )
-    db.upgrade(eng)
-    eng.dispose()
-    try:
-        yield name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres("newsmon_head") as url:
+        eng = db.make_engine(url)
+        db.upgrade(eng)
+        eng.dispose()
+        yield str(make_url(url).database)
 
 
 @pytest.fixture
