@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -38,8 +39,10 @@ def normalize_url(url: str) -> str:
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query)), ""))
 
 
+@functools.lru_cache(maxsize=65_536)
 def domain_of(url: str | None) -> str | None:
-    """The host without a leading ``www.``, for "also on dnyuz.com" lists and original choice."""
+    """The host without a leading ``www.``, for "also on dnyuz.com" lists and original choice
+    (remembered: choosing a busy story's original looks at every member's URL per newcomer)."""
     if not url:
         return None
     host = (urlsplit(url).hostname or "").lower()

@@ -74,7 +74,7 @@ class CycleRunner(threading.Thread):
         self._proc: subprocess.Popen[str] | None = None
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._served = 0  # cycles the current worker has run
-        self._signalled: set[int] = set()  # workers already sent SIGTERM (sent once each)
+        self._signalled: subprocess.Popen[str] | None = None  # the worker sent SIGTERM
         self.workers_started = 0
 
     def mark_due(self, names: list[str]) -> None:
@@ -223,8 +223,8 @@ class CycleRunner(threading.Thread):
         """SIGTERM lets Scrapy close cleanly; SIGKILL after the grace period if it will not."""
         if proc.poll() is not None:
             return
-        if proc.pid not in self._signalled:
-            self._signalled.add(proc.pid)
+        if proc is not self._signalled:
+            self._signalled = proc
             proc.send_signal(signal.SIGTERM)
         try:
             proc.wait(timeout=self._limits.stop_grace)
@@ -240,9 +240,9 @@ class CycleRunner(threading.Thread):
         self._wake.set()
         with self._mutex:
             proc = self._proc
-        if proc is not None and proc.poll() is None and proc.pid not in self._signalled:
+        if proc is not None and proc.poll() is None and proc is not self._signalled:
             logger.info("stopping the crawl worker %d", proc.pid)
-            self._signalled.add(proc.pid)
+            self._signalled = proc
             proc.send_signal(signal.SIGTERM)
 
 

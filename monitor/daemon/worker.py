@@ -195,7 +195,7 @@ class Worker:
                 reactor.stop()
 
         def force() -> None:
-            from twisted.internet import threads
+            from twisted.internet import defer, threads
 
             if not reactor.running:
                 return
@@ -203,11 +203,9 @@ class Worker:
                 "downloads still in flight %.0fs after the stop signal: stopping without them",
                 STOP_GRACE_SECONDS,
             )
-            flushed = threads.deferToThread(self.sink.flush) if self.sink is not None else None
-            if flushed is None:
-                halt()
-            else:
-                flushed.addBoth(lambda _: halt())
+            sink = self.sink
+            flushed = threads.deferToThread(sink.flush) if sink is not None else defer.succeed(None)
+            flushed.addBoth(lambda _: halt())
 
         def on_signal(signum: int, _frame: Any) -> None:
             logger.info("received %s: stopping", signal.Signals(signum).name)

@@ -16,6 +16,7 @@ from monitor.deliver.digest.model import PositionRow, StoryRow, position_table
 from monitor.deliver.digest.swimlanes import swimlanes_svg
 from monitor.desk.highlight import Highlighted, highlight_claim
 from monitor.judge.rules import RuleSet
+from monitor.store.db import in_chunks
 from monitor.store.models import (
     Alert,
     Article,
@@ -55,7 +56,7 @@ def day_events(session: Session, day: dt.date, timezone: str) -> list[EventCard]
     ).all()
     ids = [row[0].id for row in rows]
     status: dict[int, str] = {}
-    for chunk in (ids[i : i + 500] for i in range(0, len(ids), 500)):
+    for chunk in in_chunks(ids):
         for event_id, alert_status in session.execute(
             select(Alert.event_id, Alert.status).where(
                 Alert.event_id.in_(chunk), Alert.kind == "event"

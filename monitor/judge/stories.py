@@ -34,6 +34,7 @@ from monitor.judge.dedup import (
 )
 from monitor.judge.dedup.fingerprint import from_bytes
 from monitor.judge.dedup.verify import VerifyConfig
+from monitor.store.db import in_chunks
 from monitor.store.models import Article, Story, utcnow
 
 logger = logging.getLogger(__name__)
@@ -122,14 +123,14 @@ class StoryIndex:
                 ).where(Article.story_id.in_(recent))
             ).all()
             signed = [aid for aid, has_sig, _ in members if has_sig and aid not in self.dedup.index]
-            for chunk in _chunks(signed):
+            for chunk in in_chunks(signed):
                 for aid, sig in session.execute(
                     select(Article.id, Article.signature).where(Article.id.in_(chunk))
                 ):
                     self.dedup.index.add(aid, from_bytes(sig or b""))
             if self.embedder is not None:
                 embedded = [aid for aid, _, has in members if has and aid not in self.vectors]
-                for chunk in _chunks(embedded):
+                for chunk in in_chunks(embedded):
                     self._load_vectors(session, Article.id.in_(chunk))
         if self._reload:
             rows = session.execute(
@@ -186,10 +187,6 @@ class StoryIndex:
             self.vectors.discard(aid)
             self._reload.add(aid)
         session.info["story_index_pending"] = []
-
-
-def _chunks(ids: Sequence[int], size: int = 500) -> list[Sequence[int]]:
-    return [ids[i : i + size] for i in range(0, len(ids), size)]
 
 
 def _day(published: dt.datetime | None, fetched: dt.datetime | None) -> dt.date:
@@ -317,14 +314,8 @@ def _members(session: Session, story_id: int, article: Article) -> list[Candidat
     return [*rows, article]  # type: ignore[list-item]
 
 
-@functools.lru_cache(maxsize=65_536)
-def _domain(url: str | None) -> str | None:
-    """``domain_of``, remembered: a busy story's members are looked at for every newcomer."""
-    return domain_of(url)
-
-
 def _own_domain(article: Candidate) -> str | None:
-    return _domain(article.url)
+    return domain_of(article.url)
 
 
 def _earliest(articles: Sequence[C]) -> C:
@@ -355,8 +346,8 @@ def choose_original(members: Sequence[C]) -> C:
     owners = [
         c
         for b in members
-        if b.canonical_url and _domain(b.canonical_url) != _own_domain(b)
-        for c in by_domain.get(_domain(b.canonical_url) or "", [])
+        if b.canonical_url and domain_of(b.canonical_url) != _own_domain(b)
+        for c in by_domain.get(domain_of(b.canonical_url) or "", [])
         if c is not b
     ]
     if owners:
@@ -370,7 +361,7 @@ def _attributed_by(b: C, by_domain: dict[str, list[C]], by_name: dict[str, list[
     own = _own_domain(b)
     if b.original_url:
         wanted = normalize_url(b.original_url)
-        original_domain = _domain(b.original_url)
+        original_domain = domain_of(b.original_url)
         for c in by_domain.get(original_domain or "", []):
             if c.url_normalized == wanted or original_domain != own:
                 found.append(c)

@@ -13,9 +13,8 @@ from crawler.items import DECLARED_DATE_SOURCES, ExtractedArticle
 from crawler.urls import domain_of, normalize_url
 from monitor.judge.dedup.fingerprint import text_hash as dedup_text_hash
 from monitor.judge.dedup.normalize import normalized_text
+from monitor.store.db import in_chunks
 from monitor.store.models import Article, Source, utcnow
-
-URL_QUERY_CHUNK = 500  # bound parameters per IN (...) query; SQLite caps them
 
 
 def text_hash(text: str) -> str:
@@ -27,8 +26,7 @@ def known_urls(session: Session, urls: Sequence[str]) -> dict[str, dt.datetime |
     """Stored ones among ``urls`` (normalised), each with the time its copy is current as of."""
     known: dict[str, dt.datetime | None] = {}
     unique = list(dict.fromkeys(urls))
-    for start in range(0, len(unique), URL_QUERY_CHUNK):
-        chunk = unique[start : start + URL_QUERY_CHUNK]
+    for chunk in in_chunks(unique):
         rows = session.execute(
             select(Article.url_normalized, Article.entry_updated, Article.fetched_at).where(
                 Article.url_normalized.in_(chunk)
@@ -86,8 +84,7 @@ def save_articles(session: Session, items: Sequence[ArticleToSave]) -> list[bool
     )
     keys = list(dict.fromkeys(i.key for i in items))
     existing: dict[str, Article] = {}
-    for start in range(0, len(keys), URL_QUERY_CHUNK):
-        chunk = keys[start : start + URL_QUERY_CHUNK]
+    for chunk in in_chunks(keys):
         for row in session.scalars(select(Article).where(Article.url_normalized.in_(chunk))):
             existing[row.url_normalized] = row
     changed: list[bool] = []

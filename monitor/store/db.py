@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator, Sequence
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
@@ -28,6 +29,17 @@ if TYPE_CHECKING:
 
 # The migrations ship inside the package, so a wheel install finds them too.
 MIGRATIONS = resources.files("monitor.store") / "migrations"
+IN_CHUNK = 500  # bound parameters per IN (...) query; SQLite caps them
+
+T = TypeVar("T")
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` in slices small enough for one ``IN (...)`` each."""
+    for start in range(0, len(values), IN_CHUNK):
+        yield values[start : start + IN_CHUNK]
+
+
 # The newest migration; a test holds it equal to Alembic's single head, so commands that only
 # check the schema need not import Alembic.
 HEAD_REVISION = "0007"

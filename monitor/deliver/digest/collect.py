@@ -27,6 +27,7 @@ from monitor.deliver.digest.summary import build_digest_blocks
 from monitor.deliver.dispatch import Dispatcher, make_dispatcher
 from monitor.deliver.outbox import route_channels
 from monitor.deliver.view import AlertView
+from monitor.store.db import in_chunks
 from monitor.store.kinds import AlertKind, AlertStatus, OutboxKind
 from monitor.store.models import Alert, Article, Claim, Event, Position, Run, utcnow
 from monitor.store.models import Digest as DigestRecord
@@ -34,8 +35,6 @@ from monitor.store.rows import CopyRef, StoryRow
 from monitor.store.sources import source_health
 
 logger = logging.getLogger(__name__)
-
-IN_CHUNK = 500
 
 
 def day_window(day: dt.date, timezone: str) -> tuple[dt.datetime, dt.datetime]:
@@ -52,10 +51,6 @@ def local_today(timezone: str, now: dt.datetime | None = None) -> dt.date:
 
 def _site(article: Article | None) -> str | None:
     return (article.domain or article.site_name) if article else None
-
-
-def _chunks(ids: list[int]) -> list[list[int]]:
-    return [ids[i : i + IN_CHUNK] for i in range(0, len(ids), IN_CHUNK)]
 
 
 def day_events(session: Session, start: dt.datetime, end: dt.datetime) -> list[AlertView]:
@@ -122,7 +117,7 @@ def day_stories(session: Session, start: dt.datetime, end: dt.datetime) -> list[
     loose = [a for a, s in touched if s is None]
     members: dict[int, list[Article]] = defaultdict(list)
     claims: Counter[int] = Counter()
-    for chunk in _chunks(story_ids):
+    for chunk in in_chunks(story_ids):
         for article in session.scalars(
             select(Article).where(Article.story_id.in_(chunk)).order_by(Article.id)
         ):
@@ -154,7 +149,7 @@ def day_stories(session: Session, start: dt.datetime, end: dt.datetime) -> list[
                 claims.get(story_id, 0),
             )
         )
-    for chunk in _chunks(loose):
+    for chunk in in_chunks(loose):
         for article in session.scalars(select(Article).where(Article.id.in_(chunk))):
             rows.append(
                 StoryRow(
