@@ -75,6 +75,7 @@ class CycleRunner(threading.Thread):
         self._lines: queue.Queue[str | None] = queue.Queue()
         self._served = 0  # cycles the current worker has run
         self._signalled: subprocess.Popen[str] | None = None  # the worker sent SIGTERM
+        self._signal_lock = threading.Lock()
         self.workers_started = 0
 
     def mark_due(self, names: list[str]) -> None:
@@ -223,9 +224,7 @@ class CycleRunner(threading.Thread):
         """SIGTERM lets Scrapy close cleanly; SIGKILL after the grace period if it will not."""
         if proc.poll() is not None:
             return
-        if proc is not self._signalled:
-            self._signalled = proc
-            proc.send_signal(signal.SIGTERM)
+        self._ask_to_stop(proc)
         try:
             proc.wait(timeout=self._limits.stop_grace)
         except subprocess.TimeoutExpired:
@@ -240,9 +239,16 @@ class CycleRunner(threading.Thread):
         self._wake.set()
         with self._mutex:
             proc = self._proc
-        if proc is not None and proc.poll() is None and proc is not self._signalled:
-            logger.info("stopping the crawl worker %d", proc.pid)
+        if proc is not None:
+            self._ask_to_stop(proc)
+
+    def _ask_to_stop(self, proc: subprocess.Popen[str]) -> None:
+        """SIGTERM, once per worker: ``stop()`` and the cycles thread may both ask at once."""
+        with self._signal_lock:
+            if proc is self._signalled or proc.poll() is not None:
+                return
             self._signalled = proc
+            logger.info("stopping the crawl worker %d", proc.pid)
             proc.send_signal(signal.SIGTERM)
 
 
