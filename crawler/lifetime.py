@@ -25,3 +25,13 @@ def die_with_parent(sig: int = signal.SIGKILL) -> None:
     libc = ctypes.CDLL(libc_name, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, sig, 0, 0, 0) != 0:
         logger.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+
+
+def extraction_worker_init() -> None:
+    """An extraction pool worker: dies with its forkserver, and leaves Ctrl-C to its owner.
+
+    A terminal's Ctrl-C reaches the whole process group; the crawl that owns the pool shuts it
+    down, so a worker interrupted on its own would only print a KeyboardInterrupt traceback.
+    """
+    die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)

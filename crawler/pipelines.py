@@ -13,7 +13,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from crawler.extract import extract_article, warm_up
-from crawler.lifetime import die_with_parent
+from crawler.lifetime import extraction_worker_init
 from crawler.sink import CrawlSink
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class ExtractionPipeline:
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["crawler.extract_preload"])
             self._pool = ProcessPoolExecutor(
-                self.workers, mp_context=context, initializer=die_with_parent
+                self.workers, mp_context=context, initializer=extraction_worker_init
             )
             if self.keep_pool:
                 _KEPT_POOL = self._pool

@@ -97,6 +97,7 @@ class DaemonProcess:
             stdout=self._log,
             stderr=self._log,
             cwd=REPO,
+            start_new_session=True,  # a process group of its own, as under a terminal
         )
 
     def healthz(self) -> dict[str, Any] | None:

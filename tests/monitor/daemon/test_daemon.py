@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import signal
 import time
 from collections import Counter
@@ -86,12 +87,14 @@ def test_sigterm_mid_cycle_exits_0_within_15s_and_leaves_no_worker(
     assert "received SIGTERM" in daemon.log()
 
 
-def test_sigterm_between_cycles_lets_the_worker_close_its_extraction_pool(
-    tmp_path: Path, daemons: list[DaemonProcess]
+@pytest.mark.parametrize("stop", ["sigterm", "ctrl_c"])
+def test_a_stop_between_cycles_lets_the_worker_close_its_extraction_pool(
+    stop: str, tmp_path: Path, daemons: list[DaemonProcess]
 ) -> None:
     """The worker dies with its parent *thread* (PR_SET_PDEATHSIG): the daemon must wait for it
     before that thread ends, or the worker is killed before its stop handler runs and its
-    extraction pool is orphaned ("leaked semaphore objects" at every stop)."""
+    extraction pool is orphaned ("leaked semaphore objects" at every stop). A terminal's Ctrl-C
+    reaches every process of the group, pool workers included: none may print a traceback."""
     url = f"sqlite:///{tmp_path / 'newsmon.sqlite3'}"
     with GrowingSite(["wire"], per_poll=2) as site:
         env, marker = prepare(tmp_path, url, site, ["wire"], interval=3600)
@@ -99,12 +102,17 @@ def test_sigterm_between_cycles_lets_the_worker_close_its_extraction_pool(
         daemons.append(daemon)
         wait_for(lambda: daemon.metric("newsmon_cycles_total", outcome="ok") >= 1, 90, "a cycle")
         assert worker_pids(marker) and marked_pids(marker, b"forkserver"), "a worker and its pool"
-        daemon.signal(signal.SIGTERM)
+        if stop == "sigterm":
+            daemon.signal(signal.SIGTERM)
+        else:
+            os.killpg(daemon.proc.pid, signal.SIGINT)
         assert daemon.proc.wait(timeout=30) == 0, daemon.log()[-3000:]
         wait_for(lambda: marked_pids(marker) == [], 5, "the worker and its pool to exit")
     log = daemon.log()
-    assert log.count("received SIGTERM") == 2, "the worker must handle the stop itself"
+    if stop == "sigterm":
+        assert log.count("received SIGTERM") == 2, "the worker must handle the stop itself"
     assert "leaked" not in log
+    assert "Traceback" not in log, log[-3000:]
 
 
 @pytest.mark.postgres
