@@ -161,13 +161,44 @@ def _event_alerts(session: Session, *conditions: Any) -> list[tuple[Alert, Event
     return [(alert, event) for alert, event in session.execute(query)]
 
 
+def _story_threads(session: Session, story_id: int) -> list[tuple[Alert, int | None]]:
+    """The alerts whose threads announced a story, each with the article that was announced.
+
+    A story's own events' alerts; a story that raised no event but was posted as a reiteration
+    is announced in the thread that reiteration went to, so its later copies follow it there.
+    """
+    events = _event_alerts(session, Event.story_id == story_id)
+    if events:
+        return [(alert, event.article_id) for alert, event in events]
+    claims = dict(
+        session.execute(select(Claim.id, Claim.article_id).where(Claim.story_id == story_id)).all()
+    )
+    if not claims:
+        return []
+    replies = session.scalars(
+        select(Alert)
+        .where(
+            Alert.kind == OutboxKind.THREAD,
+            Alert.payload["key"].as_string().in_([f"claim:{cid}" for cid in claims]),
+        )
+        .order_by(Alert.id)
+    ).all()
+    threads: dict[int, tuple[Alert, int | None]] = {}
+    for reply in replies:
+        parent = session.get(Alert, reply.parent_id) if reply.parent_id else None
+        if parent is not None and parent.id not in threads:
+            announced = claims.get(int(str(reply.payload["key"]).removeprefix("claim:")))
+            threads[parent.id] = (parent, announced)
+    return list(threads.values())
+
+
 def enqueue_copy_alerts(session: Session, article: Article) -> list[Alert]:
     """A copy folded into a story that already alerted: one reply in each alert's thread."""
     if article.story_id is None:
         return []
     created = []
-    for parent, event in _event_alerts(session, Event.story_id == article.story_id):
-        if article.id == event.article_id:
+    for parent, announced in _story_threads(session, article.story_id):
+        if article.id == announced:
             continue
         base = AlertView.from_payload((parent.payload or {})["view"])
         view = AlertView(

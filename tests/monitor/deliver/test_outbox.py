@@ -115,3 +115,36 @@ def test_copies_and_reiterations_become_thread_replies(factory: sessionmaker[Ses
     assert AlertView.from_payload(copy.payload["view"]).url == "https://late.example/a"
     assert (reiteration.kind, reiteration.parent_id) == ("thread", parent.id)
     assert AlertView.from_payload(reiteration.payload["view"]).actor == "Yuri Ushakov"
+
+
+def test_a_copy_of_a_reiterated_story_follows_it_into_that_thread(
+    factory: sessionmaker[Session],
+) -> None:
+    """A story announced only as a reiteration reply still lists its later copies there."""
+    with factory.begin() as session:
+        story, article = add_story(session, "https://paper.example.com/a", "Putin on the EU")
+        (parent,) = enqueue_event_alerts(
+            session, add_event(session, "SHIFT", story, article), app_config()
+        )
+        other_story, other = add_story(
+            session, "https://wire.example.com/ushakov", "Ushakov repeats"
+        )
+        (reiteration,) = enqueue_reiteration_alerts(session, add_claim(session, other))
+        assert enqueue_copy_alerts(session, other) == []  # it was posted as the reiteration
+        repost = add_article(
+            session,
+            "https://repost.example.org/ushakov",
+            "Ushakov repeats (repost)",
+            story_id=other_story.id,
+            duplicate_of=other.id,
+        )
+        (copy,) = enqueue_copy_alerts(session, repost)
+        assert enqueue_copy_alerts(session, repost) == []  # once per copy
+        quiet_story, quiet = add_story(session, "https://blog.example.net/q", "No claim here")
+        unposted = add_article(
+            session, "https://b.example/q", "No claim (repost)", story_id=quiet_story.id
+        )
+        assert enqueue_copy_alerts(session, unposted) == []  # a story never posted stays quiet
+    assert (copy.kind, copy.parent_id) == ("thread", reiteration.parent_id)
+    assert reiteration.parent_id == parent.id
+    assert AlertView.from_payload(copy.payload["view"]).url == "https://repost.example.org/ushakov"
