@@ -51,6 +51,20 @@ _AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|who
 _LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
 _HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
+# "will never, at any moment, sign up to, agree to or even put up with ...": a negation before
+# a series of verbs governs each of them; the gap holds verbs that share the object (a bare verb,
+# or one ending in its preposition), commas, "or" and adverbials only.
+_VERB_SERIES = re.compile(
+    r"(?:\s*,?\s*(?:at any (?:moment|time|point|stage)|under any circumstances|ever|even|also|"
+    r"in any case)\s*,?)*"
+    r"(?:\s*(?:[a-z]+|[a-z]+(?:\s+[a-z]+)?\s+(?:to|with|up|on|for|in|of))"
+    r"\s*(?:,\s*(?:or|and|nor)?|\bor\b|\band\b|\bnor\b)"
+    r"\s*(?:(?:even|also|ever)\s+)?)+",
+    re.IGNORECASE,
+)
+_NEW_SUBJECT = re.compile(
+    r"\b(?:we|they|he|she|it|i|you|russia|moscow|kyiv|ukraine|that|which|who)\b", re.IGNORECASE
+)
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
 
 
@@ -277,11 +291,22 @@ class SentenceScan:
             if negation.end <= cue.start and not (
                 negation.start < cue.end and cue.start < negation.end
             ):
-                if self.article.words(negation.end, cue.start) < window and self.clause_of(
-                    negation.start
-                ) == self.clause_of(cue.start):
+                if self.clause_of(negation.start) != self.clause_of(cue.start):
+                    continue
+                if self.article.words(negation.end, cue.start) < window or (
+                    self._verb_series(negation.end, cue.start)
+                ):
                     return negation
         return None
+
+    def _verb_series(self, start: int, end: int) -> bool:
+        """Only a series of verbs between a negation and a cue: the negation spreads over it."""
+        gap = self.text[start:end]
+        return (
+            self.article.words(start, end) <= 10
+            and _VERB_SERIES.fullmatch(gap) is not None
+            and _NEW_SUBJECT.search(gap) is None
+        )
 
     def _bound_issues(self, index: int) -> list[CueMatch]:
         """Issues a stance cue governs: those after it in its clause, else those just before."""

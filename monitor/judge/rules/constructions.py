@@ -23,6 +23,19 @@ _MAIN_CLAUSE = re.compile(
 )
 
 
+_SOFT = frozenset({"accepts", "open_to"})
+# The holder's own ceasefire promised on terms: "would order a ceasefire", "will immediately
+# stop hostilities", "is ready to agree to a truce" (the issue phrase follows the modal).
+_OFFER_BEFORE = re.compile(
+    r"\b(?:will|would|shall|(?:is|are|was|were) (?:ready|prepared) to)\s+"
+    r"(?!(?:\w+\s+)?(?:consider|discuss|study|examine|think|look)\b)(?:\w+\s+){0,3}$",
+    re.IGNORECASE,
+)
+# "would agree to a ceasefire only after ...", "not until ...": a precondition, no offer
+_RESTRICTIVE = frozenset({"only if", "only after", "only when", "only once", "unless", "until"})
+_NEGATED_OFFER = re.compile(r"\b(?:not|never|no)\b|n['’]t\b", re.IGNORECASE)
+
+
 class Constructions(HolderRules):
     """Claims a sentence makes through its construction rather than one cue's clause."""
 
@@ -83,7 +96,16 @@ class Constructions(HolderRules):
             or i.label == "territory"
             or any(abs(m.start - i.start) < _CONDITION_REACH for m in others)
         ]
-        if not in_condition:
+        taken = {id(i) for i in in_condition}
+        offered = [
+            i
+            for i in self.issues
+            if i.label == "ceasefire_terms"
+            and id(i) not in taken
+            and not any(c.text.lower() in _RESTRICTIVE for c in conditions)
+            and self._offered(i)
+        ]
+        if not in_condition and not offered:
             return
         cue = conditions[0]
         info = StanceInfo("demands", 0.9, False)
@@ -92,7 +114,9 @@ class Constructions(HolderRules):
             if issue.label in claimed or issue.label == "ceasefire_terms" or self._excluded(issue):
                 continue
             self._add(best, holder, cue, info, "demands", None, issue, statement)
-        taken = {id(i) for i in in_condition}
+        if offered:  # "would agree to a ceasefire if ...": an offer on terms, not openness
+            for key in [k for k in best if k[1] == "ceasefire_terms" and k[2] in _SOFT]:
+                del best[key]
         for issue in self.issues:
             if (
                 issue.label == "ceasefire_terms"
@@ -100,6 +124,16 @@ class Constructions(HolderRules):
                 and not any(key[1] == "ceasefire_terms" for key in best)
             ):
                 self._add(best, holder, cue, info, "demands", None, issue, statement)
+        for issue in offered[:1]:
+            offer = StanceInfo("proposes", 0.9, False)
+            self._add(best, holder, cue, offer, "proposes", None, issue, statement)
+
+    def _offered(self, issue: CueMatch) -> bool:
+        """ "Russia would order a ceasefire", "will stop hostilities at once": the holder's own
+        ceasefire in the main clause of a condition (a modal just before it, no negation)."""
+        lo, _ = self.clause_bounds(issue.start)
+        before = self.text[max(lo, issue.start - 60) : issue.start]
+        return _OFFER_BEFORE.search(before) is not None and not _NEGATED_OFFER.search(before)
 
     def _condition_end(self, start: int, hi: int) -> int:
         """Where a condition stops: at ", we will" / ", Russia would" (the main clause)."""

@@ -9,10 +9,11 @@ import pytest
 from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
 from tests.monitor.judge.rules.realnews_score import score
 
-# A little under what the rules reach on dev (P 0.937, R 0.826 on 163 pages when last raised,
-# the 30 g-* pages from new sites included); raise as they improve, never lower.
-DEV_PRECISION_FLOOR = 0.935
-DEV_RECALL_FLOOR = 0.82
+# A little under what the rules reach on dev; raise as they improve, never lower for the same
+# pages. Rebased when 32 dev pages from sites never tuned on came in (the m-* and n-* pages:
+# the rules stood at P 0.907, R 0.771 on the 197 dev pages before any change for them).
+DEV_PRECISION_FLOOR = 0.91
+DEV_RECALL_FLOOR = 0.79
 
 
 @pytest.fixture(scope="module")
