@@ -305,7 +305,13 @@ class ArticleScan:
             if mention.kind == "reporter":
                 continue
             if mention.info is not None and mention.info.kind == "country":
-                if mention.info.tracked and not mention.possessive:
+                if (
+                    mention.info.tracked
+                    and not mention.possessive
+                    and not _PREPOSITION_BEFORE.search(
+                        self.text, max(0, mention.start - 12), mention.start
+                    )
+                ):  # "criticism as tilted towards Moscow": Moscow is what it leans to, not who
                     return mention
                 continue
             if mention.possessive:

@@ -48,6 +48,7 @@ _NEW_PREDICATE = re.compile(
 )
 _NEW_CLAUSE_PUNCT = re.compile(r"[,;:]")  # "as unacceptable, that Moscow wanted ...": two cues
 _AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|wholly)\s+)?$")
+_AS_BEFORE_PART = re.compile(r"\bas\s+$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
 _HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
@@ -382,6 +383,10 @@ class SentenceScan:
             and issue.text[:1].isupper()
             and _LOCATIVE.search(self.text, max(self.start, issue.start - 8), issue.start)
         ):
+            return True
+        if issue.text.lower().startswith("part of") and _AS_BEFORE_PART.search(
+            self.text, max(self.start, issue.start - 6), issue.start
+        ):  # "troops stationed in Ukraine as part of a security guarantee": a frame, not a role
             return True
         return any(
             e.end <= issue.start

@@ -77,6 +77,14 @@ _NOMINAL_LIST = re.compile(
     r"(?:include[sd]?|including|cover(?:s|ed)?|concern(?:s|ed)?|involve[sd]?|is|are|was|were)\b",
     re.IGNORECASE,
 )
+# A sentence about another party's plan: "That plan required ...", "The US plan calls for ...",
+# "Trump's 28-point proposal would ...". Its terms are the plan's, not the last speaker's.
+_OTHERS_PLAN = re.compile(
+    r"\s*(?:That|The\s+(?:US|U\.S\.|American|European|Ukrainian|Western|Trump|\d+-point)\b"
+    r"|(?:Trump|Washington|Kyiv|Kiev|Europe|Zelensky|Zelenskyy)['’]s)"
+    r"\s+(?:[\w.-]+\s+){0,2}(?:plan|proposal|deal|framework|peace plan)\b",
+    re.IGNORECASE,
+)
 _RUSSIAN_FORCES = re.compile(r"\b(?:Russian|Russia's|Moscow's)\s+(?:troops|forces|army|soldiers)\b")
 _OBLIGATION = re.compile(
     r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
@@ -482,6 +490,10 @@ class HolderRules(SentenceScan):
         ):
             return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
         carried = self.article.carried_holder(self.start)
+        if _OTHERS_PLAN.match(self.sentence) and not (
+            carried is not None and carried.info is not None and carried.info.kind == "document"
+        ):
+            return None  # "That plan ... required Ukraine to ...": the plan's terms, not Moscow's
         if listed_after < self.end and self.previous_holder is not None:
             carried = self.previous_holder  # "Other demands include ...": the last claim's holder
         elif _REFERS_BACK.match(self.sentence):
