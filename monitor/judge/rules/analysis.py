@@ -39,7 +39,9 @@ _DENIED_REPORT = re.compile(
     re.IGNORECASE,
 )
 _DENIAL_OF = re.compile(
-    r"\b(?:denied|denies|deny|denying|dismissed|dismisses|dismissing|refuted|refutes|refuting)\s+"
+    r"\b(?:denied|denies|deny|denying|dismissed|dismisses|dismissing|refuted|refutes|refuting|"
+    r"brushed\s+aside|brushes\s+aside|brushing\s+aside|waved\s+away|waved\s+off|"
+    r"rebuffed|rebuffs|played\s+down|plays\s+down|rejected|rejects|rejecting)\s+"
     r"(?:the\s+|media\s+|press\s+|western\s+)*(?:reports?|claims?|allegations?|suggestions?|"
     r"speculation|rumou?rs?)\s+(?:that|claiming|suggesting|saying)\b(?P<body>[^;.]*)",
     re.IGNORECASE,
@@ -55,6 +57,12 @@ def _denied(sentence: str, position: int) -> bool:
     )
 
 
+# The writer's hypothesis about a party, in an opening condition: "Should Russia accept a truce,
+# talks would move on ...", "If Moscow agreed to it, ...". No one states the stance.
+_HYPOTHESIS = re.compile(
+    r"\s*(?:Should|Were|If|Even\s+if)\s+(?:Russia|Moscow|the\s+Kremlin|Putin|the\s+Russians)\s+"
+    r"[^,;:“”\"]{0,80},"
+)
 _FRONTED = re.compile(
     r"\s*[“\"]?\s*(?:for|in\s+exchange\s+for|as\s+the\s+price\s+of)\s+"
     r"(?:a|an|the|any)?\s*(?:[\w-]+\s+)?",
@@ -96,6 +104,10 @@ class SentenceAnalysis(Constructions):
                         f"'{cue.text}' is negated by '{negation.text}': no stance"
                     )
                     continue
+            hypothesis = _HYPOTHESIS.match(self.sentence)
+            if hypothesis is not None and cue.start - self.start < hypothesis.end():
+                result.reasons.append(f"'{cue.text}' is in the writer's hypothesis: no stance")
+                continue
             if _denied(self.sentence, cue.start - self.start):
                 denied = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
                 if denied is None or negation is not None:
