@@ -106,7 +106,7 @@ class SentenceAnalysis(Constructions):
                     continue
             hypothesis = _HYPOTHESIS.match(self.sentence)
             if hypothesis is not None and cue.start - self.start < hypothesis.end():
-                result.reasons.append(f"'{cue.text}' is in the writer's hypothesis: no stance")
+                result.reasons.append(f"'{cue.text}' is the writer's speculation: no stance")
                 continue
             if _denied(self.sentence, cue.start - self.start):
                 denied = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
