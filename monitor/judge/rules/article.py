@@ -183,7 +183,7 @@ class ArticleScan:
         self.rules = ruleset
         scan = ruleset.scan(text)
         self.found = scan.matches
-        for layer in ("speech", "conditions", "clause_breaks"):
+        for layer in ("speech", "conditions", "clause_breaks", "negations"):
             self.found[layer] = [m for m in self.found[layer] if m.label != NOT_A_STANCE]
         self._word_starts = scan.word_starts
         self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}

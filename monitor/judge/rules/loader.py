@@ -129,8 +129,11 @@ class NegationSpec(_Strict):
     after_cues: list[str] = Field(default_factory=list)
     exclusion_cues: list[str] = Field(default_factory=list)
     reversal_cues: list[str] = Field(default_factory=list)  # object cues that undo, not refuse
+    not_cues: list[str] = Field(default_factory=list)  # "not all", "not only": no negation
 
-    _c = field_validator("cues", "object_cues", "after_cues", "exclusion_cues", "reversal_cues")(
+    _c = field_validator(
+        "cues", "object_cues", "after_cues", "exclusion_cues", "reversal_cues", "not_cues"
+    )(
         classmethod(lambda cls, v: [_check_phrase(p) for p in v])
     )
 
@@ -371,7 +374,8 @@ class RuleSet:
                 "elliptical": elliptical,
                 "speech": [Cue(p, "speech") for p in spec.speech_verbs]
                 + [Cue(p, NOT_A_STANCE) for p in spec.not_speech],
-                "negations": [Cue(p, "not") for p in negation.cues],
+                "negations": [Cue(p, "not") for p in negation.cues]
+                + [Cue(p, NOT_A_STANCE) for p in negation.not_cues],
                 "object_negations": [Cue(p, "not") for p in negation.object_cues]
                 + [Cue(p, REVERSAL) for p in negation.reversal_cues],
                 "after_negations": [Cue(p, "not") for p in negation.after_cues],
