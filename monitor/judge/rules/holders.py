@@ -61,7 +61,10 @@ _AGREED_THAT = re.compile(
 _REFERS_BACK = re.compile(
     # an opening phrase may come first: "In exchange for a ceasefire, it wanted ..."
     r"(?:(?:In|On|At|For|As|After|Before|Under|Besides|Meanwhile|Separately|Earlier|Later)\b"
-    r"[^,.;:“”\"]{0,60},\s+(?=it\b|they\b))?"
+    r"[^,.;:“”\"]{0,60},\s+(?=it\b|they\b)"
+    # a point of a list the text is going through: "First, it wants ...", "Third, they demand"
+    r"|(?:First|Second|Third|Fourth|Fifth|Secondly|Thirdly|Finally|Lastly|Above all|Also|"
+    r"In addition|Moreover),\s+(?=it\b|they\b))?"
     r"(?:It|it|They|they|He|She|This|The (?:document|draft|paper|text|memorandum|proposals?)"
     # parts of the document the text is about: "The next two sections demand ...",
     # "Further provisions stipulate ...", "Another clause ..."
