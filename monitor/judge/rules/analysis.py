@@ -63,6 +63,12 @@ _HYPOTHESIS = re.compile(
     r"\s*(?:Should|Were|If|Even\s+if)\s+(?:Russia|Moscow|the\s+Kremlin|Putin|the\s+Russians)\s+"
     r"[^,;:“”\"]{0,80},"
 )
+# Part of a plan found acceptable is openness to it, not acceptance of the whole.
+_PARTIAL = re.compile(
+    r"\b(?:many|some|most|certain|several|parts?)\s+(?:of\s+(?:the\s+)?)?(?:[\w’'.-]+\s+){0,3}"
+    r"(?:provisions|points|parts|elements|ideas|clauses)\b",
+    re.IGNORECASE,
+)
 _FRONTED = re.compile(
     r"\s*[“\"]?\s*(?:for|in\s+exchange\s+for|as\s+the\s+price\s+of)\s+"
     r"(?:a|an|the|any)?\s*(?:[\w-]+\s+)?",
@@ -135,6 +141,10 @@ class SentenceAnalysis(Constructions):
                 c.start >= cue.end and c.text.lower().startswith("only") for c in conditions
             ):
                 stance = "demands"  # "will agree to a truce only if ...": a precondition
+            if stance == "accepts" and _PARTIAL.search(
+                self.text, max(self.start, cue.start - 120), cue.start
+            ):
+                stance = "open_to"  # "many of the plan's provisions, though not all, look acceptable"
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             # "will not agree to a truce until Kyiv ...", "without that a ceasefire is
             # impossible": refusing a truce on a condition sets a precondition for it
