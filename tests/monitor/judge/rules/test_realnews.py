@@ -10,10 +10,11 @@ from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
 from tests.monitor.judge.rules.realnews_score import score
 
 # A little under what the rules reach on dev; raise as they improve, never lower for the same
-# pages. Rebased when 32 dev pages from sites never tuned on came in (the m-* and n-* pages:
-# the rules stood at P 0.907, R 0.771 on the 197 dev pages before any change for them).
+# pages. Rebased when dev pages from sites never tuned on came in: the m-* and n-* pages (the
+# rules stood at P 0.907, R 0.771 on the 197 dev pages before any change for them), then the
+# q-* and r-* pages (P 0.73-0.83, R 0.40-0.50 on them before any change).
 DEV_PRECISION_FLOOR = 0.91
-DEV_RECALL_FLOOR = 0.79
+DEV_RECALL_FLOOR = 0.775
 
 
 @pytest.fixture(scope="module")
