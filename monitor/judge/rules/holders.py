@@ -88,6 +88,7 @@ _OTHERS_PLAN = re.compile(
     r"\s+(?:[\w.-]+\s+){0,2}(?:plan|proposal|deal|framework|peace plan)\b",
     re.IGNORECASE,
 )
+_GERUND_AFTER = re.compile(r"\s+being\s+\w+ed\b")  # "Ukraine being dragged into it"
 _RUSSIAN_FORCES = re.compile(r"\b(?:Russian|Russia's|Moscow's)\s+(?:troops|forces|army|soldiers)\b")
 _OBLIGATION = re.compile(
     r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
@@ -239,6 +240,8 @@ class HolderRules(SentenceScan):
                 continue  # "troops from NATO countries": an object, not a subject
             if _CONTROLLED.search(self.text, max(self.start, mention.start - 16), mention.start):
                 continue  # "would stop NATO from ...": the object of the verb
+            if _GERUND_AFTER.match(self.text, mention.end):
+                continue  # "NATO's advance, and Ukraine being dragged into it, is a threat": a noun
             if _AS_OPENS.search(
                 self.text, max(self.start, mention.start - 60), mention.start
             ) and _AS_CLOSES.match(self.text, mention.end, cue.start):
