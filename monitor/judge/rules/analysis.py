@@ -16,6 +16,7 @@ from monitor.judge.rules.constructions import Constructions
 from monitor.judge.rules.dates import find_date
 from monitor.judge.rules.holders import _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
+from monitor.judge.rules.matcher import lacks_words
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 
 _REFUSAL_CONDITIONS = frozenset(
@@ -46,13 +47,21 @@ _DENIAL_OF = re.compile(
 )
 
 
-def _denied(sentence: str, position: int) -> bool:
-    """Whether the offset lies in what the sentence denies ("reports that ... are untrue")."""
-    return any(
-        m.start("body") <= position < m.end("body")
+# The words each denial regex needs (lower-case stems, looked for at C speed first)
+_REPORT_WORDS = ("report", "claim", "allegation", "suggestion", "speculation", "rumo")
+_DENIAL_VERBS = ("deni", "deny", "dismiss", "refut")
+
+
+def _denied_spans(sentence: str) -> list[tuple[int, int]]:
+    """What the sentence denies ("reports that ... are untrue"), as offsets in it; found once
+    per sentence for all its cues, and only in sentences holding a word a denial needs."""
+    if lacks_words(sentence, _REPORT_WORDS + _DENIAL_VERBS):
+        return []
+    return [
+        m.span("body")
         for pattern in (_DENIED_REPORT, _DENIAL_OF)
         for m in pattern.finditer(sentence)
-    )
+    ]
 
 
 _FRONTED = re.compile(
@@ -85,6 +94,7 @@ class SentenceAnalysis(Constructions):
         previous: _Holder | None = None
         claimed_clauses: dict[int, tuple[str, _Holder]] = {}
         best: dict[tuple[str, str, str], ClaimFound] = {}
+        denials = _denied_spans(self.sentence) if self.stances else []
         for index, cue in enumerate(self.stances):
             info: StanceInfo = cue.cue.data
             stance: str | None = info.stance
@@ -96,7 +106,7 @@ class SentenceAnalysis(Constructions):
                         f"'{cue.text}' is negated by '{negation.text}': no stance"
                     )
                     continue
-            if _denied(self.sentence, cue.start - self.start):
+            if any(lo <= cue.start - self.start < hi for lo, hi in denials):
                 denied = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
                 if denied is None or negation is not None:
                     result.reasons.append(f"'{cue.text}' is inside a denied report: no stance")

@@ -17,25 +17,33 @@ from dataclasses import dataclass
 from monitor.judge.rules.analysis import SentenceAnalysis
 from monitor.judge.rules.article import ArticleScan, Mention
 from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet, StanceInfo
-from monitor.judge.rules.matcher import Cue, CueMatch
+from monitor.judge.rules.matcher import Cue, CueMatch, lacks_words
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
 _ITEM_WORDS = 30
 _DOCUMENT_WORDS = ("memorandum", "draft", "proposals", "demands", "conditions", "terms")
-# "\b(?:memorandum|draft|...)\b", any case, written so that the regex engine jumps from one
-# possible first letter to the next (none may be i, k or s: those have other case forms) instead
-# of trying every position; the look-behinds then pick the word that letter starts.
-_DOCUMENT_WORD = re.compile(
-    "[" + "".join(sorted({c for w in _DOCUMENT_WORDS for c in (w[0], w[0].upper())})) + "]"
-    r"(?<!\w.)(?i:" + "|".join(f"(?<={w[0]}){w[1:]}" for w in _DOCUMENT_WORDS) + r")\b"
-)
-# Letters a case-blind regex takes for s or i that str.lower() does not turn into them
-_CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I with dot
+
+
+def _any_case_words(words: Sequence[str]) -> re.Pattern[str]:
+    """``\\b(?:word|...)\\b`` in any case, written so that the regex engine jumps from one
+    possible first letter to the next (none may be i, k or s: those have other case forms)
+    instead of trying every position; the look-behinds then pick the word that letter starts."""
+    first = sorted({c for w in words for c in (w[0], w[0].upper())})
+    return re.compile(
+        "["
+        + "".join(first)
+        + r"](?<!\w.)(?i:"
+        + "|".join(f"(?<={w[0]}){w[1:]}" for w in words)
+        + r")\b"
+    )
+
+
+_DOCUMENT_WORD = _any_case_words(_DOCUMENT_WORDS)
 
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
-_PLAN_WORD = re.compile(r"\b(?:plan|draft|proposals?|points)\b", re.IGNORECASE)
+_PLAN_WORD = _any_case_words(("plan", "draft", "proposals?", "points"))  # every paragraph meets it
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
@@ -156,11 +164,7 @@ def _foreign_plan(article: ArticleScan, paragraph: Span) -> bool:
 
 def _has_document_word(text: str) -> bool:
     """``_DOCUMENT_WORD`` found in ``text``; most paragraphs lack the words, checked at C speed."""
-    if not any(odd in text for odd in _CASE_ODDITIES):
-        lowered = text.lower()
-        if not any(word in lowered for word in _DOCUMENT_WORDS):
-            return False
-    return _DOCUMENT_WORD.search(text) is not None
+    return not lacks_words(text, _DOCUMENT_WORDS) and _DOCUMENT_WORD.search(text) is not None
 
 
 def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:

@@ -73,6 +73,19 @@ class _Node:
     ends: dict[str, Cue] = field(default_factory=dict)
 
 
+# Letters a case-blind regex takes for s or i that str.lower() does not turn into them
+_CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I with dot
+
+
+def lacks_words(text: str, fragments: Sequence[str]) -> bool:
+    """Whether ``text`` holds none of the lower-case ``fragments`` in any case: a test at C speed
+    that spares a case-blind regex needing one of them most of the texts it would search."""
+    if any(odd in text for odd in _CASE_ODDITIES):
+        return False
+    lowered = text.lower()
+    return not any(fragment in lowered for fragment in fragments)
+
+
 def _norm(word: str) -> str:
     return word.lower().replace("’", "'")
 
