@@ -13,7 +13,6 @@ import re
 from dataclasses import replace
 
 from monitor.judge.rules.constructions import Constructions
-from monitor.judge.rules.dates import find_date
 from monitor.judge.rules.holders import _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
 from monitor.judge.rules.matcher import lacks_words
@@ -89,8 +88,6 @@ class SentenceAnalysis(Constructions):
         )
         if not self.issues or not (self.stances or conditions or loaded or compared):
             return result
-        date_found = find_date(self.sentence, self.article_date)
-        statement = date_found.date if date_found else self.article_date
         previous: _Holder | None = None
         claimed_clauses: dict[int, tuple[str, _Holder]] = {}
         best: dict[tuple[str, str, str], ClaimFound] = {}
@@ -146,7 +143,7 @@ class SentenceAnalysis(Constructions):
                 own = stance
                 if preconditioned and issue.label == "ceasefire_terms":
                     own = "demands"
-                self._add(best, holder, cue, info, own, negation, issue, statement)
+                self._add(best, holder, cue, info, own, negation, issue)
                 side = holder.mention.info.side if holder.mention.info is not None else ""
                 key = (side, "ceasefire_terms", own)
                 made = best.get(key)
@@ -156,11 +153,11 @@ class SentenceAnalysis(Constructions):
                         rule=made.rule + "; refused on a condition -> a precondition (demands)",
                     )
         self._fronted_truce(best)
-        self._elliptical(best, claimed_clauses, statement)
-        self._conditions(best, conditions, statement)
-        self._loaded(best, loaded, statement)
+        self._elliptical(best, claimed_clauses)
+        self._conditions(best, conditions)
+        self._loaded(best, loaded)
         if compared:
-            self._compared(best, statement)
+            self._compared(best)
         result.claims = _merge_firm(list(best.values()))
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")

@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from functools import cached_property
 
 from monitor.judge.rules.article import (
     _PREPOSITION_BEFORE,
@@ -19,6 +20,7 @@ from monitor.judge.rules.article import (
     Attribution,
     Mention,
 )
+from monitor.judge.rules.dates import statement_date
 from monitor.judge.rules.loader import NOT_A_STANCE, StanceInfo
 from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
@@ -133,6 +135,11 @@ class SentenceScan:
         self.attributions = self._attributions()
         self.reported_anywhere = [a for a in self.attributions if a.reported]
         self.result = SentenceResult(self.start, self.end, self.sentence)
+
+    @cached_property
+    def statement_date(self) -> dt.date:
+        """When the sentence says the statement was made: looked for once a claim needs it."""
+        return statement_date(self.sentence, self.article_date)
 
     # -- structure -----------------------------------------------------------------------------
 
