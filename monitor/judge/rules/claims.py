@@ -66,6 +66,9 @@ def analyse(
         + [m.start for m in article.found["comparisons"]]
     )
     issue_starts = [m.start for m in article.issues]
+    # Each paragraph asks whether it names a plan or a document: the article is searched once
+    plan_words = [m.start() for m in _PLAN_WORD.finditer(full)]
+    documents = _has_document_word(full)
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
@@ -85,14 +88,14 @@ def analyse(
                     )
                 continue
         else:
-            foreign = _foreign_plan(article, paragraph)
+            foreign = _foreign_plan(article, paragraph, plan_words)
         item = header is not None and _is_item(full, paragraph, header.bullets_only)
         if not item:
             header = None
         if not every_sentence and not (
             (item or _any_in(stance_starts, paragraph)) and _any_in(issue_starts, paragraph)
         ):
-            header = _opens_list(article, paragraph) or header
+            header = _opens_list(article, paragraph, documents) or header
             continue
         for sentence in sentences(full, paragraph):
             if not every_sentence and not (
@@ -116,7 +119,7 @@ def analyse(
             )
             if analysis.last_holder is not None:
                 previous = analysis.last_holder
-        header = _opens_list(article, paragraph) or header
+        header = _opens_list(article, paragraph, documents) or header
     return results
 
 
@@ -129,9 +132,10 @@ class _Header:
     holder: Mention | None
 
 
-def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
+def _opens_list(article: ArticleScan, paragraph: Span, documents: bool) -> _Header | None:
     """ "The memorandum sets out the following:" (a demand, then a colon), or a paragraph that
-    names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets."""
+    names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets;
+    ``documents`` says whether the article has a document word anywhere."""
     text = article.text[paragraph.start : paragraph.end].rstrip()
     if text.endswith(":"):
         cues = [
@@ -147,17 +151,18 @@ def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
         if not mention.tracked or mention.info is None:
             continue
         if named is None and mention.info.kind != "document":
-            named = _has_document_word(text)
+            named = documents and _has_document_word(text)
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
     return None
 
 
-def _foreign_plan(article: ArticleScan, paragraph: Span) -> bool:
-    """ "A magazine published its own 15-point draft plan ...": a paragraph naming a plan with no
-    tracked party in it introduces the numbered items after it as that plan's points."""
-    return _PLAN_WORD.search(article.text, paragraph.start, paragraph.end) is not None and not any(
+def _foreign_plan(article: ArticleScan, paragraph: Span, plan_words: Sequence[int]) -> bool:
+    """ "A magazine published its own 15-point draft plan ...": a paragraph naming a plan (one of
+    the article's ``plan_words`` starts in it) with no tracked party in it introduces the
+    numbered items after it as that plan's points."""
+    return _any_in(plan_words, paragraph) and not any(
         m.tracked for m in article.mentions_in(paragraph.start, paragraph.end)
     )
 
