@@ -247,36 +247,44 @@ class SentenceScan:
             )
             if subject is not None:
                 return self._resolve(subject)
-        before = [
-            m
-            for m in speakers
-            if m.end <= start
-            and not m.possessive
-            and not _PREPOSITION_BEFORE.search(self.text, max(self.start, m.start - 12), m.start)
-            and self.article.words(m.end, start) <= ATTRIBUTION_GAP
-            and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
-            and self.clause_of(m.start) == self.clause_of(start)
-        ]
-        if before:
-            return self._resolve(before[-1])
-        after = [
-            m
-            for m in speakers
-            if m.start >= end
-            and self.article.words(end, m.start) <= 1
-            and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
-        ]
+        before = next(  # the nearest one before the verb: looked for from the verb back
+            (
+                m
+                for m in reversed(speakers)
+                if m.end <= start
+                and not m.possessive
+                and self.article.words(m.end, start) <= ATTRIBUTION_GAP
+                and not _PREPOSITION_BEFORE.search(
+                    self.text, max(self.start, m.start - 12), m.start
+                )
+                and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
+                and self.clause_of(m.start) == self.clause_of(start)
+            ),
+            None,
+        )
+        if before is not None:
+            return self._resolve(before)
+        after = next(
+            (
+                m
+                for m in speakers
+                if m.start >= end
+                and self.article.words(end, m.start) <= 1
+                and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
+            ),
+            None,
+        )
         at_start = not self.text[self.start : start].strip(' “"')  # "According to X, ..."
         if (
-            after
+            after is not None
             and not at_start
             and not _INVERTED_BEFORE.search(self.text, self.start, start)
-            and not _BY_AGENT.match(self.text, end, after[0].start + 1)
+            and not _BY_AGENT.match(self.text, end, after.start + 1)
         ):
             # "said NATO member states should ...", "says Washington should ...": the party after
             # the verb is what is said; only ", said Peskov" / "“...” says Lavrov" is inverted.
             return None
-        return self._resolve(after[0]) if after else None
+        return self._resolve(after) if after is not None else None
 
     def _negated(self, cue: CueMatch) -> CueMatch | None:
         window = self.rules.spec.negation.window
