@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from monitor.judge.rules import analysis, article, claims, dates, sentences
+from monitor.judge.rules import analysis, article, claims, dates, matcher, sentences
 
 SAMPLES = [
     "Mr. Putin said he would go. She said Mrs. Smith-Dr. Jones agreed; XMr. Brown did not.",
@@ -36,6 +36,7 @@ def _spans(
         (article._SAID_NAME, rf"\b(?:said|says|according to|wrote)\s+(?P<name>{article._NAME})"),
         (article._PRONOUN, r"\b(?:he|she|He|She)\b"),
         (sentences._BOUNDARY, r"(?<=[^\s.!?])([.!?]+)([”\"»]?)\s+(?=\S)"),
+        (matcher._SPLIT, r"(\w+(?:[-'’]\w+)*)"),
     ],
 )
 def test_fast_pattern_matches_like_its_plain_form(fast: re.Pattern[str], plain: str) -> None:
