@@ -67,11 +67,8 @@ def analyse(
     )
     issue_starts = [m.start for m in article.issues]
     # Each paragraph asks whether it names a plan or a document: the article is searched once
-    # (most articles have no document word, which the C-speed test tells first)
     plan_words = [m.start() for m in _PLAN_WORD.finditer(full)]
-    documents = (
-        [m.start() for m in _DOCUMENT_WORD.finditer(full)] if _has_document_word(full) else []
-    )
+    documents = _has_document_word(full)
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
@@ -135,10 +132,10 @@ class _Header:
     holder: Mention | None
 
 
-def _opens_list(article: ArticleScan, paragraph: Span, documents: Sequence[int]) -> _Header | None:
+def _opens_list(article: ArticleScan, paragraph: Span, documents: bool) -> _Header | None:
     """ "The memorandum sets out the following:" (a demand, then a colon), or a paragraph that
     names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets;
-    ``documents`` are where the article's document words start."""
+    ``documents`` says whether the article has a document word anywhere."""
     text = article.text[paragraph.start : paragraph.end].rstrip()
     if text.endswith(":"):
         cues = [
@@ -149,10 +146,12 @@ def _opens_list(article: ArticleScan, paragraph: Span, documents: Sequence[int])
         if cues:
             holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
             return _Header(cues[-1], False, holder)
-    named = _any_in(documents, paragraph)  # a document word in the paragraph
+    named: bool | None = None  # a document word in the paragraph: looked for only when needed
     for mention in article.mentions_in(paragraph.start, paragraph.end):
         if not mention.tracked or mention.info is None:
             continue
+        if named is None and mention.info.kind != "document":
+            named = documents and _has_document_word(text)
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
