@@ -11,7 +11,7 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
-from functools import cached_property
+from operator import attrgetter
 
 from monitor.judge.rules.article import (
     _PREPOSITION_BEFORE,
@@ -83,6 +83,7 @@ class SentenceScan:
         self.header_holder = header_holder  # who holds the list this sentence is an item of
         self.last_holder: Mention | None = None
         self.article_date = article_date
+        self._statement_date: dt.date | None = None
         self.paragraph = paragraph
         self.quotes = [
             q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end
@@ -136,10 +137,13 @@ class SentenceScan:
         self.reported_anywhere = [a for a in self.attributions if a.reported]
         self.result = SentenceResult(self.start, self.end, self.sentence)
 
-    @cached_property
+    @property
     def statement_date(self) -> dt.date:
-        """When the sentence says the statement was made: looked for once a claim needs it."""
-        return statement_date(self.sentence, self.article_date)
+        """When the sentence says the statement was made: looked for once a claim needs it
+        (kept by hand: functools.cached_property takes a lock on every first access)."""
+        if self._statement_date is None:
+            self._statement_date = statement_date(self.sentence, self.article_date)
+        return self._statement_date
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -227,7 +231,7 @@ class SentenceScan:
                 continue
             speaker = self._adjacent_speaker(speakers, mention.start, mention.end)
             found.append(Attribution(mention.start, mention.end, speaker, True, mention.text))
-        return sorted(found, key=lambda a: a.start)
+        return sorted(found, key=attrgetter("start"))
 
     def _adjacent_speaker(
         self, speakers: Sequence[Mention], start: int, end: int
