@@ -13,9 +13,9 @@ import re
 from dataclasses import replace
 
 from monitor.judge.rules.constructions import Constructions
-from monitor.judge.rules.dates import find_date
 from monitor.judge.rules.holders import _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
+from monitor.judge.rules.matcher import lacks_words
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 
 _REFUSAL_CONDITIONS = frozenset(
@@ -48,13 +48,21 @@ _DENIAL_OF = re.compile(
 )
 
 
-def _denied(sentence: str, position: int) -> bool:
-    """Whether the offset lies in what the sentence denies ("reports that ... are untrue")."""
-    return any(
-        m.start("body") <= position < m.end("body")
+# The words each denial regex needs (lower-case stems, looked for at C speed first)
+_REPORT_WORDS = ("report", "claim", "allegation", "suggestion", "speculation", "rumo")
+_DENIAL_VERBS = ("deni", "deny", "dismiss", "refut")
+
+
+def _denied_spans(sentence: str) -> list[tuple[int, int]]:
+    """What the sentence denies ("reports that ... are untrue"), as offsets in it; found once
+    per sentence for all its cues, and only in sentences holding a word a denial needs."""
+    if lacks_words(sentence, _REPORT_WORDS + _DENIAL_VERBS):
+        return []
+    return [
+        m.span("body")
         for pattern in (_DENIED_REPORT, _DENIAL_OF)
         for m in pattern.finditer(sentence)
-    )
+    ]
 
 
 # The writer's hypothesis about a party, in an opening condition: "Should Russia accept a truce,
@@ -94,11 +102,10 @@ class SentenceAnalysis(Constructions):
         )
         if not self.issues or not (self.stances or conditions or loaded or compared):
             return result
-        date_found = find_date(self.sentence, self.article_date)
-        statement = date_found.date if date_found else self.article_date
         previous: _Holder | None = None
         claimed_clauses: dict[int, tuple[str, _Holder]] = {}
         best: dict[tuple[str, str, str], ClaimFound] = {}
+        denials = _denied_spans(self.sentence) if self.stances else []
         for index, cue in enumerate(self.stances):
             info: StanceInfo = cue.cue.data
             stance: str | None = info.stance
@@ -114,7 +121,7 @@ class SentenceAnalysis(Constructions):
             if hypothesis is not None and cue.start - self.start < hypothesis.end():
                 result.reasons.append(f"'{cue.text}' is the writer's speculation: no stance")
                 continue
-            if _denied(self.sentence, cue.start - self.start):
+            if any(lo <= cue.start - self.start < hi for lo, hi in denials):
                 denied = self.rules.spec.negation.flip.get(stance)  # type: ignore[call-overload]
                 if denied is None or negation is not None:
                     result.reasons.append(f"'{cue.text}' is inside a denied report: no stance")
@@ -158,7 +165,7 @@ class SentenceAnalysis(Constructions):
                 own = stance
                 if preconditioned and issue.label == "ceasefire_terms":
                     own = "demands"
-                self._add(best, holder, cue, info, own, negation, issue, statement)
+                self._add(best, holder, cue, info, own, negation, issue)
                 side = holder.mention.info.side if holder.mention.info is not None else ""
                 key = (side, "ceasefire_terms", own)
                 made = best.get(key)
@@ -168,11 +175,11 @@ class SentenceAnalysis(Constructions):
                         rule=made.rule + "; refused on a condition -> a precondition (demands)",
                     )
         self._fronted_truce(best)
-        self._elliptical(best, claimed_clauses, statement)
-        self._conditions(best, conditions, statement)
-        self._loaded(best, loaded, statement)
+        self._elliptical(best, claimed_clauses)
+        self._conditions(best, conditions)
+        self._loaded(best, loaded)
         if compared:
-            self._compared(best, statement)
+            self._compared(best)
         result.claims = _merge_firm(list(best.values()))
         if not result.claims and not result.reasons:
             result.reasons.append("no claim")

@@ -17,25 +17,33 @@ from dataclasses import dataclass
 from monitor.judge.rules.analysis import SentenceAnalysis
 from monitor.judge.rules.article import ArticleScan, Mention
 from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet, StanceInfo
-from monitor.judge.rules.matcher import Cue, CueMatch
+from monitor.judge.rules.matcher import Cue, CueMatch, lacks_words
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
 _ITEM_WORDS = 30
 _DOCUMENT_WORDS = ("memorandum", "draft", "proposals", "demands", "conditions", "terms")
-# "\b(?:memorandum|draft|...)\b", any case, written so that the regex engine jumps from one
-# possible first letter to the next (none may be i, k or s: those have other case forms) instead
-# of trying every position; the look-behinds then pick the word that letter starts.
-_DOCUMENT_WORD = re.compile(
-    "[" + "".join(sorted({c for w in _DOCUMENT_WORDS for c in (w[0], w[0].upper())})) + "]"
-    r"(?<!\w.)(?i:" + "|".join(f"(?<={w[0]}){w[1:]}" for w in _DOCUMENT_WORDS) + r")\b"
-)
-# Letters a case-blind regex takes for s or i that str.lower() does not turn into them
-_CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I with dot
+
+
+def _any_case_words(words: Sequence[str]) -> re.Pattern[str]:
+    """``\\b(?:word|...)\\b`` in any case, written so that the regex engine jumps from one
+    possible first letter to the next (none may be i, k or s: those have other case forms)
+    instead of trying every position; the look-behinds then pick the word that letter starts."""
+    first = sorted({c for w in words for c in (w[0], w[0].upper())})
+    return re.compile(
+        "["
+        + "".join(first)
+        + r"](?<!\w.)(?i:"
+        + "|".join(f"(?<={w[0]}){w[1:]}" for w in words)
+        + r")\b"
+    )
+
+
+_DOCUMENT_WORD = _any_case_words(_DOCUMENT_WORDS)
 
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
-_PLAN_WORD = re.compile(r"\b(?:plan|draft|proposals?|points)\b", re.IGNORECASE)
+_PLAN_WORD = _any_case_words(("plan", "draft", "proposals?", "points"))  # every paragraph meets it
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
@@ -58,6 +66,9 @@ def analyse(
         + [m.start for m in article.found["comparisons"]]
     )
     issue_starts = [m.start for m in article.issues]
+    # Each paragraph asks whether it names a plan or a document: the article is searched once
+    plan_words = [m.start() for m in _PLAN_WORD.finditer(full)]
+    documents = _has_document_word(full)
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
@@ -77,14 +88,14 @@ def analyse(
                     )
                 continue
         else:
-            foreign = _foreign_plan(article, paragraph)
+            foreign = _foreign_plan(article, paragraph, plan_words)
         item = header is not None and _is_item(full, paragraph, header.bullets_only)
         if not item:
             header = None
         if not every_sentence and not (
             (item or _any_in(stance_starts, paragraph)) and _any_in(issue_starts, paragraph)
         ):
-            header = _opens_list(article, paragraph) or header
+            header = _opens_list(article, paragraph, documents) or header
             continue
         for sentence in sentences(full, paragraph):
             if not every_sentence and not (
@@ -108,7 +119,7 @@ def analyse(
             )
             if analysis.last_holder is not None:
                 previous = analysis.last_holder
-        header = _opens_list(article, paragraph) or header
+        header = _opens_list(article, paragraph, documents) or header
     return results
 
 
@@ -121,9 +132,10 @@ class _Header:
     holder: Mention | None
 
 
-def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
+def _opens_list(article: ArticleScan, paragraph: Span, documents: bool) -> _Header | None:
     """ "The memorandum sets out the following:" (a demand, then a colon), or a paragraph that
-    names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets."""
+    names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets;
+    ``documents`` says whether the article has a document word anywhere."""
     text = article.text[paragraph.start : paragraph.end].rstrip()
     if text.endswith(":"):
         cues = [
@@ -139,28 +151,25 @@ def _opens_list(article: ArticleScan, paragraph: Span) -> _Header | None:
         if not mention.tracked or mention.info is None:
             continue
         if named is None and mention.info.kind != "document":
-            named = _has_document_word(text)
+            named = documents and _has_document_word(text)
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
     return None
 
 
-def _foreign_plan(article: ArticleScan, paragraph: Span) -> bool:
-    """ "A magazine published its own 15-point draft plan ...": a paragraph naming a plan with no
-    tracked party in it introduces the numbered items after it as that plan's points."""
-    return _PLAN_WORD.search(article.text, paragraph.start, paragraph.end) is not None and not any(
+def _foreign_plan(article: ArticleScan, paragraph: Span, plan_words: Sequence[int]) -> bool:
+    """ "A magazine published its own 15-point draft plan ...": a paragraph naming a plan (one of
+    the article's ``plan_words`` starts in it) with no tracked party in it introduces the
+    numbered items after it as that plan's points."""
+    return _any_in(plan_words, paragraph) and not any(
         m.tracked for m in article.mentions_in(paragraph.start, paragraph.end)
     )
 
 
 def _has_document_word(text: str) -> bool:
     """``_DOCUMENT_WORD`` found in ``text``; most paragraphs lack the words, checked at C speed."""
-    if not any(odd in text for odd in _CASE_ODDITIES):
-        lowered = text.lower()
-        if not any(word in lowered for word in _DOCUMENT_WORDS):
-            return False
-    return _DOCUMENT_WORD.search(text) is not None
+    return not lacks_words(text, _DOCUMENT_WORDS) and _DOCUMENT_WORD.search(text) is not None
 
 
 def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:

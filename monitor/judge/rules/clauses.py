@@ -11,6 +11,7 @@ import datetime as dt
 import re
 from bisect import bisect_right
 from collections.abc import Sequence
+from operator import attrgetter
 
 from monitor.judge.rules.article import (
     _PREPOSITION_BEFORE,
@@ -19,6 +20,7 @@ from monitor.judge.rules.article import (
     Attribution,
     Mention,
 )
+from monitor.judge.rules.dates import statement_date
 from monitor.judge.rules.loader import NOT_A_STANCE, StanceInfo
 from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
@@ -96,6 +98,7 @@ class SentenceScan:
         self.header_holder = header_holder  # who holds the list this sentence is an item of
         self.last_holder: Mention | None = None
         self.article_date = article_date
+        self._statement_date: dt.date | None = None
         self.paragraph = paragraph
         self.quotes = [
             q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end
@@ -148,6 +151,14 @@ class SentenceScan:
         self.attributions = self._attributions()
         self.reported_anywhere = [a for a in self.attributions if a.reported]
         self.result = SentenceResult(self.start, self.end, self.sentence)
+
+    @property
+    def statement_date(self) -> dt.date:
+        """When the sentence says the statement was made: looked for once a claim needs it
+        (kept by hand: functools.cached_property takes a lock on every first access)."""
+        if self._statement_date is None:
+            self._statement_date = statement_date(self.sentence, self.article_date)
+        return self._statement_date
 
     # -- structure -----------------------------------------------------------------------------
 
@@ -235,7 +246,7 @@ class SentenceScan:
                 continue
             speaker = self._adjacent_speaker(speakers, mention.start, mention.end)
             found.append(Attribution(mention.start, mention.end, speaker, True, mention.text))
-        return sorted(found, key=lambda a: a.start)
+        return sorted(found, key=attrgetter("start"))
 
     def _adjacent_speaker(
         self, speakers: Sequence[Mention], start: int, end: int
@@ -255,36 +266,44 @@ class SentenceScan:
             )
             if subject is not None:
                 return self._resolve(subject)
-        before = [
-            m
-            for m in speakers
-            if m.end <= start
-            and not m.possessive
-            and not _PREPOSITION_BEFORE.search(self.text, max(self.start, m.start - 12), m.start)
-            and self.article.words(m.end, start) <= ATTRIBUTION_GAP
-            and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
-            and self.clause_of(m.start) == self.clause_of(start)
-        ]
-        if before:
-            return self._resolve(before[-1])
-        after = [
-            m
-            for m in speakers
-            if m.start >= end
-            and self.article.words(end, m.start) <= 1
-            and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
-        ]
+        before = next(  # the nearest one before the verb: looked for from the verb back
+            (
+                m
+                for m in reversed(speakers)
+                if m.end <= start
+                and not m.possessive
+                and self.article.words(m.end, start) <= ATTRIBUTION_GAP
+                and not _PREPOSITION_BEFORE.search(
+                    self.text, max(self.start, m.start - 12), m.start
+                )
+                and not _BREAKS_ATTRIBUTION.search(self.text, m.end, start)
+                and self.clause_of(m.start) == self.clause_of(start)
+            ),
+            None,
+        )
+        if before is not None:
+            return self._resolve(before)
+        after = next(
+            (
+                m
+                for m in speakers
+                if m.start >= end
+                and self.article.words(end, m.start) <= 1
+                and not _BREAKS_ATTRIBUTION_AFTER.search(self.text, end, m.start)
+            ),
+            None,
+        )
         at_start = not self.text[self.start : start].strip(' “"')  # "According to X, ..."
         if (
-            after
+            after is not None
             and not at_start
             and not _INVERTED_BEFORE.search(self.text, self.start, start)
-            and not _BY_AGENT.match(self.text, end, after[0].start + 1)
+            and not _BY_AGENT.match(self.text, end, after.start + 1)
         ):
             # "said NATO member states should ...", "says Washington should ...": the party after
             # the verb is what is said; only ", said Peskov" / "“...” says Lavrov" is inverted.
             return None
-        return self._resolve(after[0]) if after else None
+        return self._resolve(after) if after is not None else None
 
     def _negated(self, cue: CueMatch) -> CueMatch | None:
         window = self.rules.spec.negation.window

@@ -5,10 +5,8 @@ holder sets ("we will stop firing as soon as Kyiv withdraws ..."), and elliptica
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 
-from monitor.judge.rules.dates import find_date
 from monitor.judge.rules.holders import HolderRules, _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
 from monitor.judge.rules.matcher import CueMatch
@@ -47,13 +45,11 @@ class Constructions(HolderRules):
             result.reasons.append("list item under a header with no tracked holder")
             return result
         holder = _Holder(carried, "list", bool(self.reported_anywhere))
-        date_found = find_date(self.sentence, self.article_date)
-        statement = date_found.date if date_found else self.article_date
         cue = CueMatch(header.cue, self.start, self.start, header.text)
         best: dict[tuple[str, str, str], ClaimFound] = {}
         for issue in self.issues:
             if not self._excluded(issue):
-                self._add(best, holder, cue, header.cue.data, "demands", None, issue, statement)
+                self._add(best, holder, cue, header.cue.data, "demands", None, issue)
         result.claims = _merge_firm(list(best.values()))
         return result
 
@@ -61,7 +57,6 @@ class Constructions(HolderRules):
         self,
         best: dict[tuple[str, str, str], ClaimFound],
         conditions: list[CueMatch],
-        statement: dt.date,
     ) -> None:
         """ "we will order a ceasefire as soon as Kyiv withdraws ...": the condition is demanded.
 
@@ -113,7 +108,7 @@ class Constructions(HolderRules):
         for issue in in_condition:
             if issue.label in claimed or issue.label == "ceasefire_terms" or self._excluded(issue):
                 continue
-            self._add(best, holder, cue, info, "demands", None, issue, statement)
+            self._add(best, holder, cue, info, "demands", None, issue)
         if offered:  # "would agree to a ceasefire if ...": an offer on terms, not openness
             for key in [k for k in best if k[1] == "ceasefire_terms" and k[2] in _SOFT]:
                 del best[key]
@@ -123,10 +118,10 @@ class Constructions(HolderRules):
                 and id(issue) not in taken
                 and not any(key[1] == "ceasefire_terms" for key in best)
             ):
-                self._add(best, holder, cue, info, "demands", None, issue, statement)
+                self._add(best, holder, cue, info, "demands", None, issue)
         for issue in offered[:1]:
             offer = StanceInfo("proposes", 0.9, False)
-            self._add(best, holder, cue, offer, "proposes", None, issue, statement)
+            self._add(best, holder, cue, offer, "proposes", None, issue)
 
     def _offered(self, issue: CueMatch) -> bool:
         """ "Russia would order a ceasefire", "will stop hostilities at once": the holder's own
@@ -182,7 +177,6 @@ class Constructions(HolderRules):
         self,
         best: dict[tuple[str, str, str], ClaimFound],
         loaded: list[CueMatch],
-        statement: dt.date,
     ) -> None:
         """ "his own illegitimacy", "declares an Easter truce": the issue phrase is the stance.
 
@@ -209,9 +203,9 @@ class Constructions(HolderRules):
             except _Blocked as why:
                 self.result.reasons.append(f"'{issue.text}': {why}")
                 continue
-            self._add(best, holder, issue, info, info.stance, None, issue, statement)
+            self._add(best, holder, issue, info, info.stance, None, issue)
 
-    def _compared(self, best: dict[tuple[str, str, str], ClaimFound], statement: dt.date) -> None:
+    def _compared(self, best: dict[tuple[str, str, str], ClaimFound]) -> None:
         """ "Our position on EU membership is now the same as on NATO": the issue before the
         comparison takes the stance held (in this sentence or earlier in the article) on the
         issue after it."""
@@ -243,7 +237,7 @@ class Constructions(HolderRules):
             )
             for issue in before:
                 if issue.label != model.issue and not any(k[1] == issue.label for k in best):
-                    self._add(best, holder, cue, info, model.stance, None, issue, statement)
+                    self._add(best, holder, cue, info, model.stance, None, issue)
 
     @property
     def _tracked(self) -> frozenset[str]:
@@ -253,7 +247,6 @@ class Constructions(HolderRules):
         self,
         best: dict[tuple[str, str, str], ClaimFound],
         claimed: dict[int, tuple[str, _Holder]],
-        statement: dt.date,
     ) -> None:
         """ "would accept EU membership but never NATO": a negated issue borrows the stance."""
         stance_clauses = {self.clause_of(s.start) for s in self.stances}
@@ -293,6 +286,5 @@ class Constructions(HolderRules):
                 flipped,
                 negation,
                 issue,
-                statement,
                 elliptical=True,
             )

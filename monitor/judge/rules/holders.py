@@ -5,7 +5,6 @@ Claims are made here too (``_add``), with the rule that explains each one.
 
 from __future__ import annotations
 
-import datetime as dt
 import re
 from dataclasses import dataclass
 
@@ -576,7 +575,6 @@ class HolderRules(SentenceScan):
         stance: str,
         negation: CueMatch | None,
         issue: CueMatch,
-        statement: dt.date,
         elliptical: bool = False,
     ) -> None:
         issue_info: IssueInfo = issue.cue.data
@@ -653,7 +651,7 @@ class HolderRules(SentenceScan):
             issue=issue_info.issue,
             stance=final,
             evidence=self.sentence,
-            statement_date=statement,
+            statement_date=self.statement_date,
             confidence=self._confidence(holder, info, issue_info),
             reported=holder.reported,
             rule="; ".join(parts),

@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 _TOKEN = re.compile(r"\w+(?:[-'’]\w+)*")
-_SPLIT = re.compile(r"(\w+(?:[-'’]\w+)*)")
+# _TOKEN's words with possessive quantifiers: backing off could only shorten a word that nothing
+# follows in the pattern, so the split is the same, without the engine keeping backtrack points
+_SPLIT = re.compile(r"(\w++(?:[-'’]\w++)*+)")
 _SPLIT_ASCII = re.compile(_SPLIT.pattern, re.ASCII)  # the same on ASCII text, a third cheaper
 _JOINER = re.compile(r"[\s\"“”‘’«».\-]*")
 _GAP_STOP = re.compile(r"[.;:!?]\s")
@@ -71,6 +73,19 @@ class _Node:
     wild: dict[str, list[tuple[str, _Node]]] = field(default_factory=dict)
     gap: _Node | None = None
     ends: dict[str, Cue] = field(default_factory=dict)
+
+
+# Letters a case-blind regex takes for s or i that str.lower() does not turn into them
+_CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I with dot
+
+
+def lacks_words(text: str, fragments: Sequence[str]) -> bool:
+    """Whether ``text`` holds none of the lower-case ``fragments`` in any case: a test at C speed
+    that spares a case-blind regex needing one of them most of the texts it would search."""
+    if any(odd in text for odd in _CASE_ODDITIES):
+        return False
+    lowered = text.lower()
+    return not any(fragment in lowered for fragment in fragments)
 
 
 def _norm(word: str) -> str:
@@ -298,10 +313,10 @@ class PhraseIndex:
         free = dict.fromkeys(self.layers, 0)
         last_word = len(tokens) - 1
         walk = self._walker(tokens, token_keys, starts, ends, text)
-        for index in compress(range(len(tokens)), map(first_steps.get, tokens)):
-            plan = first_steps[tokens[index]]
-            assert plan  # compress kept only words that start something
-            here, onward, dead_keys = plan
+        plans = list(map(first_steps.get, tokens))
+        for index, starting in compress(enumerate(plans), plans):  # words that start something
+            assert starting
+            here, onward, dead_keys = starting
             best: dict[str, tuple[int, Cue]] | None = None  # made when a walk goes on
             if onward:
                 following = token_keys[index + 1] if index < last_word else ()

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from monitor.judge.rules import article, claims, dates, sentences
+from monitor.judge.rules import analysis, article, claims, dates, matcher, sentences
 
 SAMPLES = [
     "Mr. Putin said he would go. She said Mrs. Smith-Dr. Jones agreed; XMr. Brown did not.",
@@ -36,6 +36,7 @@ def _spans(
         (article._SAID_NAME, rf"\b(?:said|says|according to|wrote)\s+(?P<name>{article._NAME})"),
         (article._PRONOUN, r"\b(?:he|she|He|She)\b"),
         (sentences._BOUNDARY, r"(?<=[^\s.!?])([.!?]+)([”\"»]?)\s+(?=\S)"),
+        (matcher._SPLIT, r"(\w+(?:[-'’]\w+)*)"),
     ],
 )
 def test_fast_pattern_matches_like_its_plain_form(fast: re.Pattern[str], plain: str) -> None:
@@ -110,3 +111,27 @@ def test_document_words_found_as_by_the_plain_case_blind_regex() -> None:
     texts += ["cond\u0131tions", "Demands", "its terms", "determs", "the draft\u2019s"] + SAMPLES
     for text in texts:
         assert claims._has_document_word(text) == (plain.search(text) is not None), text
+
+
+def test_plan_words_found_as_by_the_plain_case_blind_regex() -> None:
+    plain = re.compile(r"\b(?:plan|draft|proposals?|points)\b", re.I)
+    texts = ["A 15-POINT PLAN", "xplan, planx", "proPo\u017fal", "po\u0130nts", "po\u0131nts"]
+    for text in texts + SAMPLES + APPOSITIVES:
+        assert _spans(claims._PLAN_WORD, text) == _spans(plain, text), text
+
+
+def test_denials_found_in_sentences_that_pass_the_word_test() -> None:
+    texts = [
+        "Peskov dismissed reports that Moscow would accept it.",
+        "Reports that Russia is prepared to accept Ukraine in NATO are untrue, Peskov said.",
+        "He DENIED claims that it agreed; rumours that it would are baseless.",
+        "Repo\u0280ts \u017fuggestions that it would are false.",
+        "Cla\u0130ms that it would are false.",
+    ]
+    for text in texts + SAMPLES:
+        plain = [
+            m.span("body")
+            for pattern in (analysis._DENIED_REPORT, analysis._DENIAL_OF)
+            for m in pattern.finditer(text)
+        ]
+        assert analysis._denied_spans(text) == plain, text
