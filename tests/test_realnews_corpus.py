@@ -11,12 +11,27 @@ from monitor.judge.rules import STANCES, default_ruleset
 from tests.realnews import Fixture, fixtures
 
 KINDS = {
-    "wire", "aggregator_copy", "broadsheet", "state_media", "transcript",
-    "kyiv_outlet", "think_tank", "no_position", "other",
+    "wire",
+    "aggregator_copy",
+    "broadsheet",
+    "state_media",
+    "transcript",
+    "kyiv_outlet",
+    "think_tank",
+    "no_position",
+    "other",
 }
 NOT_CLAIM_WHY = {
-    "ukraine_side", "western_side", "analyst", "author_inference", "incidental_issue",
-    "other_owner", "urging_russia", "disputed_report", "headline_repeat", "question",
+    "ukraine_side",
+    "western_side",
+    "analyst",
+    "author_inference",
+    "incidental_issue",
+    "other_owner",
+    "urging_russia",
+    "disputed_report",
+    "headline_repeat",
+    "question",
 }
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 ALL = list(fixtures())

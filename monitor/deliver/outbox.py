@@ -187,7 +187,8 @@ def _story_threads(session: Session, story_id: int) -> list[tuple[Alert, int | N
     for reply in replies:
         parent = session.get(Alert, reply.parent_id) if reply.parent_id else None
         if parent is not None and parent.id not in threads:
-            announced = claims.get(int(str(reply.payload["key"]).removeprefix("claim:")))
+            key = str((reply.payload or {}).get("key", ""))
+            announced = claims.get(int(key.removeprefix("claim:")))
             threads[parent.id] = (parent, announced)
     return list(threads.values())
 

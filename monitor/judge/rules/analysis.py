@@ -150,8 +150,8 @@ class SentenceAnalysis(Constructions):
                 stance = "demands"  # "will agree to a truce only if ...": a precondition
             if stance == "accepts" and _PARTIAL.search(
                 self.text, max(self.start, cue.start - 120), cue.start
-            ):
-                stance = "open_to"  # "many of the plan's provisions, though not all, look acceptable"
+            ):  # "many of the plan's provisions, though not all, look acceptable"
+                stance = "open_to"
             claimed_clauses[self.clause_of(cue.start)] = (stance, holder)
             # "will not agree to a truce until Kyiv ...", "without that a ceasefire is
             # impossible": refusing a truce on a condition sets a precondition for it

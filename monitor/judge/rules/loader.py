@@ -133,9 +133,7 @@ class NegationSpec(_Strict):
 
     _c = field_validator(
         "cues", "object_cues", "after_cues", "exclusion_cues", "reversal_cues", "not_cues"
-    )(
-        classmethod(lambda cls, v: [_check_phrase(p) for p in v])
-    )
+    )(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
 
 
 _KIND_TRUST: dict[ActorKind, float] = {
