@@ -35,12 +35,12 @@ NOT_CLAIM_WHY = {
 }
 DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
 ALL = list(fixtures())
+ISSUES = frozenset(default_ruleset().issue_names)
 
 
 @pytest.mark.parametrize("fixture", ALL, ids=[f.id for f in ALL])
 def test_fixture_is_well_formed(fixture: Fixture) -> None:
     data = fixture.data
-    issues = set(default_ruleset().issue_names)
     text = fixture.article_text()
     assert fixture.path.stem == fixture.id
     assert str(data.get("modelled_on", "")).startswith("http"), "no modelled_on URL"
@@ -51,7 +51,7 @@ def test_fixture_is_well_formed(fixture: Fixture) -> None:
     published = fixture.expected.get("published")
     assert published is None or isinstance(published, (dt.date, dt.datetime))
     for claim in fixture.claims:
-        assert claim["issue"] in issues, claim
+        assert claim["issue"] in ISSUES, claim
         assert claim["stance"] in STANCES, claim
         assert claim.get("holder"), claim
         assert claim.get("evidence") and claim["evidence"] in text, claim
