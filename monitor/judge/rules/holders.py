@@ -87,6 +87,17 @@ _OTHERS_PLAN = re.compile(
     r"\s+(?:[\w.-]+\s+){0,2}(?:plan|proposal|deal|framework|peace plan)\b",
     re.IGNORECASE,
 )
+# "The plan calls for ...": which plan is the one the text last named, and whose.
+_THE_PLAN = re.compile(r"\s*The\s+(?:draft\s+|peace\s+)?(?:plan|proposal|framework)\b")
+_PLAN_WORD = re.compile(r"\b(?:plan|proposal|framework)s?\b", re.IGNORECASE)
+_FOREIGN_OWNER = re.compile(
+    r"\b(?:US|U\.S\.|American|Trump|Trump's|Washington|Witkoff|European|Europe's|EU|Ukrainian|"
+    r"Ukraine's|Zelensky|Zelensky's|Zelenskyy's|Kyiv's|Western|Hungarian|Orban's|Orbán's|"
+    r"\d+-point|administration)\b",
+    re.IGNORECASE,
+)
+_PLAN_LOOKBACK = 800
+_OUT_OF_UKRAINE = re.compile(r"\s*(?:of\s+|from\s+)?Ukraine\b")
 _GERUND_AFTER = re.compile(r"\s+being\s+\w+ed\b")  # "Ukraine being dragged into it"
 _RUSSIAN_FORCES = re.compile(r"\b(?:Russian|Russia's|Moscow's)\s+(?:troops|forces|army|soldiers)\b")
 _OBLIGATION = re.compile(
@@ -474,6 +485,14 @@ class HolderRules(SentenceScan):
                 return earlier
         return None
 
+    def _plan_named_before(self) -> bool:
+        """ "The plan calls for ...", where the plan last named before is another party's."""
+        if not _THE_PLAN.match(self.sentence):
+            return False
+        before = self.text[max(0, self.start - _PLAN_LOOKBACK) : self.start]
+        named = [m.start() for m in _PLAN_WORD.finditer(before)]
+        return bool(named) and _FOREIGN_OWNER.search(before, max(0, named[-1] - 60), named[-1]) is not None
+
     def _carried(self) -> Mention | None:
         """The tracked party the preceding sentences were about, when this one names nobody."""
         if self.in_title:
@@ -495,7 +514,7 @@ class HolderRules(SentenceScan):
         ):
             return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
         carried = self.article.carried_holder(self.start)
-        if _OTHERS_PLAN.match(self.sentence) and not (
+        if (_OTHERS_PLAN.match(self.sentence) or self._plan_named_before()) and not (
             carried is not None and carried.info is not None and carried.info.kind == "document"
         ):
             return None  # "That plan ... required Ukraine to ...": the plan's terms, not Moscow's
@@ -621,8 +640,11 @@ class HolderRules(SentenceScan):
         own_withdrawal = (
             issue_info.issue == "territory"
             and final == "rejects"
-            and _RUSSIAN_FORCES.search(issue.text) is not None
-        )
+            and (
+                _RUSSIAN_FORCES.search(issue.text) is not None
+                or _OUT_OF_UKRAINE.match(self.text, issue.end) is not None
+            )
+        )  # "rules out pulling out of Ukraine": no one asks Ukraine to leave Ukraine
         if own_withdrawal:  # "pulling Russian troops out is impossible": the land is kept
             final = "demands"
         actor = holder.mention.info

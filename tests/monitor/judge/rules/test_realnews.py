@@ -12,9 +12,10 @@ from tests.monitor.judge.rules.realnews_score import score
 # A little under what the rules reach on dev; raise as they improve, never lower for the same
 # pages. Rebased when dev pages from sites never tuned on came in: the m-* and n-* pages (the
 # rules stood at P 0.907, R 0.771 on the 197 dev pages before any change for them), then the
-# q-* and r-* pages (P 0.73-0.83, R 0.40-0.50 on them before any change).
-DEV_PRECISION_FLOOR = 0.91
-DEV_RECALL_FLOOR = 0.775
+# q-* and r-* pages (P 0.73-0.83, R 0.40-0.50 on them before any change), then the s-* and
+# t-* pages (P 0.59-0.74, R 0.48-0.61).
+DEV_PRECISION_FLOOR = 0.885
+DEV_RECALL_FLOOR = 0.765
 
 
 @pytest.fixture(scope="module")
