@@ -491,7 +491,10 @@ class HolderRules(SentenceScan):
             return False
         before = self.text[max(0, self.start - _PLAN_LOOKBACK) : self.start]
         named = [m.start() for m in _PLAN_WORD.finditer(before)]
-        return bool(named) and _FOREIGN_OWNER.search(before, max(0, named[-1] - 60), named[-1]) is not None
+        return (
+            bool(named)
+            and _FOREIGN_OWNER.search(before, max(0, named[-1] - 60), named[-1]) is not None
+        )
 
     def _carried(self) -> Mention | None:
         """The tracked party the preceding sentences were about, when this one names nobody."""
