@@ -97,6 +97,7 @@ _FOREIGN_OWNER = re.compile(
     re.IGNORECASE,
 )
 _PLAN_LOOKBACK = 800
+_ANAPHORIC = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
 _OUT_OF_UKRAINE = re.compile(r"\s*(?:of\s+|from\s+)?Ukraine\b")
 _GERUND_AFTER = re.compile(r"\s+being\s+\w+ed\b")  # "Ukraine being dragged into it"
 _RUSSIAN_FORCES = re.compile(r"\b(?:Russian|Russia's|Moscow's)\s+(?:troops|forces|army|soldiers)\b")
@@ -486,15 +487,17 @@ class HolderRules(SentenceScan):
         return None
 
     def _plan_named_before(self) -> bool:
-        """ "The plan calls for ...", where the plan last named before is another party's."""
+        """ "The plan calls for ...", where the plan last named before is another party's
+        (a bare "the plan" only points back to it)."""
         if not _THE_PLAN.match(self.sentence):
             return False
-        before = self.text[max(0, self.start - _PLAN_LOOKBACK) : self.start]
-        named = [m.start() for m in _PLAN_WORD.finditer(before)]
-        return (
-            bool(named)
-            and _FOREIGN_OWNER.search(before, max(0, named[-1] - 60), named[-1]) is not None
-        )
+        lo = max(0, self.start - _PLAN_LOOKBACK)
+        for named in reversed(list(_PLAN_WORD.finditer(self.text, lo, self.start))):
+            if _ANAPHORIC.search(self.text, max(lo, named.start() - 8), named.start()):
+                continue
+            owner_lo = max(lo, named.start() - 60)
+            return _FOREIGN_OWNER.search(self.text, owner_lo, named.start()) is not None
+        return False
 
     def _carried(self) -> Mention | None:
         """The tracked party the preceding sentences were about, when this one names nobody."""
