@@ -77,6 +77,11 @@ _PARTIAL = re.compile(
     r"(?:provisions|points|parts|elements|ideas|clauses)\b",
     re.IGNORECASE,
 )
+# Acts a holder wants done, named as nouns: what such a holder puts "on the table" it demands.
+_UNDOING = re.compile(
+    r"\b(?:lifting|return|withdrawal|cancellation|removal|demilitari[sz]ation|recognition)\b",
+    re.IGNORECASE,
+)
 _FRONTED = re.compile(
     r"\s*[“\"]?\s*(?:for|in\s+exchange\s+for|as\s+the\s+price\s+of)\s+"
     r"(?:a|an|the|any)?\s*(?:[\w-]+\s+)?",
@@ -148,6 +153,14 @@ class SentenceAnalysis(Constructions):
                 c.start >= cue.end and c.text.lower().startswith("only") for c in conditions
             ):
                 stance = "demands"  # "will agree to a truce only if ...": a precondition
+            if (
+                stance == "open_to"
+                and cue.text.lower().endswith("on the table")
+                and any(
+                    _UNDOING.search(self.text, max(self.start, i.start - 30), i.end) for i in issues
+                )
+            ):  # "the lifting of sanctions and the return of assets are on the table": its terms
+                stance = "demands"
             if stance == "accepts" and _PARTIAL.search(
                 self.text, max(self.start, cue.start - 120), cue.start
             ):  # "many of the plan's provisions, though not all, look acceptable"

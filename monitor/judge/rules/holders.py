@@ -98,6 +98,9 @@ _FOREIGN_OWNER = re.compile(
 )
 _PLAN_LOOKBACK = 800
 _ANAPHORIC = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
+_OPENING_GERUND = re.compile(
+    r"\s*(?:In|By|After|Before|While|When|Since)\s+\w+ing\b[^,;:“”\"]{0,120},\s*"
+)
 _OUT_OF_UKRAINE = re.compile(r"\s*(?:of\s+|from\s+)?Ukraine\b")
 _GERUND_AFTER = re.compile(r"\s+being\s+\w+ed\b")  # "Ukraine being dragged into it"
 _RUSSIAN_FORCES = re.compile(r"\b(?:Russian|Russia's|Moscow's)\s+(?:troops|forces|army|soldiers)\b")
@@ -519,6 +522,11 @@ class HolderRules(SentenceScan):
             m.info is not None and not m.info.tracked and m.start < first_cue for m in self.mentions
         ):
             return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
+        opening = _OPENING_GERUND.match(self.sentence)
+        if opening is not None and any(
+            m.start == self.start + opening.end() and not m.tracked for m in self.mentions
+        ):
+            return None  # "In accepting a US proposal, Ukraine has ...": the gerund is theirs
         carried = self.article.carried_holder(self.start)
         if (_OTHERS_PLAN.match(self.sentence) or self._plan_named_before()) and not (
             carried is not None and carried.info is not None and carried.info.kind == "document"
