@@ -84,7 +84,7 @@ _NOMINAL_LIST = re.compile(
 _OTHERS_PLAN = re.compile(
     r"\s*(?:That|The\s+(?:US|U\.S\.|American|European|Ukrainian|Western|Trump|\d+-point)\b"
     r"|(?:Trump|Washington|Kyiv|Kiev|Europe|Zelensky|Zelenskyy)['’]s)"
-    r"\s+(?:[\w.-]+\s+){0,2}(?:plan|proposal|deal|framework|peace plan)\b",
+    r"\s+(?:[\w.-]+\s+){0,2}(?:plan|proposal|deal|framework|peace plan|draft)\b",
     re.IGNORECASE,
 )
 # "The plan calls for ...": which plan is the one the text last named, and whose.
