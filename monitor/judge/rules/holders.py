@@ -101,9 +101,7 @@ _ANAPHORIC = re.compile(r"\b(?:the|this|that)\s+$", re.IGNORECASE)
 _OPENING_GERUND = re.compile(
     r"\s*(?:In|By|After|Before|While|When|Since)\s+\w+ing\b[^,;:“”\"]{0,120},\s*"
 )
-_OUT_OF_UKRAINE = re.compile(r"\s*(?:of\s+|from\s+)?Ukraine\b")
 _GERUND_AFTER = re.compile(r"\s+being\s+\w+ed\b")  # "Ukraine being dragged into it"
-_RUSSIAN_FORCES = re.compile(r"\b(?:Russian|Russia's|Moscow's)\s+(?:troops|forces|army|soldiers)\b")
 _OBLIGATION = re.compile(
     r"(?:\s+(?:member\s+)?(?:states|members|allies|countries))?\s+(?:would|should|must|shall|"
     r"will|to)\b",
@@ -651,15 +649,10 @@ class HolderRules(SentenceScan):
             and _WITHOUT_WORD.search(issue.text) is not None
         ):  # "cannot accept that security is decided without Russia": refusing the exclusion
             final = "demands"  # is demanding the part the phrase leaves out
-        own_withdrawal = (
-            issue_info.issue == "territory"
-            and final == "rejects"
-            and (
-                _RUSSIAN_FORCES.search(issue.text) is not None
-                or _OUT_OF_UKRAINE.match(self.text, issue.end) is not None
-            )
-        )  # "rules out pulling out of Ukraine": no one asks Ukraine to leave Ukraine
-        if own_withdrawal:  # "pulling Russian troops out is impossible": the land is kept
+        # The convention has no territory/rejects for Russia: what it refuses about land (its own
+        # pull-out, discussing the regions' status, a return of land) keeps the land: demands.
+        own_withdrawal = issue_info.issue == "territory" and final == "rejects"
+        if own_withdrawal:
             final = "demands"
         actor = holder.mention.info
         assert actor is not None
@@ -677,7 +670,7 @@ class HolderRules(SentenceScan):
         elif object_negation is not None:
             parts.append(f"'{object_negation.text}' before the issue -> {final}")
         if own_withdrawal:
-            parts.append("a Russian withdrawal refused -> the land kept (demands)")
+            parts.append("land refused to give up -> the land kept (demands)")
         if holder.reported:
             reporters = ", ".join(f"'{a.verb}'" for a in self.reported_anywhere)
             parts.append(f"reported ({reporters})")

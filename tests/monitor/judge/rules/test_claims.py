@@ -78,7 +78,7 @@ def test_blog_seed_claims(rules: RuleSet) -> None:
             {"nato_membership/rejects", "legally_binding/demands"},
         ),
         ("Moscow has never demanded a cap on Ukraine's army.", set()),
-        ("Russia is not ready to discuss the status of Crimea.", {"territory/rejects"}),
+        ("Russia is not ready to discuss the status of Crimea.", {"territory/demands"}),
         ("Putin said he did not rule out talks on a ceasefire.", {"ceasefire_terms/open_to"}),
     ],
 )
