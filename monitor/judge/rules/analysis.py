@@ -111,6 +111,8 @@ class SentenceAnalysis(Constructions):
         claimed_clauses: dict[int, tuple[str, _Holder]] = {}
         best: dict[tuple[str, str, str], ClaimFound] = {}
         denials = _denied_spans(self.sentence) if self.stances else []
+        hypothesis = _HYPOTHESIS.match(self.sentence)
+        hypothesis_end = hypothesis.end() if hypothesis is not None else 0
         for index, cue in enumerate(self.stances):
             info: StanceInfo = cue.cue.data
             stance: str | None = info.stance
@@ -122,8 +124,7 @@ class SentenceAnalysis(Constructions):
                         f"'{cue.text}' is negated by '{negation.text}': no stance"
                     )
                     continue
-            hypothesis = _HYPOTHESIS.match(self.sentence)
-            if hypothesis is not None and cue.start - self.start < hypothesis.end():
+            if cue.start - self.start < hypothesis_end:
                 result.reasons.append(f"'{cue.text}' is the writer's speculation: no stance")
                 continue
             if any(lo <= cue.start - self.start < hi for lo, hi in denials):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from monitor.judge.rules.clauses import _SOFT
 from monitor.judge.rules.holders import HolderRules, _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
 from monitor.judge.rules.matcher import CueMatch
@@ -21,7 +22,6 @@ _MAIN_CLAUSE = re.compile(
 )
 
 
-_SOFT = frozenset({"accepts", "open_to"})
 # The holder's own ceasefire promised on terms: "would order a ceasefire", "will immediately
 # stop hostilities", "is ready to agree to a truce" (the issue phrase follows the modal).
 _OFFER_BEFORE = re.compile(

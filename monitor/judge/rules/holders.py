@@ -651,8 +651,8 @@ class HolderRules(SentenceScan):
             final = "demands"  # is demanding the part the phrase leaves out
         # The convention has no territory/rejects for Russia: what it refuses about land (its own
         # pull-out, discussing the regions' status, a return of land) keeps the land: demands.
-        own_withdrawal = issue_info.issue == "territory" and final == "rejects"
-        if own_withdrawal:
+        land_kept = issue_info.issue == "territory" and final == "rejects"
+        if land_kept:
             final = "demands"
         actor = holder.mention.info
         assert actor is not None
@@ -669,7 +669,7 @@ class HolderRules(SentenceScan):
             parts.append(f"'{issue.text}' names the opposite -> {final}")
         elif object_negation is not None:
             parts.append(f"'{object_negation.text}' before the issue -> {final}")
-        if own_withdrawal:
+        if land_kept:
             parts.append("land refused to give up -> the land kept (demands)")
         if holder.reported:
             reporters = ", ".join(f"'{a.verb}'" for a in self.reported_anywhere)
