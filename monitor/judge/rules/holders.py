@@ -110,7 +110,9 @@ _OBLIGATION = re.compile(
 # "the EU's refusal to ease sanctions shows ...": refusing to undo them, criticised. (Condemning
 # "restrictions on the church" stays a rejection, as the sentence sets label it.)
 _ADVERSE = re.compile(r"\s+to\s+(?:ease|lift|remove)\s+(?:the\s+|any\s+)?", re.IGNORECASE)
-_WITHOUT_WORD = re.compile(r"\bwithout\b", re.IGNORECASE)
+# Phrases naming Russia's exclusion: refusing one demands Russia's part ("will not accept an
+# arrangement that leaves Russia out", "cannot accept guarantees without Russia")
+_WITHOUT_WORD = re.compile(r"\b(?:without|leaves?|leaving)\b", re.IGNORECASE)
 # An aside naming whose wish the subject is: ", as Russian dictator Vladimir Putin demands, ..."
 _AS_OPENS = re.compile(r",\s*as\s+(?:[\w.'’-]+\s+){0,4}$", re.IGNORECASE)
 _AS_CLOSES = re.compile(r"\s+(?:\w+\s+){0,2}\w+\s*,")
