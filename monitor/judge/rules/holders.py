@@ -412,10 +412,10 @@ class HolderRules(SentenceScan):
                 return _Holder(framed, "document", reported)
         if (
             subject is not None
-            and not subject.tracked
             and info.accusation
             and governing is not None
             and governing.speaker is not None
+            and (not subject.tracked or _other_sides(subject, governing.speaker))
         ):  # "the US is escalating the war by arming Kyiv, Antonov said": the accused is the subject
             return _Holder(governing.speaker, "attribution", reported)
         if subject is not None:
@@ -697,6 +697,11 @@ class HolderRules(SentenceScan):
         key = (claim.side, claim.issue, claim.stance)
         if key not in best or best[key].confidence < claim.confidence:
             best[key] = claim
+
+
+def _other_sides(one: Mention, other: Mention) -> bool:
+    """Two mentions of different tracked sides (an accused and its accuser)."""
+    return one.info is not None and other.info is not None and one.info.side != other.info.side
 
 
 def _turned(issue: IssueInfo, object_negation: CueMatch | None) -> str:
