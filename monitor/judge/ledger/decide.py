@@ -15,9 +15,7 @@ Rules (SPEC "Position ledger and events"):
 * demands <-> rejects is one line, except on issues where they mean opposite things
   (``OPPOSED_FIRM_ISSUES``): there a move between them is judged like a shift;
 * a SHIFT against a long record (``long_record`` consistent firm statements from more than one
-  story) needs a second story or a named senior official's direct quote naming the issue; so
-  does any softening (firm -> soft): Russia giving ground is the rarest real event and the
-  commonest misreading (someone else's proposal, a lost negation, a condition read as consent);
+  story) needs a second story or a named senior official's direct quote naming the issue;
 * one story states a stance on an issue once: its copies and repeats are DUPLICATE, and so is
   a story's second, contradicting stance (no story can shift a position back and forth);
 * ``other`` is not one issue: a claim there is new only when unlike every earlier ``other`` claim.
@@ -307,22 +305,19 @@ def _shift(
     if support >= 1:
         return make(Kind.SHIFT, reference, f"{move}, {support + 1} independent stories agree")
     record = _record(established, issue, old_line)
-    if record >= long_record or direction == "softening":
-        against = (
-            f"against {record} consistent statements"
-            if record >= long_record
-            else "a softening from one story"
-        )
+    if record >= long_record:
         if senior_quote and claim.confidence >= shift_confidence:
             return make(
                 Kind.SHIFT,
                 reference,
-                f"{move}, {against}, but a senior official's direct quote names the issue",
+                f"{move}, against {record} consistent statements, but a senior official's "
+                "direct quote names the issue",
             )
         return make(
             Kind.POSSIBLE_SHIFT,
             reference,
-            f"{move}, {against}: needs a second story or a senior official's direct quote",
+            f"{move}, against {record} consistent firm statements from several stories: "
+            "needs a second story or a senior official's direct quote",
         )
     if claim.confidence >= shift_confidence:
         return make(
