@@ -13,6 +13,7 @@ from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, SentenceScan
 from monitor.judge.rules.loader import REVERSAL, IssueInfo, StanceInfo
 from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound
+from monitor.judge.rules.sentences import Span
 
 _COORDINATION = re.compile(r",|\b(?:and|or|nor)\b")
 _OWN = re.compile(r"\b(?:its|their|his|her|our)\s+(?:[\w-]+\s+)?$", re.IGNORECASE)  # "its demand"
@@ -340,12 +341,25 @@ class HolderRules(SentenceScan):
         if quote is None and _QUESTION.search(self.sentence):
             raise _Blocked("a question, not a stated position")
 
+    def _fragment_speaker(self, quote: Span) -> Mention | None:
+        """ "He said Ukraine should amend its constitution to “reject any aims to enter any
+        bloc”": a quoted fragment inside reported speech is the reporting verb's speaker's."""
+        before = [
+            a
+            for a in self.attributions
+            if a.end <= quote.start and a.speaker is not None and self.quote_of(a.start) is None
+        ]
+        speaker = before[-1].speaker if before else None
+        return None if speaker is None else self._resolve(speaker)
+
     def _holder(self, cue: CueMatch, info: StanceInfo, previous: _Holder | None) -> _Holder:
         self._speculative(cue)
         reported = bool(self.reported_anywhere)
         quote = self.quote_of(cue.start)
         if quote is not None:
             speaker = self.article.quote_speaker(quote, self.paragraph)
+            if speaker is None:
+                speaker = self._fragment_speaker(quote)
             if speaker is None:
                 speaker = self._carried()
             if speaker is None:
