@@ -29,6 +29,8 @@ _OFFER_BEFORE = re.compile(
     r"(?!(?:\w+\s+)?(?:consider|discuss|study|examine|think|look)\b)(?:\w+\s+){0,3}$",
     re.IGNORECASE,
 )
+# The promise inside the issue phrase itself: "the fighting would stop as soon as ..."
+_OWN_MODAL = re.compile(r"\b(?:will|would)\b", re.IGNORECASE)
 # "would agree to a ceasefire only after ...", "not until ...": a precondition, no offer
 _RESTRICTIVE = frozenset({"only if", "only after", "only when", "only once", "unless", "until"})
 _NEGATED_OFFER = re.compile(r"\b(?:not|never|no)\b|n['’]t\b", re.IGNORECASE)
@@ -128,7 +130,8 @@ class Constructions(HolderRules):
         ceasefire in the main clause of a condition (a modal just before it, no negation)."""
         lo, _ = self.clause_bounds(issue.start)
         before = self.text[max(lo, issue.start - 60) : issue.start]
-        return _OFFER_BEFORE.search(before) is not None and not _NEGATED_OFFER.search(before)
+        promised = _OFFER_BEFORE.search(before) is not None or _OWN_MODAL.search(issue.text)
+        return promised is not None and not _NEGATED_OFFER.search(before)
 
     def _condition_end(self, start: int, hi: int) -> int:
         """Where a condition stops: at ", we will" / ", Russia would" (the main clause)."""
