@@ -6,7 +6,7 @@ Claims are made here too (``_add``), with the rule that explains each one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from monitor.judge.rules.article import Attribution, Mention
 from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, SentenceScan
@@ -111,6 +111,15 @@ _OBLIGATION = re.compile(
 # "the EU's refusal to ease sanctions shows ...": refusing to undo them, criticised. (Condemning
 # "restrictions on the church" stays a rejection, as the sentence sets label it.)
 _ADVERSE = re.compile(r"\s+to\s+(?:ease|lift|remove)\s+(?:the\s+|any\s+)?", re.IGNORECASE)
+# NATO's enlargement named as taking in Ukraine: refusing it refuses Ukraine's membership too
+# (not "infrastructure creeping into Ukraine", which is deployments)
+_TO_UKRAINE = re.compile(
+    r"\b(?:Ukraine included|including Ukraine|such as Ukraine|like Ukraine|"
+    r"Ukraine and Georgia|Ukraine or Georgia|"
+    r"former Soviet (?:states|republics|countries)|post-Soviet (?:states|countries)|"
+    r"states that used to be Soviet republics)\b",
+    re.IGNORECASE,
+)
 # Phrases naming Russia's exclusion: refusing one demands Russia's part ("will not accept an
 # arrangement that leaves Russia out", "cannot accept guarantees without Russia")
 _WITHOUT_WORD = re.compile(r"\b(?:without|leaves?|leaving)\b", re.IGNORECASE)
@@ -711,6 +720,24 @@ class HolderRules(SentenceScan):
         key = (claim.side, claim.issue, claim.stance)
         if key not in best or best[key].confidence < claim.confidence:
             best[key] = claim
+        if issue_info.issue == "nato_expansion" and final == "rejects":
+            self._expansion_to_ukraine(best, claim, issue)
+
+    def _expansion_to_ukraine(
+        self, best: dict[tuple[str, str, str], ClaimFound], claim: ClaimFound, issue: CueMatch
+    ) -> None:
+        """ "no further enlargement of the alliance, Ukraine included": refusing NATO's expansion
+        to Ukraine (or to the former Soviet states) is refusing Ukraine's membership too."""
+        lo, hi = self.clause_bounds(issue.start)
+        named = _TO_UKRAINE.search(self.text, max(lo, issue.start - 40), min(hi, issue.end + 35))
+        key = (claim.side, "nato_membership", "rejects")
+        if named is None or key in best:
+            return
+        best[key] = replace(
+            claim,
+            issue="nato_membership",
+            rule=f"{claim.rule}; expansion to '{named.group(0)}' -> Ukraine's membership rejected",
+        )
 
 
 def _other_sides(one: Mention, other: Mention) -> bool:
