@@ -451,9 +451,20 @@ class SentenceScan:
                 and negation.end <= issue.start
                 and self.article.words(negation.end, issue.start) <= 3
                 and not self._other_item_between(negation.end, issue)
+                and not self._negates_earlier(negation, issue)
             ):
                 return negation
         return None
+
+    def _negates_earlier(self, negation: CueMatch, issue: CueMatch) -> bool:
+        """ "wants all arms to Ukraine halted for the truce": a negation right after another
+        issue ends that issue ("arms ... halted"), not the one after it."""
+        return any(
+            other is not issue
+            and other.end <= negation.start
+            and self.article.words(other.end, negation.start) <= 2
+            for other in self.issues
+        )
 
     def _other_item_between(self, start: int, issue: CueMatch) -> bool:
         """ "guarantees that NATO will not expand further, a neutral status ...": the negation
