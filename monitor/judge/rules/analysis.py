@@ -116,6 +116,11 @@ class SentenceAnalysis(Constructions):
         for index, cue in enumerate(self.stances):
             info: StanceInfo = cue.cue.data
             stance: str | None = info.stance
+            if self._object_of_stance(index):
+                result.reasons.append(
+                    f"'{cue.text}' is what an earlier stance cue acts on, not a stance"
+                )
+                continue
             negation = self._negated(cue)
             if negation is not None:
                 stance = self.rules.spec.negation.flip.get(info.stance)  # type: ignore[call-overload]

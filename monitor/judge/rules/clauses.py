@@ -71,6 +71,15 @@ _NEW_SUBJECT = re.compile(
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
 
 
+_PROPOSAL_NOUNS = frozenset({"proposal", "proposals", "offer", "offers", "initiative"})
+# Between a stance verb and the proposal it acts on: "agreed in principle with the", "rejected a"
+_OBJECT_GAP = re.compile(
+    r"\s+(?:(?:in principle|with|to|the|a|an|this|that|these|those|any|its|their|new|latest|"
+    r"ceasefire|truce|peace|U\.?S\.?|American|European|Western|Ukrainian)\s+){0,4}",
+    re.IGNORECASE,
+)
+
+
 class SentenceScan:
     """A sentence's cues and structure; subclasses decide holders and claims."""
 
@@ -328,14 +337,30 @@ class SentenceScan:
             and _NEW_SUBJECT.search(gap) is None
         )
 
+    def _object_of_stance(self, index: int) -> bool:
+        """ "agreed in principle with the proposal to stop hostilities", "rejected the offer":
+        a proposal noun right after another stance cue is what that cue acts on (someone
+        else's proposal), not the holder's own."""
+        cue = self.stances[index]
+        if cue.label != "proposes" or cue.text.lower() not in _PROPOSAL_NOUNS:
+            return False
+        return any(
+            earlier.label != "proposes"
+            and earlier.end <= cue.start
+            and _OBJECT_GAP.fullmatch(self.text, earlier.end, cue.start) is not None
+            for earlier in self.stances[:index]
+        )
+
     def _bound_issues(self, index: int) -> list[CueMatch]:
         """Issues a stance cue governs: those after it in its clause, else those just before."""
         cue = self.stances[index]
         lo, hi = self.clause_bounds(cue.start)
         next_start = hi
-        for later in self.stances[index + 1 :]:
+        for offset, later in enumerate(self.stances[index + 1 :], start=index + 1):
             if later.start >= hi:
                 break
+            if self._object_of_stance(offset):
+                continue  # "agreed with the proposal to stop hostilities": the proposal is the object
             if _INCLUDING_BEFORE.search(self.text, max(self.start, later.start - 20), later.start):
                 continue  # "insist on guarantees, including a refusal by NATO to admit Kyiv"
             if later.label != cue.label:
@@ -462,7 +487,7 @@ class SentenceScan:
         return any(
             other is not issue
             and other.end <= negation.start
-            and self.article.words(other.end, negation.start) <= 2
+            and self.article.words(other.end, negation.start) <= 3
             for other in self.issues
         )
 

@@ -120,6 +120,15 @@ _TO_UKRAINE = re.compile(
     r"states that used to be Soviet republics)\b",
     re.IGNORECASE,
 )
+# Between a relative clause's subject and its verb: "Trump proposed", "the US has put forward"
+_RELATIVE_GAP = re.compile(r"\s+(?:(?:has|had|have|earlier|first|originally|just)\s+){0,2}")
+# A noun the relative clause describes, right before its subject: "the 30-day ceasefire Trump
+# proposed", "the 28-point plan the United States put forward" (not "On Monday Putin proposed")
+_NOUN_BEFORE = re.compile(
+    r"\b(?:ceasefire|truce|plan|proposals?|deal|draft|initiative|framework|terms|offer|"
+    r"agreement|document|points?|moratorium)\s*(?:the\s+)?$",
+    re.IGNORECASE,
+)
 # Phrases naming Russia's exclusion: refusing one demands Russia's part ("will not accept an
 # arrangement that leaves Russia out", "cannot accept guarantees without Russia")
 _WITHOUT_WORD = re.compile(r"\b(?:without|leaves?|leaving)\b", re.IGNORECASE)
@@ -361,10 +370,34 @@ class HolderRules(SentenceScan):
         speaker = before[-1].speaker if before else None
         return None if speaker is None else self._resolve(speaker)
 
+    def _relative_subject(self, cue: CueMatch) -> Mention | None:
+        """ "the 30-day ceasefire Donald Trump proposed", "the plan the United States has put
+        forward": a party named right before the verb, with no comma between, is its subject."""
+        lo, _ = self.clause_bounds(cue.start)
+        before = [
+            m
+            for m in self.mentions
+            if lo <= m.start
+            and m.end <= cue.start
+            and m.kind == "actor"
+            and not m.possessive
+            and _RELATIVE_GAP.fullmatch(self.text, m.end, cue.start) is not None
+        ]
+        if not before or not _NOUN_BEFORE.search(
+            self.text, max(lo, before[-1].start - 25), before[-1].start
+        ):
+            return None
+        return before[-1]
+
     def _holder(self, cue: CueMatch, info: StanceInfo, previous: _Holder | None) -> _Holder:
         self._speculative(cue)
         reported = bool(self.reported_anywhere)
         quote = self.quote_of(cue.start)
+        relative = None if quote is not None else self._relative_subject(cue)
+        if relative is not None:
+            if not relative.tracked:
+                raise _Blocked(f"the subject is {_speaker_label(relative)} ('{cue.text}')")
+            return _Holder(relative, "subject", reported)
         if quote is not None:
             speaker = self.article.quote_speaker(quote, self.paragraph)
             if speaker is None:
