@@ -120,6 +120,10 @@ _TO_UKRAINE = re.compile(
     r"states that used to be Soviet republics)\b",
     re.IGNORECASE,
 )
+# "In his words, the alliance's activities “must be returned ...”": the quote is his
+_IN_HIS_WORDS = re.compile(
+    r"\s*(?:In|According to|To)\s+(his|her|him)\b(?:\s+(?:words|view|opinion))?,", re.IGNORECASE
+)
 # Between a relative clause's subject and its verb: "Trump proposed", "the US has put forward"
 _RELATIVE_GAP = re.compile(r"\s+(?:(?:has|had|have|earlier|first|originally|just)\s+){0,2}")
 # A noun the relative clause describes, right before its subject: "the 30-day ceasefire Trump
@@ -368,7 +372,13 @@ class HolderRules(SentenceScan):
             if a.end <= quote.start and a.speaker is not None and self.quote_of(a.start) is None
         ]
         speaker = before[-1].speaker if before else None
-        return None if speaker is None else self._resolve(speaker)
+        if speaker is None:
+            opening = _IN_HIS_WORDS.match(self.text, self.start, quote.start)
+            if opening is None:
+                return None
+            speaker = Mention(opening.start(1), opening.end(1), opening.group(1), "pronoun")
+            return self.article.resolve_pronoun(speaker, self.article.quotes(self.paragraph))
+        return self._resolve(speaker)
 
     def _relative_subject(self, cue: CueMatch) -> Mention | None:
         """ "the 30-day ceasefire Donald Trump proposed", "the plan the United States has put
@@ -409,7 +419,12 @@ class HolderRules(SentenceScan):
             if not speaker.tracked:
                 raise _Blocked(f"quoted speaker is {_speaker_label(speaker)}")
             subject = self._subject(cue, quote.start)
-            if subject is not None and not info.modal and not subject.tracked:
+            if (
+                subject is not None
+                and not info.modal
+                and not info.accusation  # "NATO ... directly threatens Russia": the accused
+                and not subject.tracked
+            ):
                 raise _Blocked(f"inside the quote the subject is {_speaker_label(subject)}")
             return _Holder(speaker, "quote", reported)
         turn = None if self.in_title else self.article.transcript_turn(self.paragraph)
