@@ -12,6 +12,8 @@ Rules (SPEC "Position ledger and events"):
   "shift back";
 * the history is a timeline: ``replay`` decides every claim in statement-date order from the
   baseline on, so the same claims give the same positions and events whatever their arrival order;
+* on ceasefire_terms a demand is a precondition, set beside openness to a truce: it moves the
+  line neither way (only rejecting a truce against being open to one is a shift);
 * demands <-> rejects is one line, except on issues where they mean opposite things
   (``OPPOSED_FIRM_ISSUES``): there a move between them is judged like a shift;
 * a SHIFT against a long record (``long_record`` consistent firm statements from more than one
@@ -67,8 +69,15 @@ OPPOSED_FIRM_ISSUES = frozenset(
 LONG_RECORD = 5
 
 
+# Issues where a demand is a condition set beside openness, not against it: preconditions for a
+# truce ("ready for a ceasefire, with guarantees in any ceasefire") neither harden nor soften.
+CONDITION_ISSUES = frozenset({"ceasefire_terms"})
+
+
 def stance_line(stance: str, issue: str) -> str:
     """Which line a stance takes on an issue: soft, neutral, firm, or demands/rejects apart."""
+    if stance == "demands" and issue in CONDITION_ISSUES:
+        return "neutral"
     line = stance_class(stance)
     if line == "firm" and issue in OPPOSED_FIRM_ISSUES:
         return stance

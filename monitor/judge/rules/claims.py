@@ -177,12 +177,16 @@ def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:
     return next((m for m in article.mentions_in(paragraph.start, paragraph.end) if m.tracked), None)
 
 
+_OPENERS = frozenset("\"'“”‘’«»([")
+
+
 def _is_item(text: str, paragraph: Span, bullets_only: bool) -> bool:
     """A list item: starts with a bullet, arrow or dash, or (after a colon) is a short fragment."""
     chunk = text[paragraph.start : paragraph.end].strip()
     if not chunk:
         return False
-    return not chunk[0].isalnum() or (not bullets_only and len(chunk.split()) <= _ITEM_WORDS)
+    bullet = not chunk[0].isalnum() and chunk[0] not in _OPENERS  # a quote opens no item
+    return bullet or (not bullets_only and len(chunk.split()) <= _ITEM_WORDS)
 
 
 def _any_in(starts: Sequence[int], span: Span) -> bool:

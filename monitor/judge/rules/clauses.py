@@ -71,6 +71,7 @@ _NEW_SUBJECT = re.compile(
 _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+)?", re.IGNORECASE)
 
 
+_RELATIVE = re.compile(r"\s+(?:that|which)\s+", re.IGNORECASE)
 _PROPOSAL_NOUNS = frozenset({"proposal", "proposals", "offer", "offers", "initiative"})
 # Between a stance verb and the proposal it acts on: "agreed in principle with the", "rejected a"
 _OBJECT_GAP = re.compile(
@@ -322,6 +323,10 @@ class SentenceScan:
             ):
                 if self.clause_of(negation.start) != self.clause_of(cue.start):
                     continue
+                if negation.text.lower() == "without" and self.article.words(
+                    negation.end, cue.start
+                ):  # "without Russia's consent is a military target": "without" takes a noun
+                    continue
                 if self.article.words(negation.end, cue.start) < window or (
                     self._verb_series(negation.end, cue.start)
                 ):
@@ -468,7 +473,9 @@ class SentenceScan:
         for negation in self.article.within(
             "after_negations", issue.end, min(self.end, issue.end + 30)
         ):
-            if self.article.words(issue.end, negation.start) <= 1:
+            if self.article.words(issue.end, negation.start) <= 1 and not _RELATIVE.fullmatch(
+                self.text, issue.end, negation.start
+            ):  # not "any ceasefire that ends the conflict": the truce is what does the ending
                 return negation
         for negation in self.object_negations:
             if (

@@ -25,10 +25,11 @@ _MAIN_CLAUSE = re.compile(
 # The holder's own ceasefire promised on terms: "would order a ceasefire", "will immediately
 # stop hostilities", "is ready to agree to a truce" (the issue phrase follows the modal).
 _OFFER_BEFORE = re.compile(
-    r"\b(?:will|would|shall|(?:is|are|was|were) (?:ready|prepared) to)\s+"
-    r"(?!(?:\w+\s+)?(?:consider|discuss|study|examine|think|look)\b)(?:\w+\s+){0,3}$",
+    r"\b(?:will|would|shall|(?:is|are|was|were) (?:ready|prepared) to|promis\w* to)\s+"
+    r"(?!(?:\w+\s+)?(?:consider|discuss|study|examine|think|look)\b)(?:\w+,?\s+){0,5}$",
     re.IGNORECASE,
 )
+_CLAUSE_END = re.compile(r"[.?!]")
 # The promise inside the issue phrase itself: "the fighting would stop as soon as ..."
 _OWN_MODAL = re.compile(r"\b(?:will|would)\b", re.IGNORECASE)
 # "would agree to a ceasefire only after ...", "not until ...": a precondition, no offer
@@ -131,7 +132,15 @@ class Constructions(HolderRules):
         lo, _ = self.clause_bounds(issue.start)
         before = self.text[max(lo, issue.start - 60) : issue.start]
         promised = _OFFER_BEFORE.search(before) is not None or _OWN_MODAL.search(issue.text)
-        return promised is not None and not _NEGATED_OFFER.search(before)
+        end = _CLAUSE_END.search(self.text, issue.end, self.end)
+        asked = end is not None and end.group(0) == "?"  # "Who will give the order to stop ...?"
+        hedged = any(  # "would probably agree to a truce once ...": the writer's guess
+            lo <= h.start < issue.start and self.quote_of(h.start) is self.quote_of(issue.start)
+            for h in self.hedges
+        )
+        return (
+            promised is not None and not asked and not hedged and not _NEGATED_OFFER.search(before)
+        )
 
     def _condition_end(self, start: int, hi: int) -> int:
         """Where a condition stops: at ", we will" / ", Russia would" (the main clause)."""

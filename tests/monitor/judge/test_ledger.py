@@ -181,6 +181,16 @@ def test_old_statement_arriving_late_is_inserted_where_it_belongs() -> None:
     ]
 
 
+def test_truce_preconditions_beside_openness_are_no_shift() -> None:
+    """Open to a truce, then guarantees "in any ceasefire": conditions, not a hardening; a
+    rejection of the truce after the openness still is one."""
+    history = [entry("ceasefire_terms", "open_to", D(2025, 3, 13), Kind.NEW_POSITION, story=1)]
+    terms = decide(history, claim("ceasefire_terms", "demands", D(2025, 3, 17), 0.9), story_id=2)
+    assert terms.kind is Kind.NEW_DEMAND
+    refusal = decide(history, claim("ceasefire_terms", "rejects", D(2025, 3, 17), 0.9), story_id=3)
+    assert refusal.kind is Kind.SHIFT and "hardening" in refusal.reason
+
+
 def test_opposite_firm_stances_on_an_opposed_issue_are_a_shift_not_a_reiteration() -> None:
     history = [entry("neutrality", "demands", D(2022, 3, 29), Kind.BASELINE)]
     weak = decide(history, claim("neutrality", "rejects", D(2025, 9, 1), 0.6), story_id=3)
