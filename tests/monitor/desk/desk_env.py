@@ -38,9 +38,11 @@ OTHER_FILLER = (
     "The newspaper did not say how many sources it had spoken to or when the remarks were made, "
     "and no official in Moscow repeated them in public."
 )
+# A weak, second-hand claim (a country as holder, reported): the ledger holds it as a possible
+# shift for the analyst. (Commentators "suggesting the Kremlin might" is no claim at all.)
 POSSIBLE_TEXT = (
-    "Some commentators in Moscow suggested the Kremlin might one day tolerate Ukraine in NATO, "
-    "according to unnamed sources quoted by a newspaper."
+    "Moscow would one day tolerate Ukraine in NATO, according to unnamed sources quoted by a "
+    "newspaper."
 )
 
 

@@ -61,12 +61,12 @@ def test_a_browser_correction_becomes_a_failing_rules_case(
     assert "1 rules case(s)" in result.stdout
     rules_file = out / "rules" / "corrections.yaml"
     (case,) = yaml.safe_load(rules_file.read_text(encoding="utf-8"))["cases"]
-    assert case["claims"] == [] and "commentators" in case["text"]
+    assert case["claims"] == [] and "unnamed sources" in case["text"]
     assert "correction" in case["tags"] and "not_russia" in case["tags"]
-    # today's rules still read the commentators' guess as the Kremlin's: the case fails
+    # today's rules still read the unnamed sources' guess as the Kremlin's: the case fails
     ruleset = topic_ruleset(room.config.topic.rules, room.config.topic_path)
     assert failing(rules_file, ruleset) == [case["text"]]
-    # a rules change that stops reading "might one day tolerate" as acceptance makes it pass
+    # a rules change that stops reading "would one day tolerate" as acceptance makes it pass
     text = Path(DEFAULT_RULES_PATH).read_text(encoding="utf-8")
     patched = tmp_path / "rules.yaml"
     patched.write_text(text.replace(" tolerate, could live with,", " could live with,"), "utf-8")
