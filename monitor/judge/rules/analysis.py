@@ -116,7 +116,7 @@ class SentenceAnalysis(Constructions):
         for index, cue in enumerate(self.stances):
             info: StanceInfo = cue.cue.data
             stance: str | None = info.stance
-            if self._object_of_stance(index):
+            if index in self.objects:
                 result.reasons.append(
                     f"'{cue.text}' is what an earlier stance cue acts on, not a stance"
                 )

@@ -146,6 +146,8 @@ class SentenceScan:
             if colon is None or m.start() < colon  # "sets out: a; b; c": one list, one stance
         ]
         self.breaks = sorted(breaks)
+        # proposal nouns another stance cue acts on, found once for run() and _bound_issues()
+        self.objects = frozenset(i for i in range(len(self.stances)) if self._object_of_stance(i))
         self.negations = within("negations", self.start, self.end)
         contractions = (
             [
@@ -364,7 +366,7 @@ class SentenceScan:
         for offset, later in enumerate(self.stances[index + 1 :], start=index + 1):
             if later.start >= hi:
                 break
-            if self._object_of_stance(offset):
+            if offset in self.objects:
                 continue  # "agreed with the proposal to stop hostilities": the proposal is the object
             if _INCLUDING_BEFORE.search(self.text, max(self.start, later.start - 20), later.start):
                 continue  # "insist on guarantees, including a refusal by NATO to admit Kyiv"

@@ -184,13 +184,17 @@ def _speaker_label(mention: Mention) -> str:
 class HolderRules(SentenceScan):
     """Holder finding and claim making for one sentence."""
 
-    def _governing(self, cue: CueMatch) -> Attribution | None:
-        """The attribution a stance cue falls under: the last one before it, else a trailing one."""
-        before = [
+    def _said_before(self, position: int) -> list[Attribution]:
+        """Attributions with a speaker that end before ``position``, outside quotations."""
+        return [
             a
             for a in self.attributions
-            if a.end <= cue.start and a.speaker is not None and self.quote_of(a.start) is None
+            if a.end <= position and a.speaker is not None and self.quote_of(a.start) is None
         ]
+
+    def _governing(self, cue: CueMatch) -> Attribution | None:
+        """The attribution a stance cue falls under: the last one before it, else a trailing one."""
+        before = self._said_before(cue.start)
         if before and self.clause_of(before[-1].start) != self.clause_of(cue.start):
             lo, _ = self.clause_bounds(cue.start)
             if not _THAT_OPENS.match(self.text, lo) and any(
@@ -366,11 +370,7 @@ class HolderRules(SentenceScan):
     def _fragment_speaker(self, quote: Span) -> Mention | None:
         """ "He said Ukraine should amend its constitution to “reject any aims to enter any
         bloc”": a quoted fragment inside reported speech is the reporting verb's speaker's."""
-        before = [
-            a
-            for a in self.attributions
-            if a.end <= quote.start and a.speaker is not None and self.quote_of(a.start) is None
-        ]
+        before = self._said_before(quote.start)
         speaker = before[-1].speaker if before else None
         if speaker is None:
             opening = _IN_HIS_WORDS.match(self.text, self.start, quote.start)
