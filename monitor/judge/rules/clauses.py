@@ -114,17 +114,17 @@ class SentenceScan:
             q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end
         ]
         within = article.within
-        stance_spans = [
+        charges = [
             (s.start, s.end)
             for s in within("stances", self.start, self.end)
-            if s.label != NOT_A_STANCE
+            if s.label != NOT_A_STANCE and s.cue.data.accusation
         ]
-        # "threaten Russia's own security": an issue phrase inside a longer stance cue is part
-        # of what the stance says, not an issue of its own
+        # "threaten Russia's own security": an issue phrase inside a longer charge is part of
+        # what the charge says, not an issue of its own
         self.issues = [
             i
             for i in within("issues", self.start, self.end)
-            if not any(a <= i.start and i.end <= b and b - a > i.end - i.start for a, b in stance_spans)
+            if not any(a <= i.start and i.end <= b and b - a > i.end - i.start for a, b in charges)
         ]
         self.mentions = [
             m

@@ -145,10 +145,24 @@ def _resolve(match: re.Match[str], article: dt.date) -> dt.date | None:
     return None
 
 
+# A date that belongs to a thing named in the sentence, not to the statement: "the Istanbul
+# treaty drafted in March 2022", "the founding act signed in 1997", "annexed in 2014".
+_THING_DATED = re.compile(
+    r"(?:drafted|signed|initial(?:l)?ed|adopted|concluded|annexed|ratified|founded)\s+(?:back\s+)?$"
+)
+
+
+def _dates_a_thing(sentence: str, match: re.Match[str]) -> bool:
+    return _THING_DATED.search(sentence, max(0, match.start() - 20), match.start()) is not None
+
+
 def find_date(sentence: str, article_date: dt.date) -> DateExpression | None:
-    """The first date phrase of a sentence that resolves to a day on or before the article."""
+    """The first date phrase of a sentence that resolves to a day on or before the article and
+    dates the statement (not a treaty "signed in 1997" that the sentence names)."""
     expression = _EXPRESSION_ASCII if sentence.isascii() else _EXPRESSION
     for match in expression.finditer(sentence):
+        if _dates_a_thing(sentence, match):
+            continue
         resolved = _resolve(match, article_date)
         if resolved is not None and resolved <= article_date:
             return DateExpression(resolved, match.start(), match.end(), match.group(0))
@@ -166,7 +180,7 @@ def absolute_date(sentence: str) -> dt.date | None:
     undated article's statement stays unknown unless the sentence dates itself.
     """
     for match in _EXPRESSION.finditer(sentence):
-        if any(match.group(name) for name in _ABSOLUTE):
+        if any(match.group(name) for name in _ABSOLUTE) and not _dates_a_thing(sentence, match):
             resolved = _resolve(match, dt.date.max)
             if resolved is not None:
                 return resolved

@@ -707,7 +707,9 @@ class HolderRules(SentenceScan):
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
         if final == "open_to" and issue_info.demand_means == "proposes":
-            final = "proposes"  # "ready to talk on the basis of the Istanbul texts" puts them forward
+            final = (
+                "proposes"  # "ready to talk on the basis of the Istanbul texts" puts them forward
+            )
         if final == "rejects" and issue_info.negative and issue_info.demand_means is None:
             final = "demands"  # "refuses to accept a non-neutral Kyiv": neutrality demanded
         if (

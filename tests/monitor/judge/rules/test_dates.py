@@ -29,6 +29,13 @@ ARTICLE = dt.date(2025, 9, 4)  # a Thursday
         ("in December 2021 Russia published draft treaties", dt.date(2021, 12, 1)),
         ("Russia has long demanded neutrality", ARTICLE),
         ("a plan for the talks in May 2026", ARTICLE),  # the future is not a statement date
+        # a date of the thing named, not of the statement
+        ("The Istanbul treaty drafted in March 2022 could serve as the basis", ARTICLE),
+        ("all must return to where it stood when the act was signed in 1997", ARTICLE),
+        (
+            "The Istanbul treaty drafted in March 2022 was cited by Peskov in April",
+            dt.date(2025, 4, 1),
+        ),
     ],
 )
 def test_statement_date(sentence: str, expected: dt.date) -> None:
@@ -55,6 +62,7 @@ def test_recaps_and_relative_days(sentence: str, expected: dt.date) -> None:
 def test_undated_article_keeps_only_self_dated_statements() -> None:
     assert absolute_date("Putin said on Sunday that Kyiv must withdraw.") is None
     assert absolute_date("Lavrov said last week that guarantees need Russia.") is None
+    assert absolute_date("The treaty drafted in March 2022 could be the basis.") is None
     assert absolute_date("On Dec. 17, 2021 the ministry published two drafts.") == dt.date(
         2021, 12, 17
     )
