@@ -30,11 +30,14 @@ def _word_start(*words: str) -> str:
 _HONORIFIC = re.compile(_word_start("Mr", "Ms", "Mrs", "Dr", "Gen", "Prof") + r"\.\s+[A-Z][\w'’-]+")
 _NAME = r"[A-Z][a-z'’-]+(?:\s+[A-Z]\.)?\s+[A-Z][a-z'’-]+"
 _SAID_NAME = re.compile(
-    _word_start("said", "says", "according to", "wrote") + rf"\s+(?P<name>{_NAME})"
+    _word_start("said", "says", "according to", "wrote", "writes", "argues", "argued")
+    + rf"\s+(?P<name>{_NAME})"
 )
 _EXPERT_APPOSITIVE = re.compile(
-    rf"(?P<name>{_NAME}),\s+(?:a|an|the)\s+[^.;,]{{0,80}}?\b(?:expert|analyst|researcher|scholar|"
+    rf"(?P<name>{_NAME}),\s+(?:(?:a|an|the)\s+[^.;,]{{0,80}}?\b(?:expert|analyst|researcher|scholar|"
     r"professor|fellow|historian|economist|commentator|specialist|scientist|director|editor)"
+    # without an article only the analyst's own title: "Tatiana Stanovaya, senior fellow at ..."
+    r"|(?:senior\s+|research\s+|political\s+)?(?:fellow|analyst|expert|researcher|scholar|professor)\b)"
 )
 _PRONOUN = re.compile(_word_start("he", "she", "He", "She") + r"\b")
 
@@ -73,7 +76,8 @@ def _start(match: re.Match[str]) -> int:
 
 
 _SAID_NAME_WORDS = _WordAlternatives(
-    ("said", "says", "according to", "wrote"), rf"\s+(?P<name>{_NAME})"
+    ("said", "says", "according to", "wrote", "writes", "argues", "argued"),
+    rf"\s+(?P<name>{_NAME})",
 )
 _PRONOUN_WORDS = _WordAlternatives(("he", "she", "He", "She"), r"\b")
 
@@ -119,6 +123,12 @@ _TURN = re.compile(
 )
 _ORGANISATION_REACH = 5
 _SENTENCE_END = re.compile(r"[.;!?]\s")
+# A thing named between the issue and a pronoun is what the pronoun stands for: "This option is
+# clear to us now, and we are ready to consider it" (the option, not the issue named before it)
+_NEARER_ANTECEDENT = re.compile(
+    r"\b(?:[Tt]his|[Tt]hat)\s+(?:option|idea|proposal|plan|format|approach|scheme|initiative|"
+    r"variant|document|framework|text)\b"
+)
 _CARRY_REACH = 600
 _OPENING_WORDS = 7  # words before a sentence's subject ("BRUSSELS, Jan 12 - Moscow's two ...")
 _CLAUSE_END = re.compile(r"\s*(?:[.,;:!?”\"’]|$)")
@@ -256,6 +266,10 @@ class ArticleScan:
             earlier = issues[index]
             if earlier.end > ref.start:
                 continue
+            if ref.label == "pronoun" and _NEARER_ANTECEDENT.search(
+                self.text, earlier.end, ref.start
+            ):
+                continue  # "This option is clear to us, and we are ready to consider it"
             cue = Cue(f"{ref.text} (= {earlier.text})", earlier.label, earlier.cue.data)
             added.append(CueMatch(cue, ref.start, ref.end, ref.text))
         if not added:
@@ -355,6 +369,7 @@ class ArticleScan:
             if not taken.overlaps(start, end):
                 extra.append(Mention(start, end, match.group("name"), "person_analyst"))
                 taken.add(start, end)
+        extra += self._surnames_again(extra, taken)
         extra += [
             Mention(match.start(), match.end(), match.group(0), "pronoun")
             for match in _PRONOUN_WORDS.finditer(text)
@@ -365,6 +380,23 @@ class ArticleScan:
             if not taken.overlaps(match.start(), match.end())
         ]
         return self._owned(sorted(found + extra, key=lambda m: m.start))
+
+    def _surnames_again(self, people: list[Mention], taken: _Occupied) -> list[Mention]:
+        """ "argues Tatiana Stanovaya ... Stanovaya writes": a person named in full is the same
+        person when the surname comes back alone later on."""
+        kinds = {}
+        for person in people:
+            words = person.text.split()
+            if len(words) >= 2 and words[-1][:1].isupper():
+                kinds.setdefault(words[-1], (person.start, person.kind))
+        found: list[Mention] = []
+        for surname, (first, kind) in kinds.items():
+            for match in re.finditer(rf"\b{re.escape(surname)}\b(?!['’]s)", self.text):
+                start, end = match.span()
+                if start > first and not taken.overlaps(start, end):
+                    found.append(Mention(start, end, surname, kind))
+                    taken.add(start, end)
+        return found
 
     def _owned(self, mentions: list[Mention]) -> list[Mention]:
         """ "Ukraine's foreign ministry": a body named after another side's possessive is theirs."""

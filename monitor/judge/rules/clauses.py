@@ -211,11 +211,26 @@ class SentenceScan:
                 if (  # "should endorse", "must accept": what the modal demands of someone
                     last.cue.data.modal
                     and cue.label in _SOFT
-                    and self.article.words(last.end, cue.start) == 0
+                    and (
+                        self.article.words(last.end, cue.start) == 0
+                        or self._other_side_between(last.end, cue.start)
+                    )
                 ):
                     continue
             kept.append(cue)
         return kept
+
+    def _other_side_between(self, start: int, end: int) -> bool:
+        """ "depends on Ukraine accepting": only another side's name between a condition and an
+        acceptance makes the acceptance what the condition demands of that side."""
+        mentions = self.article.mentions_in(start, end)
+        return (
+            self.article.words(start, end) <= 2
+            and bool(mentions)
+            and all(m.info is not None and not m.info.tracked for m in mentions)
+            and self.article.words(start, end)
+            == sum(self.article.words(m.start, m.end) for m in mentions)
+        )
 
     def _owned_between(self, start: int, end: int) -> bool:
         """ "turned down Moscow's demand": a possessive makes the second cue its owner's own."""

@@ -706,10 +706,12 @@ class HolderRules(SentenceScan):
                 final = _turned(issue_info, object_negation)
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
-        if final == "open_to" and issue_info.demand_means == "proposes":
-            final = (
-                "proposes"  # "ready to talk on the basis of the Istanbul texts" puts them forward
-            )
+        if (
+            final == "open_to"
+            and issue_info.demand_means == "proposes"
+            and "basis" in self.text[min(cue.start, issue.start) : max(cue.end, issue.end)]
+        ):  # "ready to talk on the basis of the Istanbul texts" puts the format forward
+            final = "proposes"
         if final == "rejects" and issue_info.negative and issue_info.demand_means is None:
             final = "demands"  # "refuses to accept a non-neutral Kyiv": neutrality demanded
         if (
