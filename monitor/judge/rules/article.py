@@ -384,7 +384,7 @@ class ArticleScan:
     def _surnames_again(self, people: list[Mention], taken: _Occupied) -> list[Mention]:
         """ "argues Tatiana Stanovaya ... Stanovaya writes": a person named in full is the same
         person when the surname comes back alone later on."""
-        kinds = {}
+        kinds: dict[str, tuple[int, str]] = {}
         for person in people:
             words = person.text.split()
             if len(words) >= 2 and words[-1][:1].isupper():
