@@ -129,6 +129,16 @@ _NEARER_ANTECEDENT = re.compile(
     r"\b(?:[Tt]his|[Tt]hat)\s+(?:option|idea|proposal|plan|format|approach|scheme|initiative|"
     r"variant|document|framework|text)\b"
 )
+# A title of a tracked side's official right before a name ("Russian Deputy Foreign Minister
+# Mikhail Galuzin"), and a name with its title after it, at a tracked body ("Alexei Polishchuk,
+# director of the Second CIS Department at the Russian Foreign Ministry").
+_TITLE_KINDS = frozenset({"collective", "official", "spokesperson"})
+_NAME_AFTER_TITLE = re.compile(rf"\s+(?P<name>{_NAME})\b(?!['’]s)")
+_NAME_THEN_TITLE = re.compile(
+    rf"(?P<name>{_NAME}),\s+(?P<title>(?:(?:the|a)\s+)?(?:(?:Russia['’]s|Russian|Kremlin)\s+)?(?:[Dd]irector|[Hh]ead|[Dd]eputy|[Aa]mbassador|"
+    r"[Ee]nvoy|[Ss]pokes(?:man|woman|person)|[Aa]ide|[Aa]dviser|[Ss]enator|[Cc]hair(?:man|woman)?|"
+    r"[Gg]overnor|[Mm]inister|[Pp]ermanent [Rr]epresentative|[Ss]peaker)\b[^.;,]{0,80}?)[,.;]"
+)
 _CARRY_REACH = 600
 _OPENING_WORDS = 7  # words before a sentence's subject ("BRUSSELS, Jan 12 - Moscow's two ...")
 _CLAUSE_END = re.compile(r"\s*(?:[.,;:!?”\"’]|$)")
@@ -348,6 +358,7 @@ class ArticleScan:
             )
             for match in self.found["mentions"]
         ]
+        found = self._titled_officials(found)
         taken = _Occupied([(m.start, m.end) for m in found])
         appositives = _appositives(text)
         analysts = {match.group("name").split()[-1] for match in appositives}
@@ -380,6 +391,63 @@ class ArticleScan:
             if not taken.overlaps(match.start(), match.end())
         ]
         return self._owned(sorted(found + extra, key=lambda m: m.start))
+
+    def _titled_officials(self, found: list[Mention]) -> list[Mention]:
+        """Officials not on the list, known by their title: "Russian Deputy Foreign Minister
+        Mikhail Galuzin" or "Alexei Polishchuk, director of a department at the Russian Foreign
+        Ministry" is a tracked side's official, and so is "Galuzin" alone later on."""
+        text = self.text
+        named: dict[str, ActorInfo] = {}
+        for mention in found:
+            info = mention.info
+            if info is None or not info.tracked or info.kind not in _TITLE_KINDS:
+                continue
+            after = _NAME_AFTER_TITLE.match(text, mention.end)
+            if after is not None and mention.possessive is False:
+                name = after.group("name")
+                person = ActorInfo(info.side, name, "official", True)
+                mention.end, mention.text, mention.info = (
+                    after.end(),
+                    text[mention.start : after.end()],
+                    person,
+                )
+                named.setdefault(name.split()[-1], person)
+        for match in _NAME_THEN_TITLE.finditer(text):
+            body = next(
+                (
+                    m
+                    for m in found
+                    if match.start("title") <= m.start < match.end()
+                    and m.info is not None
+                    and m.info.tracked
+                    and m.info.kind in ("institution", "country", "collective")
+                ),
+                None,
+            )
+            if body is None or body.info is None:
+                continue
+            name = match.group("name")
+            person = ActorInfo(body.info.side, name, "official", True)
+            found.append(Mention(match.start("name"), match.end("name"), name, "actor", person))
+            named.setdefault(name.split()[-1], person)
+        if not named:
+            return found
+        taken = _Occupied([(m.start, m.end) for m in found])
+        for surname, person in named.items():
+            for match in re.finditer(rf"\b{re.escape(surname)}(?:['’]s)?\b", text):
+                if not taken.overlaps(match.start(), match.end()):
+                    found.append(
+                        Mention(
+                            match.start(),
+                            match.end(),
+                            match.group(0),
+                            "actor",
+                            person,
+                            match.group(0).endswith(("'s", "’s")),
+                        )
+                    )
+                    taken.add(match.start(), match.end())
+        return sorted(found, key=lambda m: m.start)
 
     def _surnames_again(self, people: list[Mention], taken: _Occupied) -> list[Mention]:
         """ "argues Tatiana Stanovaya ... Stanovaya writes": a person named in full is the same

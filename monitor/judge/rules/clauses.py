@@ -53,6 +53,10 @@ _AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|who
 _AS_BEFORE_PART = re.compile(r"\bas\s+$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
+_MEMBERSHIP_WORD = re.compile(
+    r"(?i)(?:join|joining|entry|entering|membership|accession|admission)\b"
+)
+_AND_OR = re.compile(r"\s+(?:and|or|nor)\s+(?:the\s+)?")
 _HEADLINE_SPEAKER = re.compile(r"\s*[^:;,.“”\"]{2,60}:")
 # "will never, at any moment, sign up to, agree to or even put up with ...": a negation before
 # a series of verbs governs each of them; the gap holds verbs that share the object (a bare verb,
@@ -126,6 +130,7 @@ class SentenceScan:
             for i in within("issues", self.start, self.end)
             if not any(a <= i.start and i.end <= b and b - a > i.end - i.start for a, b in charges)
         ]
+        self.issues = self._coordinated(self.issues, within("elliptical", self.start, self.end))
         self.mentions = [
             m
             for m in article.mentions_in(self.start, self.end, reporters=True)
@@ -219,6 +224,35 @@ class SentenceScan:
                     continue
             kept.append(cue)
         return kept
+
+    def _coordinated(self, issues: list[CueMatch], bare: list[CueMatch]) -> list[CueMatch]:
+        """ "give up joining the EU and NATO": an organisation named bare right after a
+        membership phrase joins it too, so it is that organisation's membership issue."""
+        added = [
+            b
+            for b in bare
+            if not self._overlaps(issues, b)
+            and any(
+                i.end <= b.start
+                and i.label != b.label
+                and _MEMBERSHIP_WORD.match(i.text) is not None
+                and _AND_OR.fullmatch(self.text, i.end, b.start) is not None
+                for i in issues
+            )
+        ]
+        if not added:
+            return issues
+        infos = self.article.rules.issue_infos
+        full = [  # the issue's own reading ("give up ... NATO" excludes membership), not the
+            # bare name's, which only borrows a stance said of another issue
+            CueMatch(Cue(b.cue.phrase, b.label, infos[b.label]), b.start, b.end, b.text)
+            for b in added
+        ]
+        return sorted([*issues, *full], key=lambda m: m.start)
+
+    @staticmethod
+    def _overlaps(issues: list[CueMatch], cue: CueMatch) -> bool:
+        return any(i.start < cue.end and cue.start < i.end for i in issues)
 
     def _other_side_between(self, start: int, end: int) -> bool:
         """ "depends on Ukraine accepting": only another side's name between a condition and an

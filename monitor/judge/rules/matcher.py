@@ -36,6 +36,13 @@ _WILD_STEM = 3
 _FIRST_STEP_CACHE = 200_000
 
 
+def _sentence_end(text: str, start: int, end: int, following: int) -> bool:
+    """A full stop and a space after a word longer than an abbreviation ("U.N.", "Mr.", "Gen.")
+    end the sentence: no cue runs on into the next one ("sending it weapons. To reach ...")."""
+    dot = text.find(".", end, following)
+    return dot >= 0 and dot + 1 < following and text[dot + 1].isspace() and end - start > 3
+
+
 @dataclass(frozen=True, slots=True)
 class Cue:
     """One phrase of a layer and what it stands for."""
@@ -377,7 +384,10 @@ class PhraseIndex:
                             nexts.append(child)
                 if nexts and (
                     text[ends[index] : starts[following]] == " "  # the usual joiner, no regex
-                    or _JOINER.fullmatch(text, ends[index], starts[following])
+                    or (
+                        _JOINER.fullmatch(text, ends[index], starts[following])
+                        and not _sentence_end(text, starts[index], ends[index], starts[following])
+                    )
                 ):
                     for child in nexts:
                         walk(child, following, best)

@@ -91,3 +91,17 @@ def test_the_cached_lemma_table_gives_lemminflects_own_forms() -> None:
     differ = {w: (matcher.lemma(w), matcher._dictionary_form(w)) for w in sorted(words)}
     assert {w: pair for w, pair in differ.items() if pair[0] != pair[1]} == {}
     assert matcher.lemma("demanded") == "demand" and matcher.lemma("guarantees") == "guarantee"
+
+
+def test_a_cue_does_not_run_on_into_the_next_sentence() -> None:
+    """ "stop sending it weapons. To reach ...": the longer cue "sending ... weapons to" would take
+    the next sentence's first word, and the issue would fall outside its own sentence."""
+    layer = CueLayer([Cue("sending ... weapons to", "long"), Cue("sending ... weapons", "short")])
+    assert _found(layer, "They must stop sending it weapons. To reach peace") == [
+        ("short", "sending it weapons")
+    ]
+    abbreviated = CueLayer([Cue("U.N. Security Council", "unsc"), Cue("Mr. Putin", "putin")])
+    assert _found(abbreviated, "the U.N. Security Council heard Mr. Putin") == [
+        ("unsc", "U.N. Security Council"),
+        ("putin", "Mr. Putin"),
+    ]
