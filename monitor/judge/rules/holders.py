@@ -682,6 +682,9 @@ class HolderRules(SentenceScan):
         elliptical: bool = False,
     ) -> None:
         issue_info: IssueInfo = issue.cue.data
+        document = holder.mention.info is not None and holder.mention.info.kind == "document"
+        if document and stance in ("accepts", "open_to"):
+            stance = "demands"  # "the draft shows the sides agreeing to a neutral Ukraine": a term
         final = stance
         object_negation = None
         if issue_info.negatable and final == "demands" and not elliptical:
@@ -750,6 +753,8 @@ class HolderRules(SentenceScan):
             parts.append(f"'{object_negation.text}' before the issue -> {final}")
         if land_kept:
             parts.append("land refused to give up -> the land kept (demands)")
+        if document and info.stance in ("accepts", "open_to"):
+            parts.append("what a document agrees to is one of its terms (demands)")
         if holder.reported:
             reporters = ", ".join(f"'{a.verb}'" for a in self.reported_anywhere)
             parts.append(f"reported ({reporters})")
