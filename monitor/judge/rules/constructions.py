@@ -17,7 +17,9 @@ _CONDITION_REACH = 80
 _BARE_NEGATIONS = frozenset({"not", "never", "no", "nor", "neither", "not even"})
 _ELLIPSIS_GAP = 2  # "merely refusing to admit Kyiv is not enough" is a clause of its own
 _MAIN_CLAUSE = re.compile(
-    r",\s+(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)\b",
+    r",\s+(?:(?:we|Russia|Moscow|the Kremlin|he|it|they|Putin)\s+(?:will|would|could|can|is|are)"
+    # "..., an order to cease fire and begin talks will follow": a subject of a few words
+    r"|(?:an?|the)\s+(?:[\w'’-]+\s+){1,8}?(?:will|would)\s+(?:follow|come|start|begin|stop|end))\b",
     re.IGNORECASE,
 )
 
@@ -25,9 +27,14 @@ _MAIN_CLAUSE = re.compile(
 # The holder's own ceasefire promised on terms: "would order a ceasefire", "will immediately
 # stop hostilities", "is ready to agree to a truce" (the issue phrase follows the modal).
 _OFFER_BEFORE = re.compile(
-    r"\b(?:will|would|shall|(?:is|are|was|were) (?:ready|prepared) to|promis\w* to)\s+"
-    r"(?!(?:\w+\s+)?(?:consider|discuss|study|examine|think|look)\b)(?:\w+,?\s+){0,5}$",
+    r"\b(?:will|would|shall|(?:be|is|are|was|were) (?:ready|prepared) to|promis\w* to)\s+"
+    r"(?!(?:\w+\s+)?(?:consider|discuss|study|examine|think|look)\b)(?:\w+,?\s+){0,7}$",
     re.IGNORECASE,
+)
+# The order itself promised after the truce: "an order to cease fire and begin negotiations will
+# follow from our side immediately"
+_ORDER_FOLLOWS = re.compile(
+    r"(?:\s+\w+){0,4}\s+(?:will|would)\s+(?:follow|come|be given|be issued)\b"
 )
 _CLAUSE_END = re.compile(r"[.?!]")
 # The promise inside the issue phrase itself: "the fighting would stop as soon as ..."
@@ -131,16 +138,18 @@ class Constructions(HolderRules):
         ceasefire in the main clause of a condition (a modal just before it, no negation)."""
         lo, _ = self.clause_bounds(issue.start)
         before = self.text[max(lo, issue.start - 60) : issue.start]
-        promised = _OFFER_BEFORE.search(before) is not None or _OWN_MODAL.search(issue.text)
+        promised = (
+            _OFFER_BEFORE.search(before) is not None
+            or _OWN_MODAL.search(issue.text) is not None
+            or _ORDER_FOLLOWS.match(self.text, issue.end, self.end) is not None
+        )
         end = _CLAUSE_END.search(self.text, issue.end, self.end)
         asked = end is not None and end.group(0) == "?"  # "Who will give the order to stop ...?"
         hedged = any(  # "would probably agree to a truce once ...": the writer's guess
             lo <= h.start < issue.start and self.quote_of(h.start) is self.quote_of(issue.start)
             for h in self.hedges
         )
-        return (
-            promised is not None and not asked and not hedged and not _NEGATED_OFFER.search(before)
-        )
+        return promised and not asked and not hedged and not _NEGATED_OFFER.search(before)
 
     def _condition_end(self, start: int, hi: int) -> int:
         """Where a condition stops: at ", we will" / ", Russia would" (the main clause)."""
