@@ -139,6 +139,7 @@ _NAME_THEN_TITLE = re.compile(
     r"[Ee]nvoy|[Ss]pokes(?:man|woman|person)|[Aa]ide|[Aa]dviser|[Ss]enator|[Cc]hair(?:man|woman)?|"
     r"[Gg]overnor|[Mm]inister|[Pp]ermanent [Rr]epresentative|[Ss]peaker)\b[^.;,]{0,80}?)[,.;]"
 )
+_APPOSITIVE_TITLE = re.compile(r",[^.;“”\"]{1,160},\s*")
 _CARRY_REACH = 600
 _OPENING_WORDS = 7  # words before a sentence's subject ("BRUSSELS, Jan 12 - Moscow's two ...")
 _CLAUSE_END = re.compile(r"\s*(?:[.,;:!?”\"’]|$)")
@@ -647,9 +648,18 @@ class ArticleScan:
         return self.resolve_pronoun(mention, self.quotes(paragraph))
 
     def _speaker_after(self, quote: Span, paragraph: Span) -> Mention | None:
-        limit = min(quote.end + 100, paragraph.end)
+        limit = min(quote.end + 220, paragraph.end)  # room for a speaker's title in commas
         for verb in self.within("speech", quote.end, limit):
             if self.words(quote.end, verb.start) > 4:
+                # "…,” Alexei Polishchuk, director of a department at the ministry, told TASS":
+                # the speaker right after the quote, his title set off by commas
+                named = self.mentions_in(quote.end, verb.start)
+                if (
+                    named
+                    and self.words(quote.end, named[0].start) == 0
+                    and _APPOSITIVE_TITLE.fullmatch(self.text, named[0].end, verb.start)
+                ):
+                    return self._resolve(named[0], paragraph)
                 return None
             before = self.mentions_in(quote.end, verb.start)
             if before:
