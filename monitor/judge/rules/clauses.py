@@ -53,6 +53,7 @@ _AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|who
 _AS_BEFORE_PART = re.compile(r"\bas\s+$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
+_WHICH_BEFORE = re.compile(r"[^,.;:“”\"]{0,60},\s+which\s+")
 _MEMBERSHIP_WORD = re.compile(
     r"(?i)(?:join|joining|entry|entering|membership|accession|admission)\b"
 )
@@ -453,7 +454,16 @@ class SentenceScan:
             info: StanceInfo = cue.cue.data
             if info.modal:
                 forward = self._modal_subject_issues(cue, lo) + forward
-            return forward
+            # "a neutral status for Ukraine, which calls for its disarmament": what the relative
+            # clause's stance is said of is held too
+            antecedent = [
+                i
+                for i in self.issues
+                if lo <= i.start
+                and i.end <= cue.start
+                and _WHICH_BEFORE.fullmatch(self.text, i.end, cue.start) is not None
+            ][-1:]
+            return antecedent + forward
         if cue.cue.data.modal:
             return self._modal_subject_issues(cue, lo)
         previous_end = lo
