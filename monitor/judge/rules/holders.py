@@ -141,6 +141,16 @@ _AS_OPENS = re.compile(r",\s*as\s+(?:[\w.'’-]+\s+){0,4}$", re.IGNORECASE)
 _AS_CLOSES = re.compile(r"\s+(?:\w+\s+){0,2}\w+\s*,")
 # "would stop NATO from taking in members", "asks the allies to refrain": the party named right
 # after a verb that acts on someone is that verb's object, never the subject of a later verb.
+# "a resolution that condemned its invasion": the text holds the verb, not the party that
+# opens the sentence
+_THING_THAT = re.compile(
+    r"\b(?:resolution|declaration|motion|communiqu[eé]|bill)s?"
+    r"\s+(?:that|which)\s+(?:\w+ly\s+)?$"
+)
+_NAMED_AS = re.compile(
+    r"\b(?:called|calls|call|calling|labelled|labeled|branded|dubbed|termed|declared)\s+"
+    r"(?:[A-Z][\w'’-]*\s+){0,2}$"
+)
 _CONTROLLED = re.compile(
     r"\b(?:stop|stops|stopping|prevent|prevents|preventing|bar|bars|barring|ban|bans|banning|"
     r"block|blocks|forbid|forbids|prohibit|prohibits|oblige|obliges|obligate|obligates|"
@@ -281,6 +291,10 @@ class HolderRules(SentenceScan):
                 continue  # "troops from NATO countries": an object, not a subject
             if _CONTROLLED.search(self.text, max(self.start, mention.start - 16), mention.start):
                 continue  # "would stop NATO from ...": the object of the verb
+            if not mention.possessive and _NAMED_AS.search(
+                self.text, max(self.start, mention.start - 40), mention.start
+            ):
+                continue  # "called Ukrainian President Zelensky illegitimate": who is named
             if _GERUND_AFTER.match(self.text, mention.end):
                 continue  # "NATO's advance, and Ukraine being dragged into it, is a threat": a noun
             if _AS_OPENS.search(
@@ -403,6 +417,10 @@ class HolderRules(SentenceScan):
         self._speculative(cue)
         reported = bool(self.reported_anywhere)
         quote = self.quote_of(cue.start)
+        if quote is None and _THING_THAT.search(
+            self.text, max(self.start, cue.start - 40), cue.start
+        ):
+            raise _Blocked(f"'{cue.text}' is said of a text, not by a party")
         relative = None if quote is not None else self._relative_subject(cue)
         if relative is not None:
             if not relative.tracked:
