@@ -607,8 +607,16 @@ class HolderRules(SentenceScan):
             for m in self.mentions
         ):
             return None  # someone else is named here: no carrying over them
+        first = min(self.stances, key=lambda c: c.start, default=None)
+        obliged = (  # "Kyiv would have to pull out ...": who is obliged, not who demands it
+            first is not None and first.cue.data.modal and first.label == "demands"
+        )
         if any(
-            m.info is not None and not m.info.tracked and m.start < first_cue for m in self.mentions
+            m.info is not None
+            and not m.info.tracked
+            and m.start < first_cue
+            and not (obliged and self.article.words(m.end, first_cue) <= 1)
+            for m in self.mentions
         ):
             return None  # "The likelihood of Kyiv accepting ...": the sentence is about them
         opening = _OPENING_GERUND.match(self.sentence)
