@@ -708,7 +708,11 @@ class HolderRules(SentenceScan):
         elliptical: bool = False,
     ) -> None:
         issue_info: IssueInfo = issue.cue.data
-        document = holder.mention.info is not None and holder.mention.info.kind == "document"
+        document = (
+            holder.mention.info is not None
+            and holder.mention.info.kind == "document"
+            and issue_info.stance is None  # "could still join the EU" says its own stance
+        )
         if document and stance in ("accepts", "open_to"):
             stance = "demands"  # "the draft shows the sides agreeing to a neutral Ukraine": a term
         final = stance
