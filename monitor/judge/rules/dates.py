@@ -148,12 +148,13 @@ def _resolve(match: re.Match[str], article: dt.date) -> dt.date | None:
 # A date that belongs to a thing named in the sentence, not to the statement: "the Istanbul
 # treaty drafted in March 2022", "the founding act signed in 1997", "annexed in 2014".
 _THING_DATED = re.compile(
-    r"(?:drafted|signed|initial(?:l)?ed|adopted|concluded|annexed|ratified|founded)\s+(?:back\s+)?$"
+    r"(?:(?:drafted|signed|initial(?:l)?ed|adopted|concluded|annexed|ratified|founded)\s+(?:back\s+)?"
+    r"|(?:agreements?|accords?|treaty|deal|understandings|draft)\s+(?:reached\s+)?in\s+Istanbul\s+)$"
 )
 
 
 def _dates_a_thing(sentence: str, match: re.Match[str]) -> bool:
-    return _THING_DATED.search(sentence, max(0, match.start() - 20), match.start()) is not None
+    return _THING_DATED.search(sentence, max(0, match.start() - 45), match.start()) is not None
 
 
 def find_date(sentence: str, article_date: dt.date) -> DateExpression | None:

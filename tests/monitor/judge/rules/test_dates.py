@@ -32,6 +32,7 @@ ARTICLE = dt.date(2025, 9, 4)  # a Thursday
         # a date of the thing named, not of the statement
         ("The Istanbul treaty drafted in March 2022 could serve as the basis", ARTICLE),
         ("all must return to where it stood when the act was signed in 1997", ARTICLE),
+        ("the understandings reached in Istanbul in 2022 are still a basis", ARTICLE),
         (
             "The Istanbul treaty drafted in March 2022 was cited by Peskov in April",
             dt.date(2025, 4, 1),
