@@ -14,6 +14,7 @@ from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 
 _CONDITION_REACH = 80
+_HEDGE_REACH = 10  # words from a forecast ("is unlikely to accept ...") to the "if" it frames
 _BARE_NEGATIONS = frozenset({"not", "never", "no", "nor", "neither", "not even"})
 _ELLIPSIS_GAP = 2  # "merely refusing to admit Kyiv is not enough" is a clause of its own
 _MAIN_CLAUSE = re.compile(
@@ -74,6 +75,14 @@ class Constructions(HolderRules):
         demand is a rejection); a ceasefire or talks in the main clause is a precondition on it.
         """
         if not conditions:
+            return
+        if any(  # "Russia is unlikely to accept guarantees even if Ukraine gives up land":
+            h.start < conditions[0].start  # the writer's forecast, not a condition Russia sets
+            and self.article.words(h.end, conditions[0].start) <= _HEDGE_REACH
+            and self.quote_of(h.start) is self.quote_of(conditions[0].start)
+            and not any(h.end <= a.start < conditions[0].start for a in self.attributions)
+            for h in self.hedges
+        ):
             return
         holder = self._condition_holder(best, conditions[0])
         if holder is None:
