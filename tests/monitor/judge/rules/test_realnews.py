@@ -18,8 +18,8 @@ from tests.monitor.judge.rules.realnews_score import score
 # w-* and x-* pages (each batch whole, before any change for it: w P 0.84 R 0.64, x P 0.67
 # R 0.65), then the z-* pages (P 0.64, R 0.60) and a label audit (20 pages brought in line
 # with the README's conventions).
-DEV_PRECISION_FLOOR = 0.895
-DEV_RECALL_FLOOR = 0.755
+DEV_PRECISION_FLOOR = 0.89
+DEV_RECALL_FLOOR = 0.765
 
 
 @pytest.fixture(scope="module")
