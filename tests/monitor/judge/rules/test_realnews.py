@@ -17,7 +17,9 @@ from tests.monitor.judge.rules.realnews_score import score
 # t-* pages (P 0.59-0.74, R 0.48-0.61), then the u-* and v-* pages (P 0.62, R 0.40), then the
 # w-* and x-* pages (each batch whole, before any change for it: w P 0.84 R 0.64, x P 0.67
 # R 0.65), then the z-* pages (P 0.64, R 0.60) and a label audit (20 pages brought in line
-# with the README's conventions).
+# with the README's conventions). On 2026-12-03 the k-, l-, o- and p- batches came in (each
+# scored whole before any change for it: k P 0.76 R 0.66, l P 0.47 R 0.29, o P 0.57 R 0.43,
+# p P 0.76 R 0.56; o and p with the session's final rules).
 DEV_PRECISION_FLOOR = 0.89
 DEV_RECALL_FLOOR = 0.765
 
