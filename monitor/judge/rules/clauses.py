@@ -53,6 +53,7 @@ _AS_BEFORE = re.compile(r"\bas\s+(?:(?:an?|the|absolutely|totally|completely|who
 _AS_BEFORE_PART = re.compile(r"\bas\s+$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"\bin\s+(?:the\s+)?$", re.IGNORECASE)
 _SOFT = frozenset({"accepts", "open_to"})
+_AND_BEFORE = re.compile(r",\s+and\s+(?:\w+\s+)?$")  # ", and again said that ...": a new report
 _WHICH_BEFORE = re.compile(r"[^,.;:“”\"]{0,60},\s+which\s+")
 _MEMBERSHIP_WORD = re.compile(
     r"(?i)(?:join|joining|entry|entering|membership|accession|admission)\b"
@@ -434,6 +435,17 @@ class SentenceScan:
             if later.label != cue.label:
                 next_start = later.start
                 break
+        # "Putin repeated that Moscow does not oppose the EU bid, and again said that NATO
+        # membership is unacceptable": a second report opens the next statement
+        next_start = min(
+            (
+                a.start
+                for a in self.attributions
+                if cue.end < a.start < next_start
+                and _AND_BEFORE.search(self.text, max(cue.end, a.start - 16), a.start)
+            ),
+            default=next_start,
+        )
         if self._predicative(cue):  # "regarded NATO membership as unacceptable, that ..."
             preceding = [
                 i
@@ -470,6 +482,13 @@ class SentenceScan:
         for earlier in self.stances[:index]:
             if lo <= earlier.start < cue.start:
                 previous_end = max(previous_end, earlier.end)
+        for report in self.attributions:  # ", and again said that NATO membership is ...":
+            if previous_end <= report.start < cue.start and _AND_BEFORE.search(  # what comes
+                self.text,
+                max(lo, report.start - 16),
+                report.start,  # before is another report
+            ):
+                previous_end = report.end
         speech_after = min(  # "X is unacceptable, Zakharova said, adding that ...": what
             (a.start for a in self.attributions if a.start >= cue.end),  # follows the speech
             default=hi,  # verb is another statement, not this cue's clause

@@ -62,6 +62,21 @@ def test_no_objection_to_the_eu_bid_is_never_read_as_nato(rules: RuleSet) -> Non
     assert not any(issue == "nato_membership" for issue, _ in russian), claims
 
 
+def test_no_objection_to_the_eu_and_refusal_of_nato_in_one_sentence_stay_apart(
+    rules: RuleSet,
+) -> None:
+    """An intellinews page put both in one sentence, ", and again said that ...": the EU's
+    acceptance reached NATO (a SHIFT to "accepts NATO") and NATO's refusal reached the EU."""
+    text = (
+        "During his trip to China this week Putin repeated that Moscow does not oppose Ukraine's "
+        "possible accession to the European Union, and again said that Nato membership for Kyiv "
+        "is unacceptable to the Kremlin."
+    )
+    claims = extract_claims(text, dt.date(2025, 9, 3), rules, title="Putin in China")
+    russian = {(c.issue, c.stance) for c in claims if c.side == "russia"}
+    assert russian == {("eu_membership", "accepts"), ("nato_membership", "rejects")}, claims
+
+
 def test_ukraines_foreign_ministry_is_never_the_russian_one(rules: RuleSet) -> None:
     """Issue 10: Kyiv's rejection of Russia as a guarantor was stored as a Russian claim."""
     text = (
