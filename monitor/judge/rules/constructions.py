@@ -214,7 +214,7 @@ class Constructions(HolderRules):
         sentence already claimed keeps that claim.
         """
         for issue in loaded:
-            if any(key[1] == issue.label for key in best):
+            if any(key[1] == issue.label and key[2] == issue.cue.data.stance for key in best):
                 continue
             info = StanceInfo(issue.cue.data.stance, 0.9, False)
             governing = self._governing(issue)

@@ -842,13 +842,18 @@ def _turned(issue: IssueInfo, object_negation: CueMatch | None) -> str:
     return "rejects"
 
 
+_TWO_LINES = frozenset({"elections_legitimacy"})
+
+
 def _merge_firm(claims: list[ClaimFound]) -> list[ClaimFound]:
     """demands and rejects on one issue in one sentence are one line: keep the first named."""
-    kept: dict[tuple[str, str], ClaimFound] = {}
+    kept: dict[tuple[str, str, str], ClaimFound] = {}
     others: list[ClaimFound] = []
     for claim in sorted(claims, key=lambda c: c.issue_span):
         if claim.stance in ("demands", "rejects"):
-            kept.setdefault((claim.side, claim.issue), claim)
+            # elections demanded and Zelensky's legitimacy disputed are two positions
+            line = claim.stance if claim.issue in _TWO_LINES else ""
+            kept.setdefault((claim.side, claim.issue, line), claim)
         else:
             others.append(claim)
     return sorted([*kept.values(), *others], key=lambda c: (c.issue_span, c.stance))
