@@ -21,6 +21,7 @@ from monitor.judge.rules.results import ClaimFound, SentenceResult
 _REFUSAL_CONDITIONS = frozenset(
     {"until", "unless", "only if", "only after", "only when", "only once", "as long as"}
 )
+_ONLY_BEFORE = re.compile(r"\bonly\s+$")
 _WITHOUT = re.compile(
     r"(?:^|[.,;:“\"]\s*)[Ww]ithout\b|\b(?:impossible|possible|cannot|can't) without\b"
 )
@@ -156,9 +157,14 @@ class SentenceAnalysis(Constructions):
                 continue
             assert stance is not None
             if stance == "accepts" and any(
-                c.start >= cue.end and c.text.lower().startswith("only") for c in conditions
-            ):
-                stance = "demands"  # "will agree to a truce only if ...": a precondition
+                c.start >= cue.end
+                and (
+                    c.text.lower().startswith("only")
+                    or _ONLY_BEFORE.search(self.text, max(self.start, cue.start - 12), cue.start)
+                )
+                for c in conditions
+            ):  # "will agree to a truce only if ...", "would only agree to a truce if ...": a
+                stance = "demands"  # precondition
             if (
                 stance == "open_to"
                 and cue.text.lower().endswith("on the table")

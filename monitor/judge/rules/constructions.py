@@ -42,6 +42,7 @@ _CLAUSE_END = re.compile(r"[.?!]")
 _OWN_MODAL = re.compile(r"\b(?:will|would)\b", re.IGNORECASE)
 # "would agree to a ceasefire only after ...", "not until ...": a precondition, no offer
 _RESTRICTIVE = frozenset({"only if", "only after", "only when", "only once", "unless", "until"})
+_ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 _NEGATED_OFFER = re.compile(r"\b(?:not|never|no)\b|n['’]t\b", re.IGNORECASE)
 
 
@@ -158,7 +159,10 @@ class Constructions(HolderRules):
             lo <= h.start < issue.start and self.quote_of(h.start) is self.quote_of(issue.start)
             for h in self.hedges
         )
-        return promised and not asked and not hedged and not _NEGATED_OFFER.search(before)
+        only = _ONLY.search(before) is not None  # "would only agree to a ceasefire if ...": terms
+        return (
+            promised and not asked and not hedged and not only and not _NEGATED_OFFER.search(before)
+        )
 
     def _condition_end(self, start: int, hi: int) -> int:
         """Where a condition stops: at ", we will" / ", Russia would" (the main clause)."""
