@@ -9,7 +9,7 @@ import re
 
 from monitor.judge.rules.clauses import _SOFT
 from monitor.judge.rules.holders import HolderRules, _Blocked, _Holder, _merge_firm
-from monitor.judge.rules.loader import StanceInfo
+from monitor.judge.rules.loader import UNCHANGED, StanceInfo
 from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 
@@ -42,6 +42,9 @@ _CLAUSE_END = re.compile(r"[.?!]")
 _OWN_MODAL = re.compile(r"\b(?:will|would)\b", re.IGNORECASE)
 # "would agree to a ceasefire only after ...", "not until ...": a precondition, no offer
 _RESTRICTIVE = frozenset({"only if", "only after", "only when", "only once", "unless", "until"})
+# "Russia's principled position on Crimea and Donbas had not changed": what is restated
+_POSITION_ON = re.compile(r"\b(?:positions?|stance|line)\s+on\b", re.IGNORECASE)
+_RESTATED_REACH = 4  # words from the issue to "remains unchanged" when no "position on" names it
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 _NEGATED_OFFER = re.compile(r"\b(?:not|never|no)\b|n['’]t\b", re.IGNORECASE)
 
@@ -244,6 +247,9 @@ class Constructions(HolderRules):
         comparison takes the stance held (in this sentence or earlier in the article) on the
         issue after it."""
         for cue in self.article.within("comparisons", self.start, self.end):
+            if cue.label == UNCHANGED:
+                self._restated(best, cue)
+                continue
             lo, hi = self.clause_bounds(cue.start)
             before = [i for i in self.issues if lo <= i.start and i.end <= cue.start]
             after = [
@@ -272,6 +278,47 @@ class Constructions(HolderRules):
             for issue in before:
                 if issue.label != model.issue and not any(k[1] == issue.label for k in best):
                     self._add(best, holder, cue, info, model.stance, None, issue)
+
+    def _restated(self, best: dict[tuple[str, str, str], ClaimFound], cue: CueMatch) -> None:
+        """ "Russia's position on NATO troops has not changed": the stance held on the issue
+        earlier in the article, restated (nothing when the article has not said it)."""
+        lo, hi = self.clause_bounds(cue.start)
+        after = _POSITION_ON.match(self.text, cue.end - len("position"), hi)
+        if after is not None:  # "has not changed its position on NATO troops"
+            named = [i for i in self.issues if after.end() <= i.start and i.end <= hi]
+        else:
+            topic = None
+            for topic in _POSITION_ON.finditer(self.text, lo, cue.start):
+                pass  # the last "position on" before the cue names what is restated
+            start = topic.end() if topic is not None else lo
+            named = [
+                i
+                for i in self.issues
+                if start <= i.start
+                and i.end <= cue.start
+                and (topic is not None or self.article.words(i.end, cue.start) <= _RESTATED_REACH)
+            ]
+        for issue in named:
+            if any(k[1] == issue.label for k in best):
+                continue
+            model = self.known.get(issue.label)
+            if model is not None:
+                stance, source = model.stance, " ".join(model.evidence.split())[:80]
+            else:  # the standing position the topic's baseline records
+                known = self.rules.baseline_stances.get(issue.label)
+                if known is None:
+                    continue
+                stance, source = known, "the topic's baseline"
+            info = StanceInfo(stance, 0.85, False)
+            try:
+                holder = self._holder(cue, info, None)
+            except _Blocked as why:
+                self.result.reasons.append(f"'{cue.text}': {why}")
+                continue
+            self.result.reasons.append(
+                f"'{cue.text}': the stance on {issue.label} ({stance}) restated from '{source}'"
+            )
+            self._add(best, holder, cue, info, stance, None, issue)
 
     @property
     def _tracked(self) -> frozenset[str]:

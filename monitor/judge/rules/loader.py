@@ -25,6 +25,7 @@ ActorKind = Literal[
     "leader", "official", "spokesperson", "institution", "collective", "country", "document"
 ]
 NOT_A_STANCE = "_none"
+UNCHANGED = "unchanged"  # a comparisons-layer label: the stance held before, restated
 REVERSAL = "reversal"  # an object negation that undoes what exists ("roll back")
 GENERIC = "_generic"  # an issue cue whose issue the organisation named next to it decides
 Stance = Literal["demands", "rejects", "accepts", "open_to", "proposes"]
@@ -211,6 +212,7 @@ class RulesSpec(_Strict):
     clause_breaks: list[str] = Field(default_factory=lambda: ["but", "while", "whereas"])
     hedges: list[str] = Field(default_factory=list)
     comparisons: list[str] = Field(default_factory=list)  # "our stance on X is the same as on Y"
+    restatements: list[str] = Field(default_factory=list)  # "our position on X has not changed"
     issues: dict[str, IssueSpec] = Field(min_length=1)
     stances: dict[Stance, StanceSpec]
     not_stances: list[str] = Field(default_factory=list)
@@ -235,6 +237,7 @@ class RulesSpec(_Strict):
         "conditions",
         "not_conditions",
         "comparisons",
+        "restatements",
     )(classmethod(lambda cls, v: [_check_phrase(p) for p in v]))
 
     @model_validator(mode="after")
@@ -385,7 +388,8 @@ class RuleSet:
                 "issue_references": [Cue(p, "pronoun") for p in spec.references.pronouns]
                 + [Cue(p, "anaphor") for p in spec.references.anaphors],
                 "hedges": [Cue(p, "hedge") for p in spec.hedges],
-                "comparisons": [Cue(p, "same") for p in spec.comparisons],
+                "comparisons": [Cue(p, "same") for p in spec.comparisons]
+                + [Cue(p, UNCHANGED) for p in spec.restatements],
                 "organisations": [
                     Cue(p, issue)
                     for issue, names in spec.references.organisations.items()
@@ -396,6 +400,12 @@ class RuleSet:
         )
 
         self.possessor_pattern = _possessors(spec.possessors)
+        # the tracked side's standing stance per issue, for "our position has not changed"
+        self.baseline_stances: dict[str, str] = {
+            b.issue: b.stance
+            for b in sorted(spec.baseline, key=lambda b: b.date)
+            if spec.sides[b.side].tracked
+        }
 
     def scan(self, text: str) -> Scan:
         """All cue layers' matches in a text, in one pass."""
