@@ -45,6 +45,12 @@ _RESTRICTIVE = frozenset({"only if", "only after", "only when", "only once", "un
 # "Russia's principled position on Crimea and Donbas had not changed": what is restated
 _POSITION_ON = re.compile(r"\b(?:positions?|stance|line)\s+on\b", re.IGNORECASE)
 _RESTATED_REACH = 4  # words from the issue to "remains unchanged" when no "position on" names it
+
+
+def _match_end(match: re.Match[str]) -> int:
+    return match.end()
+
+
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 _NEGATED_OFFER = re.compile(r"\b(?:not|never|no)\b|n['’]t\b", re.IGNORECASE)
 
@@ -287,9 +293,10 @@ class Constructions(HolderRules):
         if after is not None:  # "has not changed its position on NATO troops"
             named = [i for i in self.issues if after.end() <= i.start and i.end <= hi]
         else:
-            topic = None
-            for topic in _POSITION_ON.finditer(self.text, lo, cue.start):
-                pass  # the last "position on" before the cue names what is restated
+            # the last "position on" before the cue names what is restated
+            topic = max(
+                _POSITION_ON.finditer(self.text, lo, cue.start), key=_match_end, default=None
+            )
             start = topic.end() if topic is not None else lo
             named = [
                 i
