@@ -187,6 +187,22 @@ def lemma(token: str) -> str:
     return found
 
 
+def _lowered(text: str) -> str:
+    """``text`` lower-cased with ’ as ', character for character (offsets stay valid).
+
+    News in English is ASCII but for its curly quotes: with them made straight (they are no
+    word characters either way) the text lower-cases as a one-byte string, several times faster.
+    """
+    plain = text.replace("’", "'").replace("“", '"').replace("”", '"')
+    if plain.isascii():
+        return plain.lower()
+    lowered = text.lower().replace("’", "'")
+    if len(lowered) != len(text):  # a few characters change length when lower-cased
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        lowered = lowered.replace("’", "'")
+    return lowered
+
+
 def _words(lowered: str) -> tuple[list[str], list[int], list[int]]:
     """The text's word tokens with their start and end offsets, all found at C speed.
 
@@ -286,11 +302,7 @@ class PhraseIndex:
 
     def scan(self, text: str) -> Scan:
         """Every layer's longest, non-overlapping cue matches in ``text``, and its word starts."""
-        lowered = text.lower().replace("’", "'")
-        if len(lowered) != len(text):  # a few characters change length when lower-cased
-            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-            lowered = lowered.replace("’", "'")
-        tokens, starts, ends = _words(lowered)
+        tokens, starts, ends = _words(_lowered(text))
         first_steps = self._first_steps
         # words seen before have their dictionary form, keys and plan cached (up to the caps)
         new = set(tokens).difference(first_steps)
