@@ -44,6 +44,7 @@ _DOCUMENT_WORD = _any_case_words(_DOCUMENT_WORDS)
 
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
 _PLAN_WORD = _any_case_words(("plan", "draft", "proposals?", "points"))  # every paragraph meets it
+_PLAN_FRAGMENTS = ("plan", "draft", "proposal", "points")  # what _PLAN_WORD needs, in any case
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
@@ -67,7 +68,7 @@ def analyse(
     )
     issue_starts = [m.start for m in article.issues]
     # Each paragraph asks whether it names a plan or a document: the article is searched once
-    plan_words = [m.start() for m in _PLAN_WORD.finditer(full)]
+    plan_words = _plan_words(full)
     documents = _has_document_word(full)
     results: list[SentenceResult] = []
     header: _Header | None = None
@@ -165,6 +166,13 @@ def _foreign_plan(article: ArticleScan, paragraph: Span, plan_words: Sequence[in
     return _any_in(plan_words, paragraph) and not any(
         m.tracked for m in article.mentions_in(paragraph.start, paragraph.end)
     )
+
+
+def _plan_words(text: str) -> list[int]:
+    """Where ``_PLAN_WORD`` matches; most articles lack the words, checked at C speed first."""
+    if lacks_words(text, _PLAN_FRAGMENTS):
+        return []
+    return [m.start() for m in _PLAN_WORD.finditer(text)]
 
 
 def _has_document_word(text: str) -> bool:

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress
 from pathlib import Path
@@ -80,12 +80,19 @@ _CASE_ODDITIES = ("\u017f", "\u0131", "\u0130")  # long s, dotless i, capital I 
 
 
 def lacks_words(text: str, fragments: Sequence[str]) -> bool:
-    """Whether ``text`` holds none of the lower-case ``fragments`` in any case: a test at C speed
-    that spares a case-blind regex needing one of them most of the texts it would search."""
-    if any(odd in text for odd in _CASE_ODDITIES):
+    """Whether ``text`` holds none of the lower-case ``fragments`` (words without quote marks)
+    in any case: a test at C speed that spares a case-blind regex needing one of them most of
+    the texts it would search."""
+    if not text.isascii() and any(odd in text for odd in _CASE_ODDITIES):
         return False
-    lowered = text.lower()
+    lowered = _lowered(text)
     return not any(fragment in lowered for fragment in fragments)
+
+
+def holds_any(text: str, needles: Iterable[str], start: int, end: int) -> bool:
+    """Whether one of ``needles`` is in ``text[start:end]``: a search for each at C speed, several
+    times cheaper than a regex led by a character class, which tests every character in turn."""
+    return any(text.find(needle, start, end) >= 0 for needle in needles)
 
 
 def _norm(word: str) -> str:
