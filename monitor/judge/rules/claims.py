@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from monitor.judge.rules.analysis import SentenceAnalysis
 from monitor.judge.rules.article import ArticleScan, Mention
 from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet, StanceInfo
-from monitor.judge.rules.matcher import Cue, CueMatch, lacks_words
+from monitor.judge.rules.matcher import Cue, CueMatch, fragment_starts
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
@@ -68,8 +68,8 @@ def analyse(
     )
     issue_starts = [m.start for m in article.issues]
     # Each paragraph asks whether it names a plan or a document: the article is searched once
-    plan_words = _plan_words(full)
-    documents = _has_document_word(full)
+    plan_words = _word_starts(full, _PLAN_WORD, _PLAN_FRAGMENTS)
+    documents = _word_starts(full, _DOCUMENT_WORD, _DOCUMENT_WORDS)
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
@@ -133,10 +133,11 @@ class _Header:
     holder: Mention | None
 
 
-def _opens_list(article: ArticleScan, paragraph: Span, documents: bool) -> _Header | None:
+def _opens_list(article: ArticleScan, paragraph: Span, documents: Sequence[int]) -> _Header | None:
     """ "The memorandum sets out the following:" (a demand, then a colon), or a paragraph that
     names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets;
-    ``documents`` says whether the article has a document word anywhere."""
+    ``documents`` are where the article's document words start (a paragraph holds one when one
+    starts in it: a match is a single word)."""
     text = article.text[paragraph.start : paragraph.end].rstrip()
     if text.endswith(":"):
         cues = [
@@ -147,12 +148,10 @@ def _opens_list(article: ArticleScan, paragraph: Span, documents: bool) -> _Head
         if cues:
             holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
             return _Header(cues[-1], False, holder)
-    named: bool | None = None  # a document word in the paragraph: looked for only when needed
+    named = _any_in(documents, paragraph)
     for mention in article.mentions_in(paragraph.start, paragraph.end):
         if not mention.tracked or mention.info is None:
             continue
-        if named is None and mention.info.kind != "document":
-            named = documents and _has_document_word(text)
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
@@ -168,16 +167,14 @@ def _foreign_plan(article: ArticleScan, paragraph: Span, plan_words: Sequence[in
     )
 
 
-def _plan_words(text: str) -> list[int]:
-    """Where ``_PLAN_WORD`` matches; most articles lack the words, checked at C speed first."""
-    if lacks_words(text, _PLAN_FRAGMENTS):
-        return []
-    return [m.start() for m in _PLAN_WORD.finditer(text)]
-
-
-def _has_document_word(text: str) -> bool:
-    """``_DOCUMENT_WORD`` found in ``text``; most paragraphs lack the words, checked at C speed."""
-    return not lacks_words(text, _DOCUMENT_WORDS) and _DOCUMENT_WORD.search(text) is not None
+def _word_starts(text: str, pattern: re.Pattern[str], fragments: Sequence[str]) -> list[int]:
+    """Where ``pattern`` (an ``_any_case_words`` regex, whose matches are single words) matches
+    in the article: tried only where one of its lower-case ``fragments`` starts, found at C speed
+    (the regex, led by a character class, would test every character of the text)."""
+    starts = fragment_starts(text, fragments)
+    if starts is None:
+        return [m.start() for m in pattern.finditer(text)]
+    return [start for start in starts if pattern.match(text, start)]
 
 
 def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:
