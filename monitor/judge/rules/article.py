@@ -15,7 +15,7 @@ from itertools import chain
 from operator import attrgetter, le
 
 from monitor.judge.rules.loader import GENERIC, NOT_A_STANCE, ActorInfo, RuleSet
-from monitor.judge.rules.matcher import Cue, CueMatch
+from monitor.judge.rules.matcher import Cue, CueMatch, find_all
 from monitor.judge.rules.sentences import Span, quote_spans
 
 _PERSON_KINDS = frozenset({"leader", "official", "spokesperson", "person"})
@@ -192,6 +192,9 @@ class ArticleScan:
         for layer in ("speech", "conditions", "clause_breaks", "negations"):
             self.found[layer] = [m for m in self.found[layer] if m.label != NOT_A_STANCE]
         self._word_starts = scan.word_starts
+        self.lowered = scan.lowered
+        # where [nN]['’] stands, which a contraction needs ("won't"): n' in ``lowered``
+        self._apostrophe_ns = find_all(self.lowered, "n'")
         self._starts = {layer: list(map(_START, found)) for layer, found in self.found.items()}
         self.stances = self.found["stances"]
         self.issues = self.found["issues"] = self._with_references(
@@ -458,6 +461,11 @@ class ArticleScan:
         ):
             return None
         return opening
+
+    def may_hold_contraction(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` holds n' or n’ (in any case), which a contraction needs."""
+        index = bisect_left(self._apostrophe_ns, start)
+        return index < len(self._apostrophe_ns) and self._apostrophe_ns[index] + 2 <= end
 
     def words(self, start: int, end: int) -> int:
         """How many words start in ``text[start:end]``."""

@@ -68,8 +68,8 @@ def analyse(
     )
     issue_starts = [m.start for m in article.issues]
     # Each paragraph asks whether it names a plan or a document: the article is searched once
-    plan_words = _word_starts(full, _PLAN_WORD, _PLAN_FRAGMENTS)
-    documents = _word_starts(full, _DOCUMENT_WORD, _DOCUMENT_WORDS)
+    plan_words = _word_starts(full, article.lowered, _PLAN_WORD, _PLAN_FRAGMENTS)
+    documents = _word_starts(full, article.lowered, _DOCUMENT_WORD, _DOCUMENT_WORDS)
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
@@ -167,11 +167,13 @@ def _foreign_plan(article: ArticleScan, paragraph: Span, plan_words: Sequence[in
     )
 
 
-def _word_starts(text: str, pattern: re.Pattern[str], fragments: Sequence[str]) -> list[int]:
+def _word_starts(
+    text: str, lowered: str, pattern: re.Pattern[str], fragments: Sequence[str]
+) -> list[int]:
     """Where ``pattern`` (an ``_any_case_words`` regex, whose matches are single words) matches
     in the article: tried only where one of its lower-case ``fragments`` starts, found at C speed
-    (the regex, led by a character class, would test every character of the text)."""
-    starts = fragment_starts(text, fragments)
+    in the ``lowered`` text (the regex, led by a character class, would test every character)."""
+    starts = fragment_starts(text, lowered, fragments)
     if starts is None:
         return [m.start() for m in pattern.finditer(text)]
     return [start for start in starts if pattern.match(text, start)]

@@ -22,13 +22,12 @@ from monitor.judge.rules.article import (
 )
 from monitor.judge.rules.dates import statement_date
 from monitor.judge.rules.loader import NOT_A_STANCE, StanceInfo
-from monitor.judge.rules.matcher import Cue, CueMatch, holds_any
+from monitor.judge.rules.matcher import Cue, CueMatch
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span
 
 _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
-_CONTRACTION_HINTS = ("n'", "n’", "N'", "N’")  # the cheap test before the word-by-word regex
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _COMMA_BEFORE = re.compile(r",\s*$")
@@ -154,7 +153,7 @@ class SentenceScan:
                 CueMatch(_CONTRACTION_CUE, m.start(), m.end(), m.group(0))
                 for m in _CONTRACTION.finditer(self.text, self.start, self.end)
             ]
-            if holds_any(self.text, _CONTRACTION_HINTS, self.start, self.end)
+            if article.may_hold_contraction(self.start, self.end)  # before the word-by-word regex
             else []
         )
         self.negations += contractions

@@ -61,10 +61,12 @@ class CueMatch(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class Scan:
-    """One text's matches per layer, plus where each word starts (to count words cheaply)."""
+    """One text's matches per layer, plus where each word starts (to count words cheaply) and
+    the lower-cased text the words came from (``lower_text``, for other searches)."""
 
     matches: dict[str, list[CueMatch]]
     word_starts: list[int]
+    lowered: str
 
 
 @dataclass(slots=True)
@@ -85,29 +87,33 @@ def lacks_words(text: str, fragments: Sequence[str]) -> bool:
     the texts it would search (map, not a generator: no Python step per fragment)."""
     if not text.isascii() and any(map(text.__contains__, _CASE_ODDITIES)):
         return False
-    return not any(map(_lowered(text).__contains__, fragments))
+    return not any(map(lower_text(text).__contains__, fragments))
 
 
-def fragment_starts(text: str, fragments: Sequence[str]) -> list[int] | None:
+def fragment_starts(text: str, lowered: str, fragments: Sequence[str]) -> list[int] | None:
     """Where the lower-case ``fragments`` (words without quote marks) start in ``text``, in any
-    case and in order, found at C speed; None when the text holds a letter that case-blind
-    regexes match differently (see ``lacks_words``): such a text needs the regex itself."""
+    case and in order, found at C speed in ``lowered`` (``lower_text(text)``); None when the
+    text holds a letter that case-blind regexes match differently (see ``lacks_words``): such
+    a text needs the regex itself."""
     if not text.isascii() and any(map(text.__contains__, _CASE_ODDITIES)):
         return None
-    lowered = _lowered(text)
+    return sorted(start for fragment in fragments for start in find_all(lowered, fragment))
+
+
+def find_all(text: str, fragment: str) -> list[int]:
+    """Where ``fragment`` starts in ``text`` (overlapping ones too), by str.find."""
     starts = []
-    for fragment in fragments:
-        found = lowered.find(fragment)
-        while found >= 0:
-            starts.append(found)
-            found = lowered.find(fragment, found + 1)
-    return sorted(starts)
+    found = text.find(fragment)
+    while found >= 0:
+        starts.append(found)
+        found = text.find(fragment, found + 1)
+    return starts
 
 
 def holds_any(text: str, needles: Sequence[str], start: int, end: int) -> bool:
-    """Whether one of ``needles`` is in ``text[start:end]``: a search for each at C speed, several
-    times cheaper than a regex led by a character class, which tests every character in turn
-    (a few needles: all searched, by map, rather than a generator stepping in Python)."""
+    """Whether one of ``needles`` (one or more) is in ``text[start:end]``: a search for each at C
+    speed, several times cheaper than a regex led by a character class, which tests every
+    character in turn (a few needles: all searched, by map, not a generator stepping in Python)."""
     return max(map(text.find, needles, repeat(start), repeat(end))) >= 0
 
 
@@ -210,8 +216,9 @@ def lemma(token: str) -> str:
     return found
 
 
-def _lowered(text: str) -> str:
-    """``text`` lower-cased with ’ as ', character for character (offsets stay valid).
+def lower_text(text: str) -> str:
+    """``text`` lower-cased with ’ as ', character for character (offsets stay valid); “ and ”
+    may come out as " (searches for words and n' see no difference).
 
     News in English is ASCII but for its curly quotes: with them made straight (they are no
     word characters either way) the text lower-cases as a one-byte string, several times faster.
@@ -325,7 +332,8 @@ class PhraseIndex:
 
     def scan(self, text: str) -> Scan:
         """Every layer's longest, non-overlapping cue matches in ``text``, and its word starts."""
-        tokens, starts, ends = _words(_lowered(text))
+        lowered = lower_text(text)
+        tokens, starts, ends = _words(lowered)
         first_steps = self._first_steps
         # words seen before have their dictionary form, keys and plan cached (up to the caps)
         new = set(tokens).difference(first_steps)
@@ -375,7 +383,7 @@ class PhraseIndex:
                 start, end = starts[index], ends[last]
                 results[layer].append(CueMatch(cue, start, end, text[start:end]))
                 free[layer] = last + 1
-        return Scan(results, starts)
+        return Scan(results, starts, lowered)
 
     def _walker(
         self,

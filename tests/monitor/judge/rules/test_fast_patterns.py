@@ -111,7 +111,9 @@ def test_document_words_found_as_by_the_plain_case_blind_regex() -> None:
     ]
     texts += ["cond\u0131tions", "Demands", "its terms", "determs", "the draft\u2019s"] + SAMPLES
     for text in texts:
-        found = claims._word_starts(text, claims._DOCUMENT_WORD, claims._DOCUMENT_WORDS)
+        found = claims._word_starts(
+            text, matcher.lower_text(text), claims._DOCUMENT_WORD, claims._DOCUMENT_WORDS
+        )
         assert found == [m.start() for m in plain.finditer(text)], text
 
 
@@ -120,7 +122,9 @@ def test_plan_words_found_as_by_the_plain_case_blind_regex() -> None:
     texts = ["A 15-POINT PLAN", "xplan, planx", "proPo\u017fal", "po\u0130nts", "po\u0131nts"]
     for text in texts + SAMPLES + APPOSITIVES:
         assert _spans(claims._PLAN_WORD, text) == _spans(plain, text), text
-        found = claims._word_starts(text, claims._PLAN_WORD, claims._PLAN_FRAGMENTS)
+        found = claims._word_starts(
+            text, matcher.lower_text(text), claims._PLAN_WORD, claims._PLAN_FRAGMENTS
+        )
         assert found == [m.start() for m in plain.finditer(text)], text
 
 
@@ -151,7 +155,7 @@ def _plain_lowered(text: str) -> str:
 def test_lowered_splits_into_the_words_of_the_plain_lower_case_text() -> None:
     texts = ["“Ukraine’s NATO BID”", "ÉTAT “x”", "\u0130stanbul’s", "K\u212a \u017f"] + QUOTED
     for text in texts + SAMPLES:
-        lowered = matcher._lowered(text)
+        lowered = matcher.lower_text(text)
         assert len(lowered) == len(text)
         assert matcher._words(lowered) == matcher._words(_plain_lowered(text)), text
 
@@ -160,6 +164,8 @@ def test_holds_any_and_lacks_words_agree_with_regexes() -> None:
     for text in QUOTED + SAMPLES + ["it isn’t", "DON'T", "Pro\u017fal"]:
         hint = re.compile("[nN]['’]").search(text, 2) is not None
         assert matcher.holds_any(text, ("n'", "n’", "N'", "N’"), 2, len(text)) == hint, text
+        starts = matcher.find_all(matcher.lower_text(text), "n'")
+        assert starts == [m.start() for m in re.finditer("(?=[nN]['’])", text)], text
         words = re.compile("(?i:said|sal|quot)")
         assert matcher.lacks_words(text, ("said", "sal", "quot")) <= (words.search(text) is None), (
             text
