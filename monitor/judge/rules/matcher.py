@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, KeysView, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import accumulate, compress, repeat
 from pathlib import Path
@@ -247,10 +247,13 @@ def _words(lowered: str) -> tuple[list[str], list[int], list[int]]:
 
 # How a word starts matches, worked out once per word: the cues it ends on its own (each layer's
 # first, as the walk would keep it), the trie nodes to walk on from it (marked when a gap or a
-# wildcard may follow, else only a child keyed by the next word leads on), and, when it ends
-# nothing and every node needs such a child, the keys that can come next: else it is a dead end.
+# wildcard may follow, else only a child keyed by the next word leads on; each with its
+# children's keys), and, when it ends nothing and every node needs such a child, the keys that
+# can come next: else it is a dead end.
 _StartPlan = tuple[
-    tuple[tuple[str, Cue], ...], tuple[tuple["_Node", bool], ...], frozenset[str] | None
+    tuple[tuple[str, Cue], ...],
+    tuple[tuple["_Node", bool, KeysView[str]], ...],
+    frozenset[str] | None,
 ]
 
 
@@ -262,12 +265,12 @@ def _start_plan(nodes: list[_Node]) -> _StartPlan | tuple[()]:
         for layer, cue in node.ends.items():
             here.setdefault(layer, cue)
     onward = tuple(
-        (node, bool(node.gap or node.wild))
+        (node, bool(node.gap or node.wild), node.children.keys())
         for node in nodes
         if node.children or node.gap or node.wild
     )
     dead_keys = None
-    if not here and not any(always for _, always in onward):
+    if not here and not any(always for _, always, _ in onward):
         dead_keys = frozenset(key for node in nodes for key in node.children)
     return tuple(here.items()), onward, dead_keys
 
@@ -365,8 +368,8 @@ class PhraseIndex:
                 following = token_keys[index + 1] if index < last_word else ()
                 if dead_keys is not None and dead_keys.isdisjoint(following):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
-                for node, always in onward:
-                    if always or not node.children.keys().isdisjoint(following):
+                for node, always, child_keys in onward:
+                    if always or not child_keys.isdisjoint(following):
                         if best is None:
                             best = {layer: (index, cue) for layer, cue in here}
                         walk(node, index, best)
