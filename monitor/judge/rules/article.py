@@ -11,10 +11,11 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
-from operator import le
+from itertools import chain
+from operator import attrgetter, le
 
 from monitor.judge.rules.loader import GENERIC, NOT_A_STANCE, ActorInfo, RuleSet
-from monitor.judge.rules.matcher import Cue, CueMatch
+from monitor.judge.rules.matcher import Cue, CueMatch, find_all
 from monitor.judge.rules.sentences import Span, quote_spans
 
 _PERSON_KINDS = frozenset({"leader", "official", "spokesperson", "person"})
@@ -65,16 +66,21 @@ class _WordAlternatives:
 
     def finditer(self, text: str) -> list[re.Match[str]]:
         """What ``self.whole.finditer(text)`` finds."""
-        found = sorted((m for part in self._parts for m in part.finditer(text)), key=_start)
+        matches = chain.from_iterable(part.finditer(text) for part in self._parts)
+        found = sorted(matches, key=re.Match.start)
         if any(a.end() > b.start() for a, b in zip(found, found[1:])):
             return list(self.whole.finditer(text))
         return found
 
 
-def _start(match: re.Match[str]) -> int:
-    return match.start()
+# a match's or a mention's start and end, read at C speed (sort keys, lists of offsets)
+_START = attrgetter("start")
+_END = attrgetter("end")
 
 
+_HONORIFIC_WORDS = _WordAlternatives(
+    ("Mr", "Ms", "Mrs", "Dr", "Gen", "Prof"), r"\.\s+[A-Z][\w'’-]+"
+)
 _SAID_NAME_WORDS = _WordAlternatives(
     ("said", "says", "according to", "wrote", "writes", "argues", "argued"),
     rf"\s+(?P<name>{_NAME})",
@@ -207,24 +213,27 @@ class ArticleScan:
         for layer in ("speech", "conditions", "clause_breaks", "negations"):
             self.found[layer] = [m for m in self.found[layer] if m.label != NOT_A_STANCE]
         self._word_starts = scan.word_starts
-        self._starts = {layer: [m.start for m in found] for layer, found in self.found.items()}
+        self.lowered = scan.lowered
+        # where [nN]['’] stands, which a contraction needs ("won't"): n' in ``lowered``
+        self._apostrophe_ns = find_all(self.lowered, "n'")
+        self._starts = {layer: list(map(_START, found)) for layer, found in self.found.items()}
         self.stances = self.found["stances"]
         self.issues = self.found["issues"] = self._with_references(
             self._resolve_generic(self.found["issues"])
         )
-        self._starts["issues"] = [m.start for m in self.issues]
+        self._starts["issues"] = list(map(_START, self.issues))
         self.mentions = self._mentions()
         self.people = [m for m in self.mentions if m.is_person and m.kind != "pronoun"]
-        self._people_starts = [m.start for m in self.people]
+        self._people_starts = list(map(_START, self.people))
         self._quotes: dict[int, list[Span]] = {}
         self._quote_speakers: dict[int, Mention | None] = {}
-        self._mention_starts = [m.start for m in self.mentions]
+        self._mention_starts = list(map(_START, self.mentions))
         self._turns: dict[int, Mention | str | None] = {}
         # A layer's matches do not overlap, so their ends rise with their starts and a third
         # bisection bounds those that end in time; not so where references joined the issues.
         self._ends: dict[str, list[int] | None] = {}
         for layer, found in self.found.items():
-            ends = [m.end for m in found]
+            ends = list(map(_END, found))
             self._ends[layer] = ends if all(map(le, ends, ends[1:])) else None
 
     def _resolve_generic(self, issues: list[CueMatch]) -> list[CueMatch]:
@@ -285,7 +294,7 @@ class ArticleScan:
             added.append(CueMatch(cue, ref.start, ref.end, ref.text))
         if not added:
             return issues
-        return sorted(issues + added, key=lambda m: m.start)
+        return sorted(issues + added, key=_START)
 
     def previous_subject(self, position: int) -> Mention | None:
         """The party that opens the sentence before ``position`` (its subject), when a tracked
@@ -365,7 +374,7 @@ class ArticleScan:
         analysts = {match.group("name").split()[-1] for match in appositives}
         extra: list[Mention] = []
         for matches, group in (
-            (_HONORIFIC.finditer(text), 0),
+            (_HONORIFIC_WORDS.finditer(text), 0),
             (_SAID_NAME_WORDS.finditer(text), "name"),
         ):
             for match in matches:
@@ -391,7 +400,7 @@ class ArticleScan:
             for match in _TITLE_WORDS.finditer(text)
             if not taken.overlaps(match.start(), match.end())
         ]
-        return self._owned(sorted(found + extra, key=lambda m: m.start))
+        return self._owned(sorted(found + extra, key=_START))
 
     def _titled_officials(self, found: list[Mention]) -> list[Mention]:
         """Officials not on the list, known by their title: "Russian Deputy Foreign Minister
@@ -553,6 +562,11 @@ class ArticleScan:
         ):
             return None
         return opening
+
+    def may_hold_contraction(self, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` holds n' or n’ (in any case), which a contraction needs."""
+        index = bisect_left(self._apostrophe_ns, start)
+        return index < len(self._apostrophe_ns) and self._apostrophe_ns[index] + 2 <= end
 
     def words(self, start: int, end: int) -> int:
         """How many words start in ``text[start:end]``."""

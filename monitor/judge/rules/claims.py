@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from monitor.judge.rules.analysis import SentenceAnalysis
 from monitor.judge.rules.article import ArticleScan, Mention
 from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet, StanceInfo
-from monitor.judge.rules.matcher import Cue, CueMatch, lacks_words
+from monitor.judge.rules.matcher import Cue, CueMatch, fragment_starts
 from monitor.judge.rules.results import ClaimFound, SentenceResult
 from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
@@ -44,6 +44,7 @@ _DOCUMENT_WORD = _any_case_words(_DOCUMENT_WORDS)
 
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
 _PLAN_WORD = _any_case_words(("plan", "draft", "proposals?", "points"))  # every paragraph meets it
+_PLAN_FRAGMENTS = ("plan", "draft", "proposal", "points")  # what _PLAN_WORD needs, in any case
 
 __all__ = ["ClaimFound", "SentenceResult", "analyse", "extract_claims"]
 
@@ -67,8 +68,8 @@ def analyse(
     )
     issue_starts = [m.start for m in article.issues]
     # Each paragraph asks whether it names a plan or a document: the article is searched once
-    plan_words = [m.start() for m in _PLAN_WORD.finditer(full)]
-    documents = _has_document_word(full)
+    plan_words = _word_starts(full, article.lowered, _PLAN_WORD, _PLAN_FRAGMENTS)
+    documents = _word_starts(full, article.lowered, _DOCUMENT_WORD, _DOCUMENT_WORDS)
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
@@ -132,10 +133,11 @@ class _Header:
     holder: Mention | None
 
 
-def _opens_list(article: ArticleScan, paragraph: Span, documents: bool) -> _Header | None:
+def _opens_list(article: ArticleScan, paragraph: Span, documents: Sequence[int]) -> _Header | None:
     """ "The memorandum sets out the following:" (a demand, then a colon), or a paragraph that
     names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets;
-    ``documents`` says whether the article has a document word anywhere."""
+    ``documents`` are where the article's document words start (a paragraph holds one when one
+    starts in it: a match is a single word)."""
     text = article.text[paragraph.start : paragraph.end].rstrip()
     if text.endswith(":"):
         cues = [
@@ -146,12 +148,10 @@ def _opens_list(article: ArticleScan, paragraph: Span, documents: bool) -> _Head
         if cues:
             holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
             return _Header(cues[-1], False, holder)
-    named: bool | None = None  # a document word in the paragraph: looked for only when needed
+    named = _any_in(documents, paragraph)
     for mention in article.mentions_in(paragraph.start, paragraph.end):
         if not mention.tracked or mention.info is None:
             continue
-        if named is None and mention.info.kind != "document":
-            named = documents and _has_document_word(text)
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
@@ -167,9 +167,16 @@ def _foreign_plan(article: ArticleScan, paragraph: Span, plan_words: Sequence[in
     )
 
 
-def _has_document_word(text: str) -> bool:
-    """``_DOCUMENT_WORD`` found in ``text``; most paragraphs lack the words, checked at C speed."""
-    return not lacks_words(text, _DOCUMENT_WORDS) and _DOCUMENT_WORD.search(text) is not None
+def _word_starts(
+    text: str, lowered: str, pattern: re.Pattern[str], fragments: Sequence[str]
+) -> list[int]:
+    """Where ``pattern`` (an ``_any_case_words`` regex, whose matches are single words) matches
+    in the article: tried only where one of its lower-case ``fragments`` starts, found at C speed
+    in the ``lowered`` text (the regex, led by a character class, would test every character)."""
+    starts = fragment_starts(text, lowered, fragments)
+    if starts is None:
+        return [m.start() for m in pattern.finditer(text)]
+    return [start for start in starts if pattern.match(text, start)]
 
 
 def _tracked_in(article: ArticleScan, paragraph: Span) -> Mention | None:

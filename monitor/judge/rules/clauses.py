@@ -28,7 +28,6 @@ from monitor.judge.rules.sentences import Span
 
 _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
-_CONTRACTION_HINT = re.compile("[nN]['’]")  # the cheap test before the word-by-word regex
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
 _COMMA_BEFORE = re.compile(r",\s*$")
@@ -172,7 +171,7 @@ class SentenceScan:
                 CueMatch(_CONTRACTION_CUE, m.start(), m.end(), m.group(0))
                 for m in _CONTRACTION.finditer(self.text, self.start, self.end)
             ]
-            if _CONTRACTION_HINT.search(self.text, self.start, self.end)
+            if article.may_hold_contraction(self.start, self.end)  # before the word-by-word regex
             else []
         )
         self.negations += contractions

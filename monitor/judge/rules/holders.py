@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from operator import attrgetter
 
 from monitor.judge.rules.article import Attribution, Mention
 from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, SentenceScan
@@ -849,11 +850,11 @@ def _merge_firm(claims: list[ClaimFound]) -> list[ClaimFound]:
     """demands and rejects on one issue in one sentence are one line: keep the first named."""
     kept: dict[tuple[str, str, str], ClaimFound] = {}
     others: list[ClaimFound] = []
-    for claim in sorted(claims, key=lambda c: c.issue_span):
+    for claim in sorted(claims, key=attrgetter("issue_span")):
         if claim.stance in ("demands", "rejects"):
             # elections demanded and Zelensky's legitimacy disputed are two positions
             line = claim.stance if claim.issue in _TWO_LINES else ""
             kept.setdefault((claim.side, claim.issue, line), claim)
         else:
             others.append(claim)
-    return sorted([*kept.values(), *others], key=lambda c: (c.issue_span, c.stance))
+    return sorted([*kept.values(), *others], key=attrgetter("issue_span", "stance"))

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
 import pysbd
+
+from monitor.judge.rules.matcher import holds_any
 
 logger = logging.getLogger(__name__)
 
 _PARAGRAPH = re.compile(r"[^\n]+")
 _CLOSE_QUOTES = "”»"
 _QUOTE = re.compile(r"“[^”]*”?|«[^»]*»?|\"[^\"]*\"?")
+_QUOTE_OPENERS = '“«"'  # every _QUOTE match starts with one of them
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +58,7 @@ def _prepositive() -> frozenset[str]:
 # punctuation itself (the look-behind checks the character before it) so that the regex engine
 # jumps from one [.!?] to the next instead of trying every position.
 _BOUNDARY = re.compile(r"([.!?](?<=[^\s.!?][.!?])[.!?]*)([”\"»]?)\s+(?=\S)")
-_UNSAFE = re.compile(r"[()\[\]‘]")
+_UNSAFE = "()[]‘"
 _CLOSERS = '”"»'
 
 
@@ -71,9 +74,9 @@ def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
     boundaries = [m for m in _BOUNDARY.finditer(chunk) if m.end() < stripped]
     if not boundaries:
         return [(0, stripped)]  # one sentence: nothing to decide
-    if _UNSAFE.search(chunk):
+    if holds_any(chunk, _UNSAFE, 0, len(chunk)):
         return None
-    quotes = [m.span() for m in _QUOTE.finditer(chunk)]
+    quotes = [m.span() for m in _quotations(chunk, 0, len(chunk))]
     if any(chunk[end - 1] not in _CLOSERS or end - start < 2 for start, end in quotes):
         return None  # an unclosed quotation
     pieces: list[tuple[int, int]] = []
@@ -105,6 +108,13 @@ def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
         cursor = match.end()
     pieces.append((cursor, stripped))
     return pieces
+
+
+def _quotations(text: str, start: int, end: int) -> Iterable[re.Match[str]]:
+    """``_QUOTE``'s matches in ``text[start:end]``; most paragraphs hold no quotation mark."""
+    if not holds_any(text, _QUOTE_OPENERS, start, end):
+        return ()
+    return _QUOTE.finditer(text, start, end)
 
 
 def sentences(text: str, paragraph: Span) -> list[Span]:
@@ -168,6 +178,6 @@ def quote_spans(text: str, paragraph: Span, min_words: int = 5) -> list[Span]:
     """
     return [
         Span(match.start(), match.end())
-        for match in _QUOTE.finditer(text, paragraph.start, paragraph.end)
+        for match in _quotations(text, paragraph.start, paragraph.end)
         if len(match.group(0).split()) >= min_words
     ]

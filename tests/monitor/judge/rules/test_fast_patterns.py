@@ -74,6 +74,7 @@ TITLES = [
 @pytest.mark.parametrize(
     ("fast", "plain"),
     [
+        (article._HONORIFIC_WORDS, article._HONORIFIC),
         (article._SAID_NAME_WORDS, article._SAID_NAME),
         (article._PRONOUN_WORDS, article._PRONOUN),
         (article._TITLE_WORDS, article._TITLE),
@@ -110,7 +111,10 @@ def test_document_words_found_as_by_the_plain_case_blind_regex() -> None:
     ]
     texts += ["cond\u0131tions", "Demands", "its terms", "determs", "the draft\u2019s"] + SAMPLES
     for text in texts:
-        assert claims._has_document_word(text) == (plain.search(text) is not None), text
+        found = claims._word_starts(
+            text, matcher.lower_text(text), claims._DOCUMENT_WORD, claims._DOCUMENT_WORDS
+        )
+        assert found == [m.start() for m in plain.finditer(text)], text
 
 
 def test_plan_words_found_as_by_the_plain_case_blind_regex() -> None:
@@ -118,6 +122,54 @@ def test_plan_words_found_as_by_the_plain_case_blind_regex() -> None:
     texts = ["A 15-POINT PLAN", "xplan, planx", "proPo\u017fal", "po\u0130nts", "po\u0131nts"]
     for text in texts + SAMPLES + APPOSITIVES:
         assert _spans(claims._PLAN_WORD, text) == _spans(plain, text), text
+        found = claims._word_starts(
+            text, matcher.lower_text(text), claims._PLAN_WORD, claims._PLAN_FRAGMENTS
+        )
+        assert found == [m.start() for m in plain.finditer(text)], text
+
+
+QUOTED = [
+    '“We are against it,” he said. «Never», she said; "no" and “unclosed',
+    "No quotation here. (A bracket) and ‘single’ ones.",
+    '” a closing mark alone, then "straight',
+]
+
+
+def test_quotations_found_as_by_the_quote_regex() -> None:
+    for text in QUOTED + SAMPLES:
+        paragraph = sentences.Span(0, len(text))
+        found = [m.span() for m in sentences._quotations(text, 3, len(text) - 2)]
+        assert found == [m.span() for m in sentences._QUOTE.finditer(text, 3, len(text) - 2)]
+        assert sentences.quote_spans(text, paragraph, 1) == [
+            sentences.Span(*m.span()) for m in sentences._QUOTE.finditer(text)
+        ], text
+
+
+def _plain_lowered(text: str) -> str:
+    lowered = text.lower().replace("’", "'")
+    if len(lowered) != len(text):
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered.replace("’", "'")
+
+
+def test_lowered_splits_into_the_words_of_the_plain_lower_case_text() -> None:
+    texts = ["“Ukraine’s NATO BID”", "ÉTAT “x”", "\u0130stanbul’s", "K\u212a \u017f"] + QUOTED
+    for text in texts + SAMPLES:
+        lowered = matcher.lower_text(text)
+        assert len(lowered) == len(text)
+        assert matcher._words(lowered) == matcher._words(_plain_lowered(text)), text
+
+
+def test_holds_any_and_lacks_words_agree_with_regexes() -> None:
+    for text in QUOTED + SAMPLES + ["it isn’t", "DON'T", "Pro\u017fal"]:
+        hint = re.compile("[nN]['’]").search(text, 2) is not None
+        assert matcher.holds_any(text, ("n'", "n’", "N'", "N’"), 2, len(text)) == hint, text
+        starts = matcher.find_all(matcher.lower_text(text), "n'")
+        assert starts == [m.start() for m in re.finditer("(?=[nN]['’])", text)], text
+        words = re.compile("(?i:said|sal|quot)")
+        assert matcher.lacks_words(text, ("said", "sal", "quot")) <= (words.search(text) is None), (
+            text
+        )
 
 
 def test_denials_found_in_sentences_that_pass_the_word_test() -> None:
