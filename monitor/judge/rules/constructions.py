@@ -311,9 +311,9 @@ class Constructions(HolderRules):
             model = self.known.get(issue.label)
             if model is not None:
                 stance, source = model.stance, " ".join(model.evidence.split())[:80]
-            else:  # the standing position the topic's baseline records
-                known = self.rules.baseline_stances.get(issue.label)
-                if known is None:
+            else:  # the standing position the topic's baseline records, when firm: a soft
+                known = self.rules.baseline_stances.get(issue.label)  # one restated from an old
+                if known is None or known in _SOFT:  # baseline could fake a softening SHIFT
                     continue
                 stance, source = known, "the topic's baseline"
             info = StanceInfo(stance, 0.85, False)
