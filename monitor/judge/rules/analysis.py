@@ -21,6 +21,7 @@ from monitor.judge.rules.results import ClaimFound, SentenceResult
 _REFUSAL_CONDITIONS = frozenset(
     {"until", "unless", "only if", "only after", "only when", "only once", "as long as"}
 )
+_TRUCE = "ceasefire_terms"  # "would consider a truce only after ...": a precondition
 _ONLY_BEFORE = re.compile(r"\bonly\s+$")
 _WITHOUT = re.compile(
     r"(?:^|[.,;:“\"]\s*)[Ww]ithout\b|\b(?:impossible|possible|cannot|can't) without\b"
@@ -156,7 +157,9 @@ class SentenceAnalysis(Constructions):
                 result.reasons.append(f"stance cue '{cue.text}' governs no issue cue")
                 continue
             assert stance is not None
-            if stance == "accepts" and any(
+            if (
+                stance == "accepts" or (stance == "open_to" and _TRUCE in {i.label for i in issues})
+            ) and any(
                 c.start >= cue.end
                 and (
                     c.text.lower().startswith("only")

@@ -148,6 +148,7 @@ _THING_THAT = re.compile(
     r"\b(?:resolution|declaration|motion|communiqu[eé]|bill)s?"
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?$"
 )
+_BASIS = re.compile(r"\bbas(?:is|ed on)\b")
 _NAMED_AS = re.compile(
     r"\b(?:called|calls|call|calling|labelled|labeled|branded|dubbed|termed|declared)\s+"
     r"(?:[A-Z][\w'’-]*\s+){0,2}$"
@@ -741,11 +742,11 @@ class HolderRules(SentenceScan):
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
         if (
-            final == "open_to"
+            final in ("open_to", "accepts")
             and issue_info.demand_means == "proposes"
-            and "basis" in self.text[min(cue.start, issue.start) : max(cue.end, issue.end)]
-        ):  # "ready to talk on the basis of the Istanbul texts" puts the format forward
-            final = "proposes"
+            and _BASIS.search(self.text, min(cue.start, issue.start), max(cue.end, issue.end))
+        ):  # "ready to talk on the basis of the Istanbul texts", "never rejected talks based on
+            final = "proposes"  # the Istanbul principles": the format put forward
         if final == "rejects" and issue_info.negative and issue_info.demand_means is None:
             final = "demands"  # "refuses to accept a non-neutral Kyiv": neutrality demanded
         if (
