@@ -22,6 +22,10 @@ _REFUSAL_CONDITIONS = frozenset(
     {"until", "unless", "only if", "only after", "only when", "only once", "as long as"}
 )
 _TRUCE = "ceasefire_terms"  # "would consider a truce only after ...": a precondition
+_SOFT_STANCES = frozenset({"accepts", "open_to"})
+_FOR_OTHER_TO = re.compile(
+    r"\bfor\s+(?:Kyiv|Kiev|Ukraine|the Ukrainians|the West|Washington)\s+to\s+$"
+)
 _ONLY_BEFORE = re.compile(r"\bonly\s+$")
 _WITHOUT = re.compile(
     r"(?:^|[.,;:“\"]\s*)[Ww]ithout\b|\b(?:impossible|possible|cannot|can't) without\b"
@@ -168,6 +172,10 @@ class SentenceAnalysis(Constructions):
                 for c in conditions
             ):  # "will agree to a truce only if ...", "would only agree to a truce if ...": a
                 stance = "demands"  # precondition
+            if stance in _SOFT_STANCES and _FOR_OTHER_TO.search(
+                self.text, max(self.start, cue.start - 40), cue.start
+            ):  # "the only way to peace is for Kyiv to accept the realities": what Kyiv must do
+                stance = "demands"
             if (
                 stance == "open_to"
                 and cue.text.lower().endswith("on the table")
