@@ -271,16 +271,16 @@ class Constructions(HolderRules):
             if model is None:
                 self.result.reasons.append(f"'{cue.text}': no stance known on the issue compared")
                 continue
-            info = StanceInfo(model.stance, 0.9, False)
-            try:
-                holder = self._holder(cue, info, None)
-            except _Blocked as why:
-                self.result.reasons.append(f"'{cue.text}': {why}")
-                continue
-            self.result.reasons.append(
+            borrowed = self._borrowed(
+                cue,
+                model.stance,
+                0.9,
                 f"'{cue.text}': the stance on {model.issue} ({model.stance}) from "
-                f"'{' '.join(model.evidence.split())[:80]}'"
+                f"'{' '.join(model.evidence.split())[:80]}'",
             )
+            if borrowed is None:
+                continue
+            info, holder = borrowed
             for issue in before:
                 if issue.label != model.issue and not any(k[1] == issue.label for k in best):
                     self._add(best, holder, cue, info, model.stance, None, issue)
@@ -316,16 +316,29 @@ class Constructions(HolderRules):
                 if known is None or known in _SOFT:  # baseline could fake a softening SHIFT
                     continue
                 stance, source = known, "the topic's baseline"
-            info = StanceInfo(stance, 0.85, False)
-            try:
-                holder = self._holder(cue, info, None)
-            except _Blocked as why:
-                self.result.reasons.append(f"'{cue.text}': {why}")
-                continue
-            self.result.reasons.append(
-                f"'{cue.text}': the stance on {issue.label} ({stance}) restated from '{source}'"
+            borrowed = self._borrowed(
+                cue,
+                stance,
+                0.85,
+                f"'{cue.text}': the stance on {issue.label} ({stance}) restated from '{source}'",
             )
-            self._add(best, holder, cue, info, stance, None, issue)
+            if borrowed is not None:
+                info, holder = borrowed
+                self._add(best, holder, cue, info, stance, None, issue)
+
+    def _borrowed(
+        self, cue: CueMatch, stance: str, weight: float, source: str
+    ) -> tuple[StanceInfo, _Holder] | None:
+        """Who holds a stance taken over from elsewhere (a compared or restated issue), with
+        where it came from in the reasons; None (and why) when no tracked holder does."""
+        info = StanceInfo(stance, weight, False)
+        try:
+            holder = self._holder(cue, info, None)
+        except _Blocked as why:
+            self.result.reasons.append(f"'{cue.text}': {why}")
+            return None
+        self.result.reasons.append(source)
+        return info, holder
 
     @property
     def _tracked(self) -> frozenset[str]:
