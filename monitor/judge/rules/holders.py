@@ -683,7 +683,9 @@ class HolderRules(SentenceScan):
                 return mention
         return None
 
-    def _confidence(self, holder: _Holder, info: StanceInfo, issue: IssueInfo) -> float:
+    def _confidence(
+        self, holder: _Holder, info: StanceInfo, issue: IssueInfo, stance: str
+    ) -> float:
         spec = self.rules.spec.confidence
         assert holder.mention.info is not None
         score = spec.actor_kind[holder.mention.info.kind]  # type: ignore[index]
@@ -695,6 +697,11 @@ class HolderRules(SentenceScan):
             score *= spec.inherited_factor
         if self.in_title:
             score *= spec.title_factor
+        if holder.how == "subject" and stance in ("accepts", "open_to"):
+            # the writer's own account of a softening ("Putin agreed to ...") with no words of
+            # the holder's: the least reliable softenings on real pages, so a digest's possible
+            # shift rather than a SHIFT alert
+            score *= spec.narrative_soft_factor
         score *= info.weight * issue.weight
         return round(min(score, 1.0), 3)
 
@@ -797,7 +804,7 @@ class HolderRules(SentenceScan):
             stance=final,
             evidence=self.sentence,
             statement_date=self.statement_date,
-            confidence=self._confidence(holder, info, issue_info),
+            confidence=self._confidence(holder, info, issue_info, final),
             reported=holder.reported,
             rule="; ".join(parts),
             sentence_start=self.start,

@@ -156,6 +156,7 @@ class ConfidenceSpec(_Strict):
     reported_factor: float = Field(default=0.75, gt=0, le=1)
     inherited_factor: float = Field(default=0.95, gt=0, le=1)
     title_factor: float = Field(default=0.9, gt=0, le=1)
+    narrative_soft_factor: float = Field(default=1.0, gt=0, le=1)  # soft stance, no words quoted
 
 
 class LedgerSpec(_Strict):

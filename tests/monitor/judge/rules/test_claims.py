@@ -292,3 +292,17 @@ def test_numbered_points_of_a_plan_no_tracked_party_tabled(rules: RuleSet) -> No
         "Russia's memorandum sets out its terms:\n1. Crimea is recognised as Russian territory."
     )
     assert "territory/demands" in one(tabled, rules)
+
+
+def test_a_softening_told_only_in_the_writers_words_stays_under_the_shift_bar(
+    rules: RuleSet,
+) -> None:
+    """ "Putin agreed to ..." with no words of his is a possible shift for the digest; the same
+    softening in his own quoted words is confident enough for a SHIFT alert."""
+    bar = rules.spec.ledger.shift_confidence
+    narrative = extract_claims(
+        "Putin agreed to a partial ceasefire on energy sites.", ARTICLE, rules
+    )
+    quoted = extract_claims("“We are ready to consider a ceasefire,” Putin said.", ARTICLE, rules)
+    assert [(c.issue, c.stance) for c in narrative] == [("ceasefire_terms", "open_to")]
+    assert narrative[0].confidence < bar <= quoted[0].confidence, (narrative, quoted)
