@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 
+from monitor.judge.rules.clauses import _SOFT
 from monitor.judge.rules.constructions import Constructions
 from monitor.judge.rules.holders import _Blocked, _Holder, _merge_firm
 from monitor.judge.rules.loader import StanceInfo
@@ -22,7 +23,6 @@ _REFUSAL_CONDITIONS = frozenset(
     {"until", "unless", "only if", "only after", "only when", "only once", "as long as"}
 )
 _TRUCE = "ceasefire_terms"  # "would consider a truce only after ...": a precondition
-_SOFT_STANCES = frozenset({"accepts", "open_to"})
 _FOR_OTHER_TO = re.compile(
     r"\bfor\s+(?:Kyiv|Kiev|Ukraine|the Ukrainians|the West|Washington)\s+to\s+$"
 )
@@ -172,7 +172,7 @@ class SentenceAnalysis(Constructions):
                 for c in conditions
             ):  # "will agree to a truce only if ...", "would only agree to a truce if ...": a
                 stance = "demands"  # precondition
-            if stance in _SOFT_STANCES and _FOR_OTHER_TO.search(
+            if stance in _SOFT and _FOR_OTHER_TO.search(
                 self.text, max(self.start, cue.start - 40), cue.start
             ):  # "the only way to peace is for Kyiv to accept the realities": what Kyiv must do
                 stance = "demands"

@@ -444,20 +444,19 @@ class ArticleScan:
             return found
         taken = _Occupied([(m.start, m.end) for m in found])
         for surname, person in named.items():
-            for match in re.finditer(rf"\b{re.escape(surname)}(?:['’]s)?\b", text):
-                if not taken.overlaps(match.start(), match.end()):
-                    found.append(
-                        Mention(
-                            match.start(),
-                            match.end(),
-                            match.group(0),
-                            "actor",
-                            person,
-                            match.group(0).endswith(("'s", "’s")),
-                        )
+            for match in self._surname_again(surname, 0, taken, possessive=True):
+                said = match.group(0)
+                found.append(
+                    Mention(
+                        match.start(),
+                        match.end(),
+                        said,
+                        "actor",
+                        person,
+                        said.endswith(("'s", "’s")),
                     )
-                    taken.add(match.start(), match.end())
-        return sorted(found, key=lambda m: m.start)
+                )
+        return sorted(found, key=_START)
 
     def _surnames_again(self, people: list[Mention], taken: _Occupied) -> list[Mention]:
         """ "argues Tatiana Stanovaya ... Stanovaya writes": a person named in full is the same
@@ -467,13 +466,23 @@ class ArticleScan:
             words = person.text.split()
             if len(words) >= 2 and words[-1][:1].isupper():
                 kinds.setdefault(words[-1], (person.start, person.kind))
-        found: list[Mention] = []
-        for surname, (first, kind) in kinds.items():
-            for match in re.finditer(rf"\b{re.escape(surname)}\b(?!['’]s)", self.text):
-                start, end = match.span()
-                if start > first and not taken.overlaps(start, end):
-                    found.append(Mention(start, end, surname, kind))
-                    taken.add(start, end)
+        return [
+            Mention(match.start(), match.end(), surname, kind)
+            for surname, (first, kind) in kinds.items()
+            for match in self._surname_again(surname, first + 1, taken, possessive=False)
+        ]
+
+    def _surname_again(
+        self, surname: str, after: int, taken: _Occupied, possessive: bool
+    ) -> list[re.Match[str]]:
+        """Where ``surname`` stands alone from ``after`` on, in no span already taken (each
+        place found is taken); with ``possessive`` its "'s" form too, else not that form."""
+        tail = r"(?:['’]s)?\b" if possessive else r"\b(?!['’]s)"
+        found = []
+        for match in re.compile(rf"\b{re.escape(surname)}{tail}").finditer(self.text, after):
+            if not taken.overlaps(match.start(), match.end()):
+                taken.add(match.start(), match.end())
+                found.append(match)
         return found
 
     def _owned(self, mentions: list[Mention]) -> list[Mention]:

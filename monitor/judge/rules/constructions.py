@@ -46,11 +46,6 @@ _RESTRICTIVE = frozenset({"only if", "only after", "only when", "only once", "un
 _POSITION_ON = re.compile(r"\b(?:positions?|stance|line)\s+on\b", re.IGNORECASE)
 _RESTATED_REACH = 4  # words from the issue to "remains unchanged" when no "position on" names it
 
-
-def _match_end(match: re.Match[str]) -> int:
-    return match.end()
-
-
 _ONLY = re.compile(r"\bonly\b", re.IGNORECASE)
 _NEGATED_OFFER = re.compile(r"\b(?:not|never|no)\b|n['’]t\b", re.IGNORECASE)
 
@@ -294,9 +289,8 @@ class Constructions(HolderRules):
             named = [i for i in self.issues if after.end() <= i.start and i.end <= hi]
         else:
             # the last "position on" before the cue names what is restated
-            topic = max(
-                _POSITION_ON.finditer(self.text, lo, cue.start), key=_match_end, default=None
-            )
+            topics = list(_POSITION_ON.finditer(self.text, lo, cue.start))
+            topic = topics[-1] if topics else None
             start = topic.end() if topic is not None else lo
             named = [
                 i

@@ -10,7 +10,7 @@ from dataclasses import dataclass, replace
 from operator import attrgetter
 
 from monitor.judge.rules.article import Attribution, Mention
-from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, SentenceScan
+from monitor.judge.rules.clauses import _PREPOSITION_BEFORE, _SOFT, SentenceScan
 from monitor.judge.rules.loader import REVERSAL, IssueInfo, StanceInfo
 from monitor.judge.rules.matcher import CueMatch
 from monitor.judge.rules.results import ClaimFound
@@ -697,7 +697,7 @@ class HolderRules(SentenceScan):
             score *= spec.inherited_factor
         if self.in_title:
             score *= spec.title_factor
-        if holder.how == "subject" and stance in ("accepts", "open_to"):
+        if holder.how == "subject" and stance in _SOFT:
             # the writer's own account of a softening ("Putin agreed to ...") with no words of
             # the holder's: the least reliable softenings on real pages, so a digest's possible
             # shift rather than a SHIFT alert
@@ -722,7 +722,7 @@ class HolderRules(SentenceScan):
             and holder.mention.info.kind == "document"
             and issue_info.stance is None  # "could still join the EU" says its own stance
         )
-        if document and stance in ("accepts", "open_to"):
+        if document and stance in _SOFT:
             stance = "demands"  # "the draft shows the sides agreeing to a neutral Ukraine": a term
         final = stance
         object_negation = None
@@ -749,7 +749,7 @@ class HolderRules(SentenceScan):
         if final == "demands" and issue_info.demand_means:
             final = issue_info.demand_means  # a demand about NATO membership is to exclude it
         if (
-            final in ("open_to", "accepts")
+            final in _SOFT
             and issue_info.demand_means == "proposes"
             and _BASIS.search(self.text, min(cue.start, issue.start), max(cue.end, issue.end))
         ):  # "ready to talk on the basis of the Istanbul texts", "never rejected talks based on
@@ -792,7 +792,7 @@ class HolderRules(SentenceScan):
             parts.append(f"'{object_negation.text}' before the issue -> {final}")
         if land_kept:
             parts.append("land refused to give up -> the land kept (demands)")
-        if document and info.stance in ("accepts", "open_to"):
+        if document and info.stance in _SOFT:
             parts.append("what a document agrees to is one of its terms (demands)")
         if holder.reported:
             reporters = ", ".join(f"'{a.verb}'" for a in self.reported_anywhere)
