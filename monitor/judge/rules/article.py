@@ -50,8 +50,6 @@ def _tail(pattern: re.Pattern[str], head: str) -> str:
     return pattern.pattern[len(head) :]
 
 
-# the appositive from its comma on: ", a Russia expert"
-_APPOSITIVE_TAIL = re.compile("," + _tail(_EXPERT_APPOSITIVE, f"(?P<name>{_NAME}),"))
 _CAPITAL = re.compile("[A-Z]")
 
 
@@ -88,24 +86,35 @@ _SAID_NAME_WORDS = _WordAlternatives(
 _PRONOUN_WORDS = _WordAlternatives(("he", "she", "He", "She"), r"\b")
 
 
-def _appositives(text: str) -> list[re.Match[str]]:
-    """What ``_EXPERT_APPOSITIVE.finditer(text)`` finds, tried only before the commas that open
-    ", a Russia expert": a name runs up to its comma and holds none, so it starts at a capital
-    after the comma before (and after the previous match)."""
-    found: list[re.Match[str]] = []
-    position = 0
-    for tail in _APPOSITIVE_TAIL.finditer(text):
-        comma = tail.start()
-        if comma < position:
-            continue
-        lo = max(position, text.rfind(",", 0, comma) + 1)
-        for capital in _CAPITAL.finditer(text, lo, comma):
-            match = _EXPERT_APPOSITIVE.match(text, capital.start())
-            if match is not None:
-                found.append(match)
-                position = match.end()
-                break
-    return found
+class _NameThenComma:
+    """``pattern.finditer`` for a pattern that opens with a _NAME and its comma ("Jane Doe, a
+    Russia expert"), tried only before the commas its tail (from the comma on) accepts: a name
+    runs up to its comma and holds none, so it starts at a capital after the comma before (and
+    after the previous match). The tail is a look-ahead: one comma's tail may hold the next."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self._commas = re.compile(",(?=" + _tail(pattern, f"(?P<name>{_NAME}),") + ")")
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """What ``self.pattern.finditer(text)`` finds."""
+        found: list[re.Match[str]] = []
+        position = 0
+        for tail in self._commas.finditer(text):
+            comma = tail.start()
+            if comma < position:
+                continue
+            lo = max(position, text.rfind(",", 0, comma) + 1)
+            for capital in _CAPITAL.finditer(text, lo, comma):
+                match = self.pattern.match(text, capital.start())
+                if match is not None:
+                    found.append(match)
+                    position = match.end()
+                    break
+        return found
+
+
+_APPOSITIVES = _NameThenComma(_EXPERT_APPOSITIVE)
 
 
 # A title without a name stands for the person named last before it, like he/she:
@@ -145,6 +154,7 @@ _NAME_THEN_TITLE = re.compile(
     r"[Ee]nvoy|[Ss]pokes(?:man|woman|person)|[Aa]ide|[Aa]dviser|[Ss]enator|[Cc]hair(?:man|woman)?|"
     r"[Gg]overnor|[Mm]inister|[Pp]ermanent [Rr]epresentative|[Ss]peaker)\b[^.;,]{0,80}?)[,.;]"
 )
+_NAMES_THEN_TITLES = _NameThenComma(_NAME_THEN_TITLE)
 _APPOSITIVE_TITLE = re.compile(r",[^.;“”\"]{1,160},\s*")
 _CARRY_REACH = 600
 _OPENING_WORDS = 7  # words before a sentence's subject ("BRUSSELS, Jan 12 - Moscow's two ...")
@@ -370,7 +380,7 @@ class ArticleScan:
         ]
         found = self._titled_officials(found)
         taken = _Occupied([(m.start, m.end) for m in found])
-        appositives = _appositives(text)
+        appositives = _APPOSITIVES.finditer(text)
         analysts = {match.group("name").split()[-1] for match in appositives}
         extra: list[Mention] = []
         for matches, group in (
@@ -422,7 +432,7 @@ class ArticleScan:
                     person,
                 )
                 named.setdefault(name.split()[-1], person)
-        for match in _NAME_THEN_TITLE.finditer(text):
+        for match in _NAMES_THEN_TITLES.finditer(text):
             body = next(
                 (
                     m
@@ -475,11 +485,13 @@ class ArticleScan:
     def _surname_again(
         self, surname: str, after: int, taken: _Occupied, possessive: bool
     ) -> list[re.Match[str]]:
-        """Where ``surname`` stands alone from ``after`` on, in no span already taken (each
-        place found is taken); with ``possessive`` its "'s" form too, else not that form."""
+        """Where ``surname`` (a capitalised word) stands alone from ``after`` on, in no span
+        already taken (each place found is taken); with ``possessive`` its "'s" form too, else
+        not that form."""
         tail = r"(?:['’]s)?\b" if possessive else r"\b(?!['’]s)"
+        name = re.escape(surname)  # led by the name itself, not by \b: found at C speed
         found = []
-        for match in re.compile(rf"\b{re.escape(surname)}{tail}").finditer(self.text, after):
+        for match in re.compile(rf"{name}(?<!\w{name}){tail}").finditer(self.text, after):
             if not taken.overlaps(match.start(), match.end()):
                 taken.add(match.start(), match.end())
                 found.append(match)
