@@ -254,20 +254,25 @@ class ArticleScan:
         none, the cue names no issue.
         """
         organisations = self.found["organisations"]
+        starts, ends = self._starts["organisations"], list(map(_END, organisations))
         resolved: list[CueMatch] = []
         for match in issues:
             if match.label != GENERIC:
                 resolved.append(match)
                 continue
-            after = [
-                o
-                for o in organisations
-                if o.start >= match.end
-                and self.words(match.end, o.start) <= _ORGANISATION_REACH
-                and not _SENTENCE_END.search(self.text, match.end, o.start)
-            ]
-            before = [o for o in organisations if o.end <= match.start]
-            chosen = after[0] if after else (before[-1] if before else None)
+            # an organisation layer's matches do not overlap: in text order by start and end,
+            # and the first one after the cue is the nearest (a farther one has more words and
+            # every sentence end between), so two bisections find both candidates
+            index = bisect_left(starts, match.end)
+            after = organisations[index] if index < len(organisations) else None
+            if after is not None and (
+                self.words(match.end, after.start) > _ORGANISATION_REACH
+                or _SENTENCE_END.search(self.text, match.end, after.start)
+            ):
+                after = None
+            index = bisect_right(ends, match.start)
+            before = organisations[index - 1] if index > 0 else None
+            chosen = after or before
             if chosen is None:
                 continue
             info = self.rules.issue_infos[chosen.label]
@@ -562,7 +567,8 @@ class ArticleScan:
             return None
         end = len(self.text[: pronoun.start].rstrip())  # where the sentence before it ends
         stop = max(self.text.rfind(". ", 0, end - 1), self.text.rfind("\n", 0, end - 1))
-        leading = next((m for m in self.mentions if m.start > stop), None)
+        index = bisect_right(self._mention_starts, stop)
+        leading = self.mentions[index] if index < len(self.mentions) else None
         if (  # "He said ... He added ...": the chain goes back to the person it started with
             leading is not None
             and leading.kind == "pronoun"
@@ -573,7 +579,8 @@ class ArticleScan:
             if resolved is None or resolved.info is None:
                 return None
             return next((p for p in self.people if p.info is resolved.info), None)
-        opening = next((p for p in self.people if p.start > stop), None)
+        index = bisect_right(self._people_starts, stop)
+        opening = self.people[index] if index < len(self.people) else None
         if (
             opening is None
             or opening.start >= pronoun.start

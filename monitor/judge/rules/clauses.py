@@ -530,13 +530,14 @@ class SentenceScan:
             self.text, max(self.start, issue.start - 6), issue.start
         ):  # "troops stationed in Ukraine as part of a security guarantee": a frame, not a role
             return True
-        return any(
+        exclusions = self.article.within(
+            "exclusions", max(self.start, issue.start - 40), issue.start
+        )
+        return bool(exclusions) and any(
             e.end <= issue.start
             and self.article.words(e.end, issue.start) <= 4
             and not self._inside_stance(e)
-            for e in self.article.within(
-                "exclusions", max(self.start, issue.start - 40), issue.start
-            )
+            for e in exclusions
         )
 
     def _inside_stance(self, cue: CueMatch) -> bool:
