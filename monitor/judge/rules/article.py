@@ -53,6 +53,14 @@ def _tail(pattern: re.Pattern[str], head: str) -> str:
 _CAPITAL = re.compile("[A-Z]")
 
 
+def _surname_pattern(surname: str, possessive: bool) -> re.Pattern[str]:
+    """``\\bSurname(?:'s)?\\b`` (or never its "'s" form), led by the name itself rather than by
+    ``\\b``, so that the regex engine finds it at C speed instead of trying every position."""
+    name = re.escape(surname)
+    tail = r"(?:['’]s)?\b" if possessive else r"\b(?!['’]s)"
+    return re.compile(rf"{name}(?<!\w{name}){tail}")
+
+
 class _WordAlternatives:
     """``_word_start(*words) + tail`` run as one regex per word, each led by its word itself (a
     literal the regex engine finds fast; first letters like s, a, h are everywhere), the matches
@@ -493,10 +501,8 @@ class ArticleScan:
         """Where ``surname`` (a capitalised word) stands alone from ``after`` on, in no span
         already taken (each place found is taken); with ``possessive`` its "'s" form too, else
         not that form."""
-        tail = r"(?:['’]s)?\b" if possessive else r"\b(?!['’]s)"
-        name = re.escape(surname)  # led by the name itself, not by \b: found at C speed
         found = []
-        for match in re.compile(rf"{name}(?<!\w{name}){tail}").finditer(self.text, after):
+        for match in _surname_pattern(surname, possessive).finditer(self.text, after):
             if not taken.overlaps(match.start(), match.end()):
                 taken.add(match.start(), match.end())
                 found.append(match)

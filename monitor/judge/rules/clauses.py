@@ -275,7 +275,7 @@ class SentenceScan:
         )
 
     def _overlaps_issue(self, start: int, end: int) -> bool:
-        for issue in self.issues:  # a loop: no generator per mention and cue
+        for issue in self.issues:  # noqa: SIM110 (a loop: no generator per mention and cue)
             if issue.start < end and start < issue.end:
                 return True
         return False
