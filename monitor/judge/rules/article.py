@@ -50,9 +50,15 @@ def _tail(pattern: re.Pattern[str], head: str) -> str:
     return pattern.pattern[len(head) :]
 
 
-# the appositive from its comma on: ", a Russia expert"
-_APPOSITIVE_TAIL = re.compile("," + _tail(_EXPERT_APPOSITIVE, f"(?P<name>{_NAME}),"))
 _CAPITAL = re.compile("[A-Z]")
+
+
+def _surname_pattern(surname: str, possessive: bool) -> re.Pattern[str]:
+    """``\\bSurname(?:'s)?\\b`` (or never its "'s" form), led by the name itself rather than by
+    ``\\b``, so that the regex engine finds it at C speed instead of trying every position."""
+    name = re.escape(surname)
+    tail = r"(?:['’]s)?\b" if possessive else r"\b(?!['’]s)"
+    return re.compile(rf"{name}(?<!\w{name}){tail}")
 
 
 class _WordAlternatives:
@@ -88,24 +94,35 @@ _SAID_NAME_WORDS = _WordAlternatives(
 _PRONOUN_WORDS = _WordAlternatives(("he", "she", "He", "She"), r"\b")
 
 
-def _appositives(text: str) -> list[re.Match[str]]:
-    """What ``_EXPERT_APPOSITIVE.finditer(text)`` finds, tried only before the commas that open
-    ", a Russia expert": a name runs up to its comma and holds none, so it starts at a capital
-    after the comma before (and after the previous match)."""
-    found: list[re.Match[str]] = []
-    position = 0
-    for tail in _APPOSITIVE_TAIL.finditer(text):
-        comma = tail.start()
-        if comma < position:
-            continue
-        lo = max(position, text.rfind(",", 0, comma) + 1)
-        for capital in _CAPITAL.finditer(text, lo, comma):
-            match = _EXPERT_APPOSITIVE.match(text, capital.start())
-            if match is not None:
-                found.append(match)
-                position = match.end()
-                break
-    return found
+class _NameThenComma:
+    """``pattern.finditer`` for a pattern that opens with a _NAME and its comma ("Jane Doe, a
+    Russia expert"), tried only before the commas its tail (from the comma on) accepts: a name
+    runs up to its comma and holds none, so it starts at a capital after the comma before (and
+    after the previous match). The tail is a look-ahead: one comma's tail may hold the next."""
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+        self._commas = re.compile(",(?=" + _tail(pattern, f"(?P<name>{_NAME}),") + ")")
+
+    def finditer(self, text: str) -> list[re.Match[str]]:
+        """What ``self.pattern.finditer(text)`` finds."""
+        found: list[re.Match[str]] = []
+        position = 0
+        for tail in self._commas.finditer(text):
+            comma = tail.start()
+            if comma < position:
+                continue
+            lo = max(position, text.rfind(",", 0, comma) + 1)
+            for capital in _CAPITAL.finditer(text, lo, comma):
+                match = self.pattern.match(text, capital.start())
+                if match is not None:
+                    found.append(match)
+                    position = match.end()
+                    break
+        return found
+
+
+_APPOSITIVES = _NameThenComma(_EXPERT_APPOSITIVE)
 
 
 # A title without a name stands for the person named last before it, like he/she:
@@ -145,6 +162,7 @@ _NAME_THEN_TITLE = re.compile(
     r"[Ee]nvoy|[Ss]pokes(?:man|woman|person)|[Aa]ide|[Aa]dviser|[Ss]enator|[Cc]hair(?:man|woman)?|"
     r"[Gg]overnor|[Mm]inister|[Pp]ermanent [Rr]epresentative|[Ss]peaker)\b[^.;,]{0,80}?)[,.;]"
 )
+_NAMES_THEN_TITLES = _NameThenComma(_NAME_THEN_TITLE)
 _APPOSITIVE_TITLE = re.compile(r",[^.;“”\"]{1,160},\s*")
 _CARRY_REACH = 600
 _OPENING_WORDS = 7  # words before a sentence's subject ("BRUSSELS, Jan 12 - Moscow's two ...")
@@ -244,20 +262,25 @@ class ArticleScan:
         none, the cue names no issue.
         """
         organisations = self.found["organisations"]
+        starts, ends = self._starts["organisations"], list(map(_END, organisations))
         resolved: list[CueMatch] = []
         for match in issues:
             if match.label != GENERIC:
                 resolved.append(match)
                 continue
-            after = [
-                o
-                for o in organisations
-                if o.start >= match.end
-                and self.words(match.end, o.start) <= _ORGANISATION_REACH
-                and not _SENTENCE_END.search(self.text, match.end, o.start)
-            ]
-            before = [o for o in organisations if o.end <= match.start]
-            chosen = after[0] if after else (before[-1] if before else None)
+            # an organisation layer's matches do not overlap: in text order by start and end,
+            # and the first one after the cue is the nearest (a farther one has more words and
+            # every sentence end between), so two bisections find both candidates
+            index = bisect_left(starts, match.end)
+            after = organisations[index] if index < len(organisations) else None
+            if after is not None and (
+                self.words(match.end, after.start) > _ORGANISATION_REACH
+                or _SENTENCE_END.search(self.text, match.end, after.start)
+            ):
+                after = None
+            index = bisect_right(ends, match.start)
+            before = organisations[index - 1] if index > 0 else None
+            chosen = after or before
             if chosen is None:
                 continue
             info = self.rules.issue_infos[chosen.label]
@@ -370,7 +393,7 @@ class ArticleScan:
         ]
         found = self._titled_officials(found)
         taken = _Occupied([(m.start, m.end) for m in found])
-        appositives = _appositives(text)
+        appositives = _APPOSITIVES.finditer(text)
         analysts = {match.group("name").split()[-1] for match in appositives}
         extra: list[Mention] = []
         for matches, group in (
@@ -422,7 +445,7 @@ class ArticleScan:
                     person,
                 )
                 named.setdefault(name.split()[-1], person)
-        for match in _NAME_THEN_TITLE.finditer(text):
+        for match in _NAMES_THEN_TITLES.finditer(text):
             body = next(
                 (
                     m
@@ -475,11 +498,11 @@ class ArticleScan:
     def _surname_again(
         self, surname: str, after: int, taken: _Occupied, possessive: bool
     ) -> list[re.Match[str]]:
-        """Where ``surname`` stands alone from ``after`` on, in no span already taken (each
-        place found is taken); with ``possessive`` its "'s" form too, else not that form."""
-        tail = r"(?:['’]s)?\b" if possessive else r"\b(?!['’]s)"
+        """Where ``surname`` (a capitalised word) stands alone from ``after`` on, in no span
+        already taken (each place found is taken); with ``possessive`` its "'s" form too, else
+        not that form."""
         found = []
-        for match in re.compile(rf"\b{re.escape(surname)}{tail}").finditer(self.text, after):
+        for match in _surname_pattern(surname, possessive).finditer(self.text, after):
             if not taken.overlaps(match.start(), match.end()):
                 taken.add(match.start(), match.end())
                 found.append(match)
@@ -550,7 +573,8 @@ class ArticleScan:
             return None
         end = len(self.text[: pronoun.start].rstrip())  # where the sentence before it ends
         stop = max(self.text.rfind(". ", 0, end - 1), self.text.rfind("\n", 0, end - 1))
-        leading = next((m for m in self.mentions if m.start > stop), None)
+        index = bisect_right(self._mention_starts, stop)
+        leading = self.mentions[index] if index < len(self.mentions) else None
         if (  # "He said ... He added ...": the chain goes back to the person it started with
             leading is not None
             and leading.kind == "pronoun"
@@ -561,7 +585,8 @@ class ArticleScan:
             if resolved is None or resolved.info is None:
                 return None
             return next((p for p in self.people if p.info is resolved.info), None)
-        opening = next((p for p in self.people if p.start > stop), None)
+        index = bisect_right(self._people_starts, stop)
+        opening = self.people[index] if index < len(self.people) else None
         if (
             opening is None
             or opening.start >= pronoun.start

@@ -70,6 +70,11 @@ def analyse(
     # Each paragraph asks whether it names a plan or a document: the article is searched once
     plan_words = _word_starts(full, article.lowered, _PLAN_WORD, _PLAN_FRAGMENTS)
     documents = _word_starts(full, article.lowered, _DOCUMENT_WORD, _DOCUMENT_WORDS)
+    papers = [  # where a tracked side's document is named ("Russia's memorandum")
+        m.start
+        for m in article.mentions
+        if m.tracked and m.info is not None and m.info.kind == "document"
+    ]
     results: list[SentenceResult] = []
     header: _Header | None = None
     previous: Mention | None = None
@@ -96,7 +101,7 @@ def analyse(
         if not every_sentence and not (
             (item or _any_in(stance_starts, paragraph)) and _any_in(issue_starts, paragraph)
         ):
-            header = _opens_list(article, paragraph, documents) or header
+            header = _opens_list(article, paragraph, documents, papers) or header
             continue
         for sentence in sentences(full, paragraph):
             if not every_sentence and not (
@@ -120,7 +125,7 @@ def analyse(
             )
             if analysis.last_holder is not None:
                 previous = analysis.last_holder
-        header = _opens_list(article, paragraph, documents) or header
+        header = _opens_list(article, paragraph, documents, papers) or header
     return results
 
 
@@ -133,7 +138,9 @@ class _Header:
     holder: Mention | None
 
 
-def _opens_list(article: ArticleScan, paragraph: Span, documents: Sequence[int]) -> _Header | None:
+def _opens_list(
+    article: ArticleScan, paragraph: Span, documents: Sequence[int], papers: Sequence[int]
+) -> _Header | None:
     """ "The memorandum sets out the following:" (a demand, then a colon), or a paragraph that
     names a tracked side's document ("Memorandum of Russia, handed over ...") before bullets;
     ``documents`` are where the article's document words start (a paragraph holds one when one
@@ -149,6 +156,8 @@ def _opens_list(article: ArticleScan, paragraph: Span, documents: Sequence[int])
             holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
             return _Header(cues[-1], False, holder)
     named = _any_in(documents, paragraph)
+    if not named and not _any_in(papers, paragraph):
+        return None  # most paragraphs: no document word, no tracked side's document (``papers``)
     for mention in article.mentions_in(paragraph.start, paragraph.end):
         if not mention.tracked or mention.info is None:
             continue

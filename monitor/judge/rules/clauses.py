@@ -119,18 +119,19 @@ class SentenceScan:
             q for q in article.quotes(paragraph) if q.start < self.end and self.start < q.end
         ]
         within = article.within
-        charges = [
-            (s.start, s.end)
-            for s in within("stances", self.start, self.end)
-            if s.label != NOT_A_STANCE and s.cue.data.accusation
-        ]
+        cues = [s for s in within("stances", self.start, self.end) if s.cue.label != NOT_A_STANCE]
+        charges = [(s.start, s.end) for s in cues if s.cue.data.accusation]
         # "threaten Russia's own security": an issue phrase inside a longer charge is part of
         # what the charge says, not an issue of its own
-        self.issues = [
-            i
-            for i in within("issues", self.start, self.end)
-            if not any(a <= i.start and i.end <= b and b - a > i.end - i.start for a, b in charges)
-        ]
+        self.issues = within("issues", self.start, self.end)
+        if charges:
+            self.issues = [
+                i
+                for i in self.issues
+                if not any(
+                    a <= i.start and i.end <= b and b - a > i.end - i.start for a, b in charges
+                )
+            ]
         self.issues = self._coordinated(self.issues, within("elliptical", self.start, self.end))
         self.mentions = [
             m
@@ -143,9 +144,8 @@ class SentenceScan:
         self.stances = self._swallow(
             [
                 s
-                for s in within("stances", self.start, self.end)
-                if s.label != NOT_A_STANCE
-                and not self._overlaps_issue(s.start, s.end)
+                for s in cues
+                if not self._overlaps_issue(s.start, s.end)
                 and not any(d.start <= s.start and s.end <= d.end for d in documents)
             ]
         )
@@ -275,7 +275,10 @@ class SentenceScan:
         )
 
     def _overlaps_issue(self, start: int, end: int) -> bool:
-        return any(i.start < end and start < i.end for i in self.issues)
+        for issue in self.issues:  # noqa: SIM110 (a loop: no generator per mention and cue)
+            if issue.start < end and start < issue.end:
+                return True
+        return False
 
     def clause_of(self, position: int) -> int:
         return bisect_right(self.breaks, position)
@@ -527,13 +530,14 @@ class SentenceScan:
             self.text, max(self.start, issue.start - 6), issue.start
         ):  # "troops stationed in Ukraine as part of a security guarantee": a frame, not a role
             return True
-        return any(
+        exclusions = self.article.within(
+            "exclusions", max(self.start, issue.start - 40), issue.start
+        )
+        return bool(exclusions) and any(
             e.end <= issue.start
             and self.article.words(e.end, issue.start) <= 4
             and not self._inside_stance(e)
-            for e in self.article.within(
-                "exclusions", max(self.start, issue.start - 40), issue.start
-            )
+            for e in exclusions
         )
 
     def _inside_stance(self, cue: CueMatch) -> bool:

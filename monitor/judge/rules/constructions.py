@@ -344,6 +344,8 @@ class Constructions(HolderRules):
         claimed: dict[int, tuple[str, _Holder]],
     ) -> None:
         """ "would accept EU membership but never NATO": a negated issue borrows the stance."""
+        if not claimed or not self.breaks:
+            return  # it borrows from a claim in the clause before: none, or a single clause
         stance_clauses = {self.clause_of(s.start) for s in self.stances}
         bare = [
             m

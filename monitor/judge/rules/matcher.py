@@ -66,6 +66,10 @@ class CueMatch(NamedTuple):
         return self.cue.label
 
 
+# CueMatch(...) without the Python-level __new__ a named tuple has: a scan makes hundreds
+_new_match = functools.partial(tuple.__new__, CueMatch)
+
+
 @dataclass(frozen=True, slots=True)
 class Scan:
     """One text's matches per layer, plus where each word starts (to count words cheaply) and
@@ -362,17 +366,18 @@ class PhraseIndex:
         token_keys: list[tuple[str, ...]] = list(map(keys.get, tokens))  # type: ignore[arg-type]
         if len(keys) >= _FIRST_STEP_CACHE:  # past the cap some words have no cached keys
             token_keys = [found or self._keys_of(token) for found, token in zip(token_keys, tokens)]
+        token_keys.append(())  # what follows the last word: nothing
         results: dict[str, list[CueMatch]] = {layer: [] for layer in self.layers}
         free = dict.fromkeys(self.layers, 0)
-        last_word = len(tokens) - 1
         walk = self._walker(tokens, token_keys, starts, ends, text)
+        new_match = _new_match
         plans = list(map(first_steps.get, tokens))
         for index, starting in compress(enumerate(plans), plans):  # words that start something
             assert starting
             here, onward, dead_keys = starting
             best: dict[str, tuple[int, Cue]] | None = None  # made when a walk goes on
             if onward:
-                following = token_keys[index + 1] if index < last_word else ()
+                following = token_keys[index + 1]
                 if dead_keys is not None and dead_keys.isdisjoint(following):
                     continue  # a dead end at the next word: most starts ("the", "in") end here
                 for node, always, child_keys in onward:
@@ -384,14 +389,14 @@ class PhraseIndex:
                 for layer, cue in here:
                     if index >= free[layer]:
                         start, end = starts[index], ends[index]
-                        results[layer].append(CueMatch(cue, start, end, text[start:end]))
+                        results[layer].append(new_match((cue, start, end, text[start:end])))
                         free[layer] = index + 1
                 continue
             for layer, (last, cue) in best.items():
                 if index < free[layer]:
                     continue
                 start, end = starts[index], ends[last]
-                results[layer].append(CueMatch(cue, start, end, text[start:end]))
+                results[layer].append(new_match((cue, start, end, text[start:end])))
                 free[layer] = last + 1
         return Scan(results, starts, lowered)
 

@@ -81,31 +81,31 @@ def _plain_split(chunk: str) -> list[tuple[int, int]] | None:
         return None  # an unclosed quotation
     pieces: list[tuple[int, int]] = []
     cursor = 0
+    prepositive, abbreviations = _prepositive(), _abbreviations()
     for match in boundaries:
-        position = match.start(1)
-        if any(start < position < end for start, end in quotes):
-            if match.group(2):
+        position, end = match.start(1), match.end()
+        closer = match.group(2)
+        if quotes and any(start < position < stop for start, stop in quotes):
+            if closer:
                 return None  # '.” Next' right at a quotation's end: pysbd's call
             continue
-        following = chunk[match.end()]
+        following = chunk[end]
         if following in '“"':
-            following = chunk[match.end() + 1 : match.end() + 2] or "x"
-        space = max(
-            chunk.rfind(" ", cursor, match.start()), chunk.rfind("\n", cursor, match.start())
-        )
-        token = chunk[max(space + 1, cursor) : match.start()].strip('”"»')
+            following = chunk[end + 1 : end + 2] or "x"
+        space = max(chunk.rfind(" ", cursor, position), chunk.rfind("\n", cursor, position))
+        token = chunk[max(space + 1, cursor) : position].strip('”"»')
         if not token:
             return None
-        if following.islower() and not match.group(2):
+        if following.islower() and not closer:
             continue  # "U.S. officials": no sentence starts in lower case
         if not (following.isupper() or following.isdigit()):
             return None
-        if (len(token) == 1 and token.isupper()) or token.lower() in _prepositive():
+        if (len(token) == 1 and token.isupper()) or token.lower() in prepositive:
             continue  # "Vladimir V. Putin", "Mr. Lavrov"
-        if len(token) < 3 or not token.isalnum() or token.lower() in _abbreviations():
+        if len(token) < 3 or not token.isalnum() or token.lower() in abbreviations:
             return None
-        pieces.append((cursor, match.end(2) if match.group(2) else match.end(1)))
-        cursor = match.end()
+        pieces.append((cursor, match.end(2) if closer else match.end(1)))
+        cursor = end
     pieces.append((cursor, stripped))
     return pieces
 
@@ -125,14 +125,10 @@ def sentences(text: str, paragraph: Span) -> list[Span]:
         spans = []
         for start, end in plain:
             piece = chunk[start:end]
-            lead = len(piece) - len(piece.lstrip())
-            if piece.strip():
-                spans.append(
-                    Span(
-                        paragraph.start + start + lead,
-                        paragraph.start + start + len(piece.rstrip()),
-                    )
-                )
+            kept = piece.lstrip()
+            if kept:
+                lead = paragraph.start + start + len(piece) - len(kept)
+                spans.append(Span(lead, lead + len(kept.rstrip())))
         return spans
     return pysbd_sentences(text, paragraph)
 

@@ -87,11 +87,44 @@ def test_word_alternatives_find_what_the_single_regex_finds(
         assert [(m.span(), m.groups()) for m in fast.finditer(text)] == _spans(plain, text), text
 
 
-def test_appositives_found_from_their_commas_as_by_the_whole_regex() -> None:
-    assert sum(len(article._appositives(text)) for text in APPOSITIVES) >= 7
-    for text in SAMPLES + APPOSITIVES:
-        fast = [(m.span(), m.groups()) for m in article._appositives(text)]
-        assert fast == _spans(article._EXPERT_APPOSITIVE, text), text
+NAMED_TITLES = [
+    "Alexei Polishchuk, director of a department at the Russian Foreign Ministry, said so.",
+    "Ivan Petrov, the deputy, Anna V. Lee, Russia's Ambassador to Ankara; Bo Li, a head.",
+    "XIvan Petrov, the envoy, Oleg Li, Kremlin aide Dmitry Peskov, the spokesman, and Sam Fox, "
+    "a Senator.",
+    "Jo Ann, the, Al Bo, a minister. Ed Fay, Russian  Chairwoman of the board",
+    "it met, the director Ivan Petrov, deputy minister, said.",
+]
+
+
+@pytest.mark.parametrize(
+    ("fast", "texts", "least"),
+    [
+        (article._APPOSITIVES, APPOSITIVES, 7),
+        (article._NAMES_THEN_TITLES, NAMED_TITLES, 7),
+    ],
+)
+def test_names_found_from_their_commas_as_by_the_whole_regex(
+    fast: article._NameThenComma, texts: list[str], least: int
+) -> None:
+    assert sum(len(fast.finditer(text)) for text in texts) >= least
+    for text in SAMPLES + APPOSITIVES + NAMED_TITLES:
+        found = [(m.span(), m.groups()) for m in fast.finditer(text)]
+        assert found == _spans(fast.pattern, text), text
+
+
+@pytest.mark.parametrize("possessive", [True, False])
+def test_surname_found_as_by_the_plain_regex(possessive: bool) -> None:
+    tail = r"(?:['’]s)?\b" if possessive else r"\b(?!['’]s)"
+    texts = SAMPLES + [
+        "Galuzin's aide; Galuzin’s, Galuzins, XGaluzin, Galuzin-led, Galuzin. O'Neil, O'Neil's",
+        "Galuzin Galuzin'sx Galuzin'",
+    ]
+    for surname in ("Galuzin", "O'Neil", "Putin"):
+        plain = re.compile(rf"\b{re.escape(surname)}{tail}")
+        fast = article._surname_pattern(surname, possessive)
+        for text in texts:
+            assert _spans(fast, text) == _spans(plain, text), (surname, text)
 
 
 def test_date_ascii_form_matches_like_the_unicode_one_on_ascii_text() -> None:
