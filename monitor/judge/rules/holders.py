@@ -149,6 +149,9 @@ _THING_THAT = re.compile(
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?$"
 )
 _BASIS = re.compile(r"\bbas(?:is|ed on)\b")
+# "Zelensky accused Putin of brushing aside a ceasefire": the accused is the charge's object
+_ACCUSED_BEFORE = re.compile(r"\b(?:accus|blam|fault)(?:e|es|ed|ing)\s+(?:the\s+)?$", re.IGNORECASE)
+_ACCUSED_OF = re.compile(r"\s+(?:of|for)\s")
 _NAMED_AS = re.compile(
     r"\b(?:called|calls|call|calling|labelled|labeled|branded|dubbed|termed|declared)\s+"
     r"(?:[A-Z][\w'’-]*\s+){0,2}$"
@@ -297,6 +300,14 @@ class HolderRules(SentenceScan):
                 self.text, max(self.start, mention.start - 40), mention.start
             ):
                 continue  # "called Ukrainian President Zelensky illegitimate": who is named
+            if (
+                mention.tracked
+                and _ACCUSED_OF.match(self.text, mention.end)
+                and _ACCUSED_BEFORE.search(
+                    self.text, max(self.start, mention.start - 20), mention.start
+                )
+            ):
+                continue  # "Kyiv accused Moscow of rejecting a truce": the accuser's charge
             if _GERUND_AFTER.match(self.text, mention.end):
                 continue  # "NATO's advance, and Ukraine being dragged into it, is a threat": a noun
             if _AS_OPENS.search(
