@@ -99,6 +99,8 @@ class LedgerEntry:
     origin: str = "article"  # article | baseline
     kind: str = Kind.REITERATION.value
     date_estimated: bool = False  # statement_date is the first-seen day: ordering only
+    # the claim's confidence (not a ``positions`` column: the replay carries it from the claim)
+    confidence: float = 1.0
 
     @property
     def established(self) -> bool:
@@ -107,7 +109,9 @@ class LedgerEntry:
 
     def row(self) -> dict[str, Any]:
         """The ``positions`` columns of this entry (``id``/``created_at`` are the database's)."""
-        return {name: getattr(self, name) for name in self.__dataclass_fields__}
+        return {
+            name: getattr(self, name) for name in self.__dataclass_fields__ if name != "confidence"
+        }
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +231,7 @@ def decide(
                 origin="article",
                 kind=kind.value,
                 date_estimated=date_estimated,
+                confidence=claim.confidence,
             )
         return Decision(kind, claim, entry, previous, reason)
 
@@ -327,6 +332,13 @@ def _shift(
             reference,
             f"{move}, against {record} consistent firm statements from several stories: "
             "needs a second story or a senior official's direct quote",
+        )
+    if reference.confidence < shift_confidence:
+        return make(
+            Kind.POSSIBLE_SHIFT,
+            reference,
+            f"{move}, but the earlier position rests on one weak claim "
+            f"({reference.confidence:.2f} < {shift_confidence:.2f})",
         )
     if claim.confidence >= shift_confidence:
         return make(

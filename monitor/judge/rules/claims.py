@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from monitor.judge.rules.analysis import SentenceAnalysis
 from monitor.judge.rules.article import ArticleScan, Mention
+from monitor.judge.rules.dates import statement_date
 from monitor.judge.rules.loader import NOT_A_STANCE, RuleSet, StanceInfo
 from monitor.judge.rules.matcher import Cue, CueMatch, fragment_starts
 from monitor.judge.rules.results import ClaimFound, SentenceResult
@@ -126,7 +127,72 @@ def analyse(
             if analysis.last_holder is not None:
                 previous = analysis.last_holder
         header = _opens_list(article, paragraph, documents, papers) or header
+    return _second_opinions(article, results, article_date, ruleset)
+
+
+def _second_opinions(
+    article: ArticleScan,
+    results: list[SentenceResult],
+    article_date: dt.date,
+    ruleset: RuleSet,
+) -> list[SentenceResult]:
+    """Add what the trained model is sure of and the rules found nowhere in the article.
+
+    The model reads every sentence, not just those with cues: phrasings the rules lack are
+    what it is for. Its claim names the tracked party named in the sentence, else the one the
+    text was about, else the side; its rule shows the probability and the words behind it.
+    """
+    model, spec = ruleset.second_opinion, ruleset.spec.second_opinion
+    if model is None or spec is None:
+        return results
+    found = {(c.issue, c.stance) for r in results for c in r.claims if c.side == spec.side}
+    by_start = {r.start: r for r in results}
+    text = article.text
+    for paragraph in paragraphs(text):
+        for sentence in sentences(text, paragraph):
+            for opinion in model.judge(text[sentence.start : sentence.end]):
+                if (opinion.issue, opinion.stance) in found:
+                    continue
+                found.add((opinion.issue, opinion.stance))
+                result = by_start.get(sentence.start)
+                if result is None:
+                    result = SentenceResult(
+                        sentence.start, sentence.end, text[sentence.start : sentence.end]
+                    )
+                    by_start[sentence.start] = result
+                    results.append(result)
+                holder = _model_holder(article, sentence, spec.side)
+                result.claims.append(
+                    ClaimFound(
+                        side=spec.side,
+                        actor=holder.info.name if holder and holder.info else spec.side.title(),
+                        issue=opinion.issue,
+                        stance=opinion.stance,
+                        evidence=result.text,
+                        statement_date=statement_date(result.text, article_date),
+                        confidence=spec.confidence,
+                        reported=False,
+                        rule=opinion.describe(),
+                        sentence_start=sentence.start,
+                        actor_span=(
+                            (holder.start - sentence.start, holder.end - sentence.start)
+                            if holder and holder.start >= sentence.start
+                            else None
+                        ),
+                        how="second opinion",
+                    )
+                )
+    results.sort(key=lambda r: r.start)
     return results
+
+
+def _model_holder(article: ArticleScan, sentence: Span, side: str) -> Mention | None:
+    """The side's party named in the sentence, else the one the text was last about."""
+    for mention in article.mentions_in(sentence.start, sentence.end):
+        if mention.info is not None and mention.info.side == side:
+            return mention
+    carried = article.carried_holder(sentence.start)
+    return carried if carried and carried.info and carried.info.side == side else None
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from monitor.errors import ConfigError
 from monitor.judge.rules.matcher import Cue, PhraseIndex, Scan, phrase_atoms
+from monitor.judge.rules.second_opinion import SecondOpinion, load_second_opinion
 from monitor.store.kinds import Stance as StanceKind
 from monitor.yamlload import parse_yaml
 
@@ -166,6 +167,19 @@ class LedgerSpec(_Strict):
     other_similarity: float = Field(default=70.0, ge=0, le=100)
 
 
+class SecondOpinionSpec(_Strict):
+    """A trained model that may add what the rules missed (``second_opinion.py`` says how).
+
+    ``confidence`` stays below ``ledger.shift_confidence``, so a claim only the model found
+    never raises a SHIFT on its own.
+    """
+
+    model: str = Field(min_length=1)  # a JSON file beside the rules file, else a shipped one
+    side: str  # whose claims the model was trained on
+    threshold: float = Field(default=0.95, gt=0.5, lt=1)
+    confidence: float = Field(default=0.5, ge=0, le=1)
+
+
 class BaselineSpec(_Strict):
     """A known, dated position with its source: seeds the ledger before any article."""
 
@@ -227,6 +241,7 @@ class RulesSpec(_Strict):
     not_conditions: list[str] = Field(default_factory=list)  # "once again": no condition
     matching: MatchingSpec = Field(default_factory=MatchingSpec)
     references: ReferenceSpec = Field(default_factory=lambda: ReferenceSpec())
+    second_opinion: SecondOpinionSpec | None = None
 
     _p = field_validator(
         "non_speakers",
@@ -268,6 +283,15 @@ class RulesSpec(_Strict):
                 raise ValueError(f"baseline.{index}.side: unknown side {entry.side!r}")
             if entry.issue not in self.issues and entry.issue != "other":
                 raise ValueError(f"baseline.{index}.issue: unknown issue {entry.issue!r}")
+        opinion = self.second_opinion
+        if opinion is not None:
+            if opinion.side not in self.sides or not self.sides[opinion.side].tracked:
+                raise ValueError(f"second_opinion.side: {opinion.side!r} is not a tracked side")
+            if opinion.confidence >= self.ledger.shift_confidence:
+                raise ValueError(
+                    "second_opinion.confidence: must stay below ledger.shift_confidence, "
+                    "or the model alone could raise a SHIFT"
+                )
         return self
 
 
@@ -313,7 +337,8 @@ def _cue_text(item: CueItem) -> tuple[str, float]:
 class RuleSet:
     """Validated rules plus their compiled cue layers; built once per topic."""
 
-    def __init__(self, spec: RulesSpec) -> None:
+    def __init__(self, spec: RulesSpec, folder: Path | None = None) -> None:
+        """``folder`` is where files the rules name (the second opinion's model) are found."""
         self.spec = spec
         self.tracked_sides = frozenset(n for n, s in spec.sides.items() if s.tracked)
         mentions: list[Cue] = []
@@ -407,6 +432,15 @@ class RuleSet:
             for b in sorted(spec.baseline, key=lambda b: b.date)
             if spec.sides[b.side].tracked
         }
+        self.second_opinion: SecondOpinion | None = None
+        if spec.second_opinion is not None:
+            path = (folder or DEFAULT_RULES_PATH.parent) / spec.second_opinion.model
+            if not path.exists():  # a copied rules file still finds the shipped model
+                path = DEFAULT_RULES_PATH.parent / spec.second_opinion.model
+            try:
+                self.second_opinion = load_second_opinion(path, spec.second_opinion.threshold)
+            except (OSError, ValueError, KeyError) as exc:
+                raise RulesError(f"second_opinion.model: cannot read {path}: {exc}") from exc
 
     def scan(self, text: str) -> Scan:
         """All cue layers' matches in a text, in one pass."""
@@ -440,9 +474,11 @@ def _format_error(exc: ValidationError, origin: str) -> str:
 def load_ruleset(data: Mapping[str, Any] | Path) -> RuleSet:
     """Validate rules given as a mapping or a YAML file path; raise RulesError naming the field."""
     origin = "topic config"
+    folder: Path | None = None
     if isinstance(data, (str, Path)):
         path = Path(data)
         origin = str(path)
+        folder = path.parent
         try:
             raw = parse_yaml(path.read_text(encoding="utf-8"))
         except OSError as exc:
@@ -459,7 +495,7 @@ def load_ruleset(data: Mapping[str, Any] | Path) -> RuleSet:
         spec = RulesSpec.model_validate(dict(raw))
     except ValidationError as exc:
         raise RulesError(_format_error(exc, origin)) from exc
-    ruleset = RuleSet(spec)
+    ruleset = RuleSet(spec, folder)
     logger.debug("loaded rules from %s: %d issues", origin, len(spec.issues))
     return ruleset
 

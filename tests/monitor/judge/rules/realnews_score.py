@@ -4,7 +4,8 @@ Each fixture's page goes through the pipeline's own entry points: the topic's re
 (``RelevanceFilter.judge(title, text)``) and ``extract_claims(text, day, ruleset, title=...)``
 with the article's date; the Russian (issue, stance) set it yields is compared with the label.
 
-    python -m tests.monitor.judge.rules.realnews_score [--split dev|heldout] [--prefix g-] [--verbose]
+    python -m tests.monitor.judge.rules.realnews_score [--split dev|heldout] [--prefix g-]\
+        [--verbose] [--rules-alone]
 """
 
 from __future__ import annotations
@@ -16,12 +17,27 @@ from dataclasses import dataclass, field
 
 from monitor.config import DEFAULT_TOPIC, load_topic
 from monitor.judge.relevance import RelevanceFilter
-from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
+from monitor.judge.rules import (
+    DEFAULT_RULES_PATH,
+    RuleSet,
+    default_ruleset,
+    extract_claims,
+    load_ruleset,
+)
 from monitor.judge.rules.dates import find_date
+from monitor.yamlload import parse_yaml
 from tests.realnews import Fixture, fixtures
 
 Pair = tuple[str, str]
 FALLBACK_DAY = dt.date(2025, 9, 1)
+
+
+def rules_alone() -> RuleSet:
+    """The shipped rules without the learned second opinion: the rules' own figure (the model
+    was trained on the dev pages, so on dev only this one measures anything but its memory)."""
+    raw = parse_yaml(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    raw.pop("second_opinion", None)
+    return load_ruleset(raw)
 
 
 def article_day(fixture: Fixture) -> dt.date:
@@ -135,8 +151,12 @@ def main() -> None:
     parser.add_argument("--split", choices=("dev", "heldout"), default="dev")
     parser.add_argument("--prefix", default="", help="only the fixtures whose id starts with it")
     parser.add_argument("--verbose", action="store_true", help="list each article's differences")
+    parser.add_argument(
+        "--rules-alone", action="store_true", help="without the learned second opinion"
+    )
     args = parser.parse_args()
-    print(score(args.split, prefix=args.prefix).render(args.verbose))
+    ruleset = rules_alone() if args.rules_alone else default_ruleset()
+    print(score(args.split, ruleset, prefix=args.prefix).render(args.verbose))
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ import pytest
 
 from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
 from tests.monitor.judge.rules.realnews_alerts import alerts
-from tests.monitor.judge.rules.realnews_score import score
+from tests.monitor.judge.rules.realnews_score import rules_alone, score
 
 # A little under what the rules reach on dev; raise as they improve, never lower for the same
 # pages. Rebased when dev pages from sites never tuned on came in: the m-* and n-* pages (the
@@ -19,9 +19,11 @@ from tests.monitor.judge.rules.realnews_score import score
 # R 0.65), then the z-* pages (P 0.64, R 0.60) and a label audit (20 pages brought in line
 # with the README's conventions). On 2026-12-03 the k-, l-, o- and p- batches came in (each
 # scored whole before any change for it: k P 0.76 R 0.66, l P 0.47 R 0.29, o P 0.57 R 0.43,
-# p P 0.76 R 0.56; o and p with the session's final rules).
+# p P 0.76 R 0.56; o and p with the session's final rules). On 2026-12-03 (later) the i- and
+# j- batches (i P 0.74 R 0.56, j P 0.80 R 0.55, before any change). The floors hold the rules
+# alone: the learned second opinion was trained on these very pages.
 DEV_PRECISION_FLOOR = 0.89
-DEV_RECALL_FLOOR = 0.765
+DEV_RECALL_FLOOR = 0.755
 
 
 @pytest.fixture(scope="module")
@@ -29,8 +31,8 @@ def rules() -> RuleSet:
     return default_ruleset()
 
 
-def test_dev_precision_and_recall_floors(rules: RuleSet) -> None:
-    report = score("dev", rules)
+def test_dev_precision_and_recall_floors() -> None:
+    report = score("dev", rules_alone())
     print("\n" + report.render())
     assert report.claims.precision() >= DEV_PRECISION_FLOOR, report.render()
     assert report.claims.recall() >= DEV_RECALL_FLOOR, report.render()
