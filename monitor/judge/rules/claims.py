@@ -148,40 +148,41 @@ def _second_opinions(
     found = {(c.issue, c.stance) for r in results for c in r.claims if c.side == spec.side}
     by_start = {r.start: r for r in results}
     text = article.text
-    for paragraph in paragraphs(text):
-        for sentence in sentences(text, paragraph):
-            for opinion in model.judge(text[sentence.start : sentence.end]):
-                if (opinion.issue, opinion.stance) in found:
-                    continue
-                found.add((opinion.issue, opinion.stance))
-                result = by_start.get(sentence.start)
-                if result is None:
-                    result = SentenceResult(
-                        sentence.start, sentence.end, text[sentence.start : sentence.end]
-                    )
-                    by_start[sentence.start] = result
-                    results.append(result)
-                holder = _model_holder(article, sentence, spec.side)
-                result.claims.append(
-                    ClaimFound(
-                        side=spec.side,
-                        actor=holder.info.name if holder and holder.info else spec.side.title(),
-                        issue=opinion.issue,
-                        stance=opinion.stance,
-                        evidence=result.text,
-                        statement_date=statement_date(result.text, article_date),
-                        confidence=spec.confidence,
-                        reported=False,
-                        rule=opinion.describe(),
-                        sentence_start=sentence.start,
-                        actor_span=(
-                            (holder.start - sentence.start, holder.end - sentence.start)
-                            if holder and holder.start >= sentence.start
-                            else None
-                        ),
-                        how="second opinion",
-                    )
+    spans = [s for paragraph in paragraphs(text) for s in sentences(text, paragraph)]
+    opinions = model.judge([text[s.start : s.end] for s in spans])
+    for sentence, sure in zip(spans, opinions, strict=True):
+        for opinion in sure:
+            if (opinion.issue, opinion.stance) in found:
+                continue
+            found.add((opinion.issue, opinion.stance))
+            result = by_start.get(sentence.start)
+            if result is None:
+                result = SentenceResult(
+                    sentence.start, sentence.end, text[sentence.start : sentence.end]
                 )
+                by_start[sentence.start] = result
+                results.append(result)
+            holder = _model_holder(article, sentence, spec.side)
+            result.claims.append(
+                ClaimFound(
+                    side=spec.side,
+                    actor=holder.info.name if holder and holder.info else spec.side.title(),
+                    issue=opinion.issue,
+                    stance=opinion.stance,
+                    evidence=result.text,
+                    statement_date=statement_date(result.text, article_date),
+                    confidence=spec.confidence,
+                    reported=False,
+                    rule=opinion.describe(),
+                    sentence_start=sentence.start,
+                    actor_span=(
+                        (holder.start - sentence.start, holder.end - sentence.start)
+                        if holder and holder.start >= sentence.start
+                        else None
+                    ),
+                    how="second opinion",
+                )
+            )
     results.sort(key=lambda r: r.start)
     return results
 

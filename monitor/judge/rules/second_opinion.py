@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import numpy as np
+
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default, so training and reading agree
 _TOKEN = re.compile(TOKEN_PATTERN)
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "topics" / "default.second_opinion.json"
@@ -54,53 +56,60 @@ class SecondOpinion:
         self.threshold = threshold
         self._logit = math.log(threshold / (1.0 - threshold))  # the threshold as a score
         terms: list[str] = data["terms"]
-        self.idf = dict(zip(terms, data["idf"], strict=True))
-        self.classes = [(c["issue"], c["stance"], float(c["bias"])) for c in data["classes"]]
-        # term -> (class, weight) pairs: a sentence's few terms touch only the classes they weigh in
-        postings: dict[str, list[tuple[int, float]]] = {}
-        for index, c in enumerate(data["classes"]):
-            for term, weight in zip(c["terms"], c["weights"], strict=True):
-                postings.setdefault(terms[term], []).append((index, weight))
-        self.postings = {term: tuple(pairs) for term, pairs in postings.items()}
+        self.index = {term: i for i, term in enumerate(terms)}
+        self.idf = np.asarray(data["idf"], dtype=np.float64)
+        self.classes = [(c["issue"], c["stance"]) for c in data["classes"]]
+        self.bias = np.asarray([c["bias"] for c in data["classes"]], dtype=np.float64)
+        # one row per term, one column per class: a sentence's scores are one small product
+        self.weights = np.zeros((len(terms), len(self.classes)), dtype=np.float64)
+        for column, c in enumerate(data["classes"]):
+            self.weights[c["terms"], column] = c["weights"]
+        self.terms = terms
         self.trained_on: dict[str, object] = data["trained_on"]
 
-    def _features(self, sentence: str) -> dict[str, float]:
-        """Sublinear TF times IDF over known words and word pairs, scaled to unit length."""
+    def _terms(self, sentence: str) -> list[tuple[int, int]]:
+        """(term row, count) of the known words and word pairs; none for a short sentence."""
         words = _TOKEN.findall(sentence.lower())
         if len(words) < MIN_WORDS:
-            return {}
+            return []
         counts = Counter(words)
         counts.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
-        vector = {
-            term: (1.0 + math.log(n)) * self.idf[term]
-            for term, n in counts.items()
-            if term in self.idf
-        }
-        norm = math.sqrt(sum(v * v for v in vector.values()))
-        return {term: v / norm for term, v in vector.items()} if norm else {}
+        index = self.index
+        return [(index[t], n) for t, n in counts.items() if t in index]
 
-    def judge(self, sentence: str) -> list[Opinion]:
-        """The (issue, stance) pairs this sentence states for Russia, by the model, if sure."""
-        vector = self._features(sentence)
-        if not vector:
-            return []
-        scores = [bias for _, _, bias in self.classes]
-        for term, value in vector.items():
-            for index, weight in self.postings.get(term, ()):
-                scores[index] += value * weight
-        found = []
-        for index, score in enumerate(scores):
-            if score > self._logit:
-                probability = 1.0 / (1.0 + math.exp(-score))
-                issue, stance, _ = self.classes[index]
-                pushes = [
-                    (term, value * weight)
-                    for term, value in vector.items()
-                    for i, weight in self.postings.get(term, ())
-                    if i == index
-                ]
-                top = sorted(pushes, key=lambda kv: -kv[1])[:_SHOWN_WORDS]
-                found.append(Opinion(issue, stance, probability, tuple(top)))
+    def judge(self, sentences: list[str]) -> list[list[Opinion]]:
+        """Per sentence, the (issue, stance) pairs it states for Russia by the model, if sure.
+
+        All sentences of an article go through one matrix product: sublinear TF times IDF per
+        sentence, scaled to unit length, times the weights.
+        """
+        found: list[list[Opinion]] = [[] for _ in sentences]
+        rows: list[int] = []
+        counts: list[int] = []
+        starts: list[int] = []
+        owners: list[int] = []
+        for number, sentence in enumerate(sentences):
+            terms = self._terms(sentence)
+            if terms:
+                starts.append(len(rows))
+                owners.append(number)
+                rows += [row for row, _ in terms]
+                counts += [n for _, n in terms]
+        if not rows:
+            return found
+        values = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[rows]
+        lengths = np.diff([*starts, len(rows)])
+        norms = np.sqrt(np.add.reduceat(values * values, starts))
+        values /= np.repeat(norms, lengths)
+        pushes = self.weights[rows] * values[:, None]  # each term's push towards each class
+        scores = self.bias + np.add.reduceat(pushes, starts, axis=0)
+        for segment, column in zip(*np.nonzero(scores > self._logit), strict=True):
+            issue, stance = self.classes[column]
+            lo, hi = starts[segment], starts[segment] + lengths[segment]
+            order = lo + np.argsort(-pushes[lo:hi, column], kind="stable")[:_SHOWN_WORDS]
+            top = tuple((self.terms[rows[k]], float(pushes[k, column])) for k in order)
+            probability = float(1.0 / (1.0 + np.exp(-scores[segment, column])))
+            found[owners[segment]].append(Opinion(issue, stance, probability, top))
         return found
 
 
