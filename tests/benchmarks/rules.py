@@ -6,7 +6,7 @@ positions, quotes, analysts' views and other sides, the rest background; the NYT
 Target: the engine costs at most a quarter of extraction (wall clock; the CPU-time ratio is
 printed too, as it moves less when other processes share the machine).
 
-    python tests/benchmarks/rules.py [--articles 1000] [--seed 7]
+    python tests/benchmarks/rules.py [--articles 1000] [--seed 7] [--rules-alone]
 """
 
 from __future__ import annotations
@@ -152,10 +152,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--articles", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument(
+        "--rules-alone", action="store_true", help="without the learned second opinion"
+    )
     args = parser.parse_args()
     rng = random.Random(args.seed)
     pages = [make_page(rng, n) for n in range(args.articles)]
-    ruleset = default_ruleset()
+    ruleset = default_ruleset(second_opinion=not args.rules_alone)
     article_date = dt.date(2025, 9, 4)
 
     started, cpu = time.perf_counter(), time.process_time()
@@ -173,6 +176,7 @@ def main() -> None:
             {
                 "benchmark": "rules",
                 "articles": args.articles,
+                "second_opinion": not args.rules_alone,
                 "html_kb_per_page": round(sum(map(len, pages)) / len(pages) / 1024, 1),
                 "chars_per_article": round(sum(map(len, texts)) / max(1, len(texts))),
                 "claims": claims,

@@ -503,9 +503,14 @@ def load_ruleset(data: Mapping[str, Any] | Path) -> RuleSet:
 DEFAULT_RULES_PATH = Path(__file__).resolve().parents[2] / "topics" / "default.rules.yaml"
 
 
-def default_ruleset() -> RuleSet:
-    """The shipped default topic's rules (Russia's positions on Ukraine's security guarantees)."""
-    return load_ruleset(DEFAULT_RULES_PATH)
+def default_ruleset(second_opinion: bool = True) -> RuleSet:
+    """The shipped default topic's rules (Russia's positions on Ukraine's security guarantees);
+    ``second_opinion=False`` leaves the learned model out (the rules' own figure and cost)."""
+    if second_opinion:
+        return load_ruleset(DEFAULT_RULES_PATH)
+    raw = parse_yaml(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
+    raw.pop("second_opinion", None)
+    return load_ruleset(raw)
 
 
 def topic_ruleset(rules: Mapping[str, Any] | str | Path | None, topic_path: Path) -> RuleSet:

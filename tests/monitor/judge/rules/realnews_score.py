@@ -17,27 +17,12 @@ from dataclasses import dataclass, field
 
 from monitor.config import DEFAULT_TOPIC, load_topic
 from monitor.judge.relevance import RelevanceFilter
-from monitor.judge.rules import (
-    DEFAULT_RULES_PATH,
-    RuleSet,
-    default_ruleset,
-    extract_claims,
-    load_ruleset,
-)
+from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
 from monitor.judge.rules.dates import find_date
-from monitor.yamlload import parse_yaml
 from tests.realnews import Fixture, fixtures
 
 Pair = tuple[str, str]
 FALLBACK_DAY = dt.date(2025, 9, 1)
-
-
-def rules_alone() -> RuleSet:
-    """The shipped rules without the learned second opinion: the rules' own figure (the model
-    was trained on the dev pages, so on dev only this one measures anything but its memory)."""
-    raw = parse_yaml(DEFAULT_RULES_PATH.read_text(encoding="utf-8"))
-    raw.pop("second_opinion", None)
-    return load_ruleset(raw)
 
 
 def article_day(fixture: Fixture) -> dt.date:
@@ -155,7 +140,7 @@ def main() -> None:
         "--rules-alone", action="store_true", help="without the learned second opinion"
     )
     args = parser.parse_args()
-    ruleset = rules_alone() if args.rules_alone else default_ruleset()
+    ruleset = default_ruleset(second_opinion=not args.rules_alone)
     print(score(args.split, ruleset, prefix=args.prefix).render(args.verbose))
 
 

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
-from monitor.judge.rules import RuleSet, extract_claims
-from tests.monitor.judge.rules.realnews_score import rules_alone
+from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
 from tests.paths import DATA
 
 CASES: list[dict[str, Any]] = yaml.safe_load((DATA / "rules" / "articles.yaml").read_text())
@@ -18,7 +17,9 @@ FAMILIES = sorted({case["family"] for case in CASES})
 
 @pytest.fixture(scope="module")
 def rules() -> RuleSet:
-    return rules_alone()  # these cases test the rules; the second opinion has its own tests
+    return default_ruleset(
+        second_opinion=False
+    )  # these cases test the rules; the second opinion has its own tests
 
 
 def russian_pairs(case: dict[str, Any], rules: RuleSet) -> set[str]:

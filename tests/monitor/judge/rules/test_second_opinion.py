@@ -21,7 +21,7 @@ from monitor.judge.rules.loader import DEFAULT_RULES_PATH
 from monitor.judge.rules.results import ClaimFound
 from monitor.judge.rules.second_opinion import DEFAULT_MODEL_PATH
 from monitor.yamlload import parse_yaml
-from tests.monitor.judge.rules.realnews_score import article_day, rules_alone, title_and_text
+from tests.monitor.judge.rules.realnews_score import article_day, title_and_text
 from tests.monitor.judge.rules.second_opinion_train import digest, training_pages
 from tests.realnews import fixtures
 
@@ -47,7 +47,9 @@ def test_the_shipped_model_was_trained_on_exactly_the_dev_pages() -> None:
 def test_it_adds_a_pair_the_rules_missed_as_a_weak_claim_with_its_words(rules: RuleSet) -> None:
     page = next(f for f in fixtures("dev") if f.id == UATV)
     title, text = title_and_text(page)
-    alone = extract_claims(text, article_day(page), rules_alone(), title=title)
+    alone = extract_claims(
+        text, article_day(page), default_ruleset(second_opinion=False), title=title
+    )
     both = extract_claims(text, article_day(page), rules, title=title)
     assert ("ceasefire_terms", "open_to") not in {(c.issue, c.stance) for c in alone}
     added = [c for c in both if c.how == "second opinion"]
