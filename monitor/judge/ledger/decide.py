@@ -203,6 +203,7 @@ def decide(
     url: str | None = None,
     claim_id: int | None = None,
     shift_confidence: float = 0.8,
+    weak_position: float = 0.0,
     other_similarity: float = 70.0,
     long_record: int = LONG_RECORD,
     senior_quote: bool = False,
@@ -268,6 +269,7 @@ def decide(
                 story_id=story_id,
                 support=corroborating_stories,
                 shift_confidence=shift_confidence,
+                weak_position=weak_position,
                 long_record=long_record,
                 senior_quote=senior_quote,
             )
@@ -286,6 +288,7 @@ def _shift(
     story_id: int | None,
     support: int,
     shift_confidence: float,
+    weak_position: float,
     long_record: int,
     senior_quote: bool,
 ) -> Decision:
@@ -333,12 +336,12 @@ def _shift(
             f"{move}, against {record} consistent firm statements from several stories: "
             "needs a second story or a senior official's direct quote",
         )
-    if reference.confidence < shift_confidence:
+    if reference.confidence <= weak_position:
         return make(
             Kind.POSSIBLE_SHIFT,
             reference,
             f"{move}, but the earlier position rests on one weak claim "
-            f"({reference.confidence:.2f} < {shift_confidence:.2f})",
+            f"({reference.confidence:.2f} <= {weak_position:.2f})",
         )
     if claim.confidence >= shift_confidence:
         return make(
@@ -373,6 +376,9 @@ class LedgerSettings:
     """The ledger's thresholds, from the topic's rules (``ledger:``) and the defaults here."""
 
     shift_confidence: float = 0.8
+    # a position set by a claim this weak (the learned second opinion's) is not moved from
+    # by a SHIFT: a confident claim against it is a possible shift
+    weak_position: float = 0.0
     other_similarity: float = 70.0
     long_record: int = LONG_RECORD
 
@@ -381,6 +387,9 @@ class LedgerSettings:
         spec = ruleset.spec.ledger
         return cls(
             shift_confidence=spec.shift_confidence,
+            weak_position=(
+                ruleset.spec.second_opinion.confidence if ruleset.spec.second_opinion else 0.0
+            ),
             other_similarity=spec.other_similarity,
             long_record=int(getattr(spec, "long_record", LONG_RECORD)),
         )
@@ -420,6 +429,7 @@ def replay(
             url=item.url,
             claim_id=item.claim_id,
             shift_confidence=settings.shift_confidence,
+            weak_position=settings.weak_position,
             other_similarity=settings.other_similarity,
             long_record=settings.long_record,
             senior_quote=item.senior_quote,

@@ -20,7 +20,13 @@ import datetime as dt
 from dataclasses import dataclass, field
 
 from monitor.config import DEFAULT_TOPIC, load_topic
-from monitor.judge.ledger.decide import Kind, Observation, baseline_entries, replay
+from monitor.judge.ledger.decide import (
+    Kind,
+    LedgerSettings,
+    Observation,
+    baseline_entries,
+    replay,
+)
 from monitor.judge.ledger.timeline import senior_quote
 from monitor.judge.relevance import RelevanceFilter
 from monitor.judge.rules import RuleSet, default_ruleset, extract_claims
@@ -108,7 +114,7 @@ def _alerts(
             )
             for claim in claims
         ]
-    _, decisions = replay(baseline_entries(ruleset), observations)
+    _, decisions = replay(baseline_entries(ruleset), observations, LedgerSettings.of(ruleset))
     by_claim = {id(o.claim): o.story_id for o in observations}
     return [
         (page_of[by_claim[id(d.claim)]], d.kind, d.claim.issue, d.claim.stance)

@@ -126,7 +126,8 @@ def _claim(stance: str, confidence: float) -> ClaimFound:
 
 def test_moving_off_a_position_that_only_a_weak_claim_set_is_only_a_possible_shift() -> None:
     """A model's weak claim may set a position, but a confident claim against it alone is not
-    a SHIFT: the earlier line was never trusted enough to have moved from."""
+    a SHIFT: the earlier line was never trusted enough to have moved from. Rules claims under
+    the SHIFT confidence still set positions that a SHIFT moves from."""
     weak = LedgerEntry(
         side="russia",
         issue="foreign_troops",
@@ -137,8 +138,10 @@ def test_moving_off_a_position_that_only_a_weak_claim_set_is_only_a_possible_shi
         kind=Kind.NEW_POSITION.value,
         confidence=0.5,
     )
-    decision = decide([weak], _claim("rejects", 0.9), story_id=2)
+    decision = decide([weak], _claim("rejects", 0.9), story_id=2, weak_position=0.5)
     assert decision.kind is Kind.POSSIBLE_SHIFT
     assert "rests on one weak claim" in decision.reason
     trusted = LedgerEntry(**{**weak.row(), "confidence": 0.9})
-    assert decide([trusted], _claim("rejects", 0.9), story_id=2).kind is Kind.SHIFT
+    assert decide([trusted], _claim("rejects", 0.9), story_id=2, weak_position=0.5).kind is (
+        Kind.SHIFT
+    )
