@@ -81,7 +81,9 @@ def analyse(
     previous: Mention | None = None
     known: dict[str, ClaimFound] = {}  # the last tracked claim per issue, for comparisons
     foreign = False  # inside a numbered list that an untracked party's plan introduced
-    for paragraph in paragraphs(full):
+    blocks = list(paragraphs(full))
+    split: dict[Span, list[Span]] = {}  # each paragraph's sentences, split once per article
+    for paragraph in blocks:
         if _NUMBERED.match(full, paragraph.start):
             if foreign:  # "5. Russia backs Ukraine's EU bid" as a magazine's plan has it
                 if every_sentence:
@@ -104,7 +106,7 @@ def analyse(
         ):
             header = _opens_list(article, paragraph, documents, papers) or header
             continue
-        for sentence in sentences(full, paragraph):
+        for sentence in _sentences(full, paragraph, split):
             if not every_sentence and not (
                 (item or _any_in(stance_starts, sentence)) and _any_in(issue_starts, sentence)
             ):
@@ -127,11 +129,20 @@ def analyse(
             if analysis.last_holder is not None:
                 previous = analysis.last_holder
         header = _opens_list(article, paragraph, documents, papers) or header
-    return _second_opinions(article, results, article_date, ruleset)
+    return _second_opinions(article, blocks, split, results, article_date, ruleset)
+
+
+def _sentences(text: str, paragraph: Span, split: dict[Span, list[Span]]) -> list[Span]:
+    """A paragraph's sentences; the rules and the second opinion both read them."""
+    if paragraph not in split:
+        split[paragraph] = sentences(text, paragraph)
+    return split[paragraph]
 
 
 def _second_opinions(
     article: ArticleScan,
+    blocks: list[Span],
+    split: dict[Span, list[Span]],
     results: list[SentenceResult],
     article_date: dt.date,
     ruleset: RuleSet,
@@ -148,7 +159,7 @@ def _second_opinions(
     found = {(c.issue, c.stance) for r in results for c in r.claims if c.side == spec.side}
     by_start = {r.start: r for r in results}
     text = article.text
-    spans = [s for paragraph in paragraphs(text) for s in sentences(text, paragraph)]
+    spans = [s for paragraph in blocks for s in _sentences(text, paragraph, split)]
     opinions = model.judge([text[s.start : s.end] for s in spans])
     for sentence, sure in zip(spans, opinions, strict=True):
         for opinion in sure:
