@@ -164,6 +164,7 @@ _NAME_THEN_TITLE = re.compile(
 )
 _NAMES_THEN_TITLES = _NameThenComma(_NAME_THEN_TITLE)
 _APPOSITIVE_TITLE = re.compile(r",[^.;“”\"]{1,160},\s*")
+_RUNS_ON = re.compile(r"\s+(?:that|which)\s")
 _CARRY_REACH = 600
 _OPENING_WORDS = 7  # words before a sentence's subject ("BRUSSELS, Jan 12 - Moscow's two ...")
 _CLAUSE_END = re.compile(r"\s*(?:[.,;:!?”\"’]|$)")
@@ -708,6 +709,14 @@ class ArticleScan:
                     and _APPOSITIVE_TITLE.fullmatch(self.text, named[0].end, verb.start)
                 ):
                     return self._resolve(named[0], paragraph)
+                # "…guarantees” that neither Ukraine nor ... will join, he told reporters": the
+                # quoted noun runs on in a that-clause, and the speaker closes the sentence
+                if _RUNS_ON.match(self.text, quote.end) and named:
+                    last = named[-1]
+                    if self.text[: last.start].rstrip().endswith(",") and not self.text[
+                        last.end : verb.start
+                    ].strip():
+                        return self._resolve(last, paragraph)
                 return None
             before = self.mentions_in(quote.end, verb.start)
             if before:

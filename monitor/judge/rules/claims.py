@@ -24,6 +24,8 @@ from monitor.judge.rules.sentences import Span, paragraphs, sentences
 
 logger = logging.getLogger(__name__)
 _ITEM_WORDS = 30
+# "Russia asks for:" and "Russia puts forward two options:": a proposal's points are what it asks
+_HEADER_STANCES = frozenset({"demands", "proposes"})
 _DOCUMENT_WORDS = ("memorandum", "draft", "proposals", "demands", "conditions", "terms")
 
 
@@ -44,6 +46,12 @@ def _any_case_words(words: Sequence[str]) -> re.Pattern[str]:
 _DOCUMENT_WORD = _any_case_words(_DOCUMENT_WORDS)
 
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
+# "Option 2: ...", "Point three - ...": a labelled item is a bullet, however long
+_LABELLED = re.compile(
+    r"(?:Option|Point|Condition|Clause|Item|Step|Demand|Variant)\s+(?:\d{1,2}|[A-Z]|one|two|three"
+    r"|four|five|six|seven|eight|nine|ten)\s*[:.)\u2013\u2014-]\s",
+    re.IGNORECASE,
+)
 _PLAN_WORD = _any_case_words(("plan", "draft", "proposals?", "points"))  # every paragraph meets it
 _PLAN_FRAGMENTS = ("plan", "draft", "proposal", "points")  # what _PLAN_WORD needs, in any case
 
@@ -228,7 +236,7 @@ def _opens_list(
         cues = [
             s
             for s in article.within("stances", paragraph.start, paragraph.end)
-            if s.label == "demands"
+            if s.label in _HEADER_STANCES
         ]
         if cues:
             holder = article.carried_holder(cues[-1].start) or _tracked_in(article, paragraph)
@@ -280,7 +288,10 @@ def _is_item(text: str, paragraph: Span, bullets_only: bool) -> bool:
     if not chunk:
         return False
     bullet = not chunk[0].isalnum() and chunk[0] not in _OPENERS  # a quote opens no item
-    return bullet or (not bullets_only and len(chunk.split()) <= _ITEM_WORDS)
+    if bullet or _NUMBERED.match(chunk) or _LABELLED.match(chunk):
+        return True
+    # "Russia also puts forward two options:" after a list is a new header, not one more item
+    return not bullets_only and not chunk.endswith(":") and len(chunk.split()) <= _ITEM_WORDS
 
 
 def _any_in(starts: Sequence[int], span: Span) -> bool:
