@@ -148,7 +148,8 @@ _THING_THAT = re.compile(
     r"\b(?:resolution|declaration|motion|communiqu[eé]|bill)s?"
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?$"
 )
-_BASIS = re.compile(r"\bbas(?:is|ed on)\b")
+_BASIS = re.compile(r"\bbas(?:is|ed on)\b|\bas (?:the|a) (?:model|template|blueprint)\b|\balong the lines of\b")
+_BASIS_AFTER = 25  # "pointing to the 2022 Istanbul agreement as the model": said after the format
 # "Zelensky accused Putin of brushing aside a ceasefire": the accused is the charge's object
 _ACCUSED_BEFORE = re.compile(r"\b(?:accus|blam|fault)(?:e|es|ed|ing)\s+(?:the\s+)?$", re.IGNORECASE)
 _ACCUSED_OF = re.compile(r"\s+(?:of|for)\s")
@@ -762,7 +763,9 @@ class HolderRules(SentenceScan):
         if (
             final in _SOFT
             and issue_info.demand_means == "proposes"
-            and _BASIS.search(self.text, min(cue.start, issue.start), max(cue.end, issue.end))
+            and _BASIS.search(
+                self.text, min(cue.start, issue.start), max(cue.end, issue.end) + _BASIS_AFTER
+            )
         ):  # "ready to talk on the basis of the Istanbul texts", "never rejected talks based on
             final = "proposes"  # the Istanbul principles": the format put forward
         if final == "rejects" and issue_info.negative and issue_info.demand_means is None:
