@@ -79,6 +79,14 @@ _OF_BEFORE_ISSUE = re.compile(r"\s+(?:of|to)\s+(?:(?:the|all|any|western|new)\s+
 _RELATIVE = re.compile(r"\s+(?:that|which)\s+", re.IGNORECASE)
 _PROPOSAL_NOUNS = frozenset({"proposal", "proposals", "offer", "offers", "initiative"})
 # Between a stance verb and the proposal it acts on: "agreed in principle with the", "rejected a"
+# "the reported proposal", "this offer": a proposal already on the table, not one the holder
+# makes here (its own is "our proposal", "Russia's offer", "a proposal")
+_DEFINITE_BEFORE = re.compile(
+    r"\b(?:the|this|that|these|those)\s+(?:(?:reported|updated|latest|new|revised|original|"
+    r"amended|current|so-called|peace|U\.?S\.?|American|European|Western|Ukrainian|Franco-British)"
+    r"\s+){0,2}$",
+    re.IGNORECASE,
+)
 _OBJECT_GAP = re.compile(
     r"\s+(?:(?:in principle|with|to|the|a|an|this|that|these|those|any|its|their|new|latest|"
     r"ceasefire|truce|peace|U\.?S\.?|American|European|Western|Ukrainian)\s+){0,4}",
@@ -415,6 +423,8 @@ class SentenceScan:
         cue = self.stances[index]
         if cue.label != "proposes" or cue.text.lower() not in _PROPOSAL_NOUNS:
             return False
+        if _DEFINITE_BEFORE.search(self.text, max(self.start, cue.start - 40), cue.start):
+            return True  # "had gone through the updated proposal": one already on the table
         return any(
             earlier.label != "proposes"
             and earlier.end <= cue.start
