@@ -713,9 +713,10 @@ class ArticleScan:
                 # quoted noun runs on in a that-clause, and the speaker closes the sentence
                 if _RUNS_ON.match(self.text, quote.end) and named:
                     last = named[-1]
-                    if self.text[: last.start].rstrip().endswith(",") and not self.text[
-                        last.end : verb.start
-                    ].strip():
+                    if (
+                        self.text[: last.start].rstrip().endswith(",")
+                        and not self.text[last.end : verb.start].strip()
+                    ):
                         return self._resolve(last, paragraph)
                 return None
             before = self.mentions_in(quote.end, verb.start)

@@ -148,7 +148,9 @@ _THING_THAT = re.compile(
     r"\b(?:resolution|declaration|motion|communiqu[eé]|bill)s?"
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?$"
 )
-_BASIS = re.compile(r"\bbas(?:is|ed on)\b|\bas (?:the|a) (?:model|template|blueprint)\b|\balong the lines of\b")
+_BASIS = re.compile(
+    r"\bbas(?:is|ed on)\b|\bas (?:the|a) (?:model|template|blueprint)\b|\balong the lines of\b"
+)
 _BASIS_AFTER = 25  # "pointing to the 2022 Istanbul agreement as the model": said after the format
 # "Zelensky accused Putin of brushing aside a ceasefire": the accused is the charge's object
 _ACCUSED_BEFORE = re.compile(r"\b(?:accus|blam|fault)(?:e|es|ed|ing)\s+(?:the\s+)?$", re.IGNORECASE)
