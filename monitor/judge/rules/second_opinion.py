@@ -14,15 +14,17 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
+from itertools import repeat
 from pathlib import Path
 
 import numpy as np
 
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"  # scikit-learn's default, so training and reading agree
-_TOKEN = re.compile(TOKEN_PATTERN)
+_SEPARATOR = "\x00"  # joins an article's sentences: not a word character, so no token spans two
+_TOKEN_OR_SEPARATOR = re.compile(f"{TOKEN_PATTERN}|{_SEPARATOR}")
+_BREAK = -2  # the separator's word number; -1 is a word no term uses
 DEFAULT_MODEL_PATH = Path(__file__).resolve().parents[2] / "topics" / "default.second_opinion.json"
 _SHOWN_WORDS = 4
 # A headline of one or two words ("NATO?") is a unit vector on one term and the model would be
@@ -66,16 +68,63 @@ class SecondOpinion:
             self.weights[c["terms"], column] = c["weights"]
         self.terms = terms
         self.trained_on: dict[str, object] = data["trained_on"]
+        # Terms by word number, so a whole article is looked up in a few array operations: every
+        # word any term uses gets a number; a single word maps to its term row (-1 if it is only
+        # part of pairs), a pair "a b" to its row through the sorted code a * len(words) + b.
+        words = {w: i for i, w in enumerate(dict.fromkeys(w for t in terms for w in t.split(" ")))}
+        self._words = {**words, _SEPARATOR: _BREAK}
+        self._unigram = np.full(len(words), -1, dtype=np.int64)
+        pair_codes, pair_rows = [], []
+        for row, term in enumerate(terms):
+            parts = term.split(" ")
+            if len(parts) == 1:
+                self._unigram[words[term]] = row
+            else:
+                first, second = parts  # words and word pairs only, as trained
+                pair_codes.append(words[first] * len(words) + words[second])
+                pair_rows.append(row)
+        order = np.argsort(pair_codes)
+        # a last code above any pair's, so a search never runs past the end
+        self._pair_codes = np.append(np.asarray(pair_codes, dtype=np.int64)[order], len(words) ** 2)
+        self._pair_rows = np.append(np.asarray(pair_rows, dtype=np.int64)[order], -1)
 
-    def _terms(self, sentence: str) -> list[tuple[int, int]]:
-        """(term row, count) of the known words and word pairs; none for a short sentence."""
-        words = _TOKEN.findall(sentence.lower())
-        if len(words) < MIN_WORDS:
-            return []
-        counts = Counter(words)
-        counts.update(f"{a} {b}" for a, b in zip(words, words[1:], strict=False))
-        index = self.index
-        return [(index[t], n) for t, n in counts.items() if t in index]
+    def _terms(self, sentences: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Known term rows, their counts and their sentences; none for a short sentence.
+
+        One findall reads the whole article: the sentences, each lowered alone, are joined by a
+        separator that is no word character (so no word or pair spans two) and that the pattern
+        also returns (so it marks where each sentence ends). The terms come in the order a
+        Counter per sentence gave them (by sentence, its words then its pairs, each by first
+        use), so the sums in ``judge`` add up in the same order, float for float.
+        """
+        lowered = [sentence.lower() for sentence in sentences]
+        text = _SEPARATOR.join(lowered)
+        if text.count(_SEPARATOR) != len(sentences) - 1:  # one inside a sentence: a mere non-word
+            text = _SEPARATOR.join(sentence.replace(_SEPARATOR, " ") for sentence in lowered)
+        tokens = _TOKEN_OR_SEPARATOR.findall(text)
+        ids = np.fromiter(map(self._words.get, tokens, repeat(-1)), np.int64, len(tokens))
+        breaks = ids == _BREAK
+        owner = np.cumsum(breaks)  # each token's sentence
+        sizes = np.bincount(owner[~breaks], minlength=len(sentences))
+        known = (ids >= 0) & (sizes >= MIN_WORDS)[owner]
+        word_at = np.flatnonzero(known)
+        word_rows = self._unigram[ids[word_at]]
+        word_at, word_rows = word_at[word_rows >= 0], word_rows[word_rows >= 0]
+        # both words known: neither is the separator, so both are in one sentence
+        pair_at = np.flatnonzero(known[:-1] & known[1:])
+        codes = ids[pair_at] * len(self._unigram) + ids[pair_at + 1]
+        slots = np.searchsorted(self._pair_codes, codes)  # the sentinel keeps it in range
+        paired = self._pair_codes[slots] == codes
+        pair_at, pair_rows = pair_at[paired], self._pair_rows[slots[paired]]
+        rows = np.concatenate([word_rows, pair_rows])
+        uses = np.concatenate([word_at, pair_at + len(tokens)])  # a pair ranks after any word
+        owners = np.concatenate([owner[word_at], owner[pair_at]])
+        _, first, counts = np.unique(
+            owners * len(self.terms) + rows, return_index=True, return_counts=True
+        )
+        order = np.argsort(owners[first] * (2 * len(tokens)) + uses[first])
+        first = first[order]
+        return rows[first], counts[order], owners[first]
 
     def judge(self, sentences: list[str]) -> list[list[Opinion]]:
         """Per sentence, the (issue, stance) pairs it states for Russia by the model, if sure.
@@ -84,21 +133,14 @@ class SecondOpinion:
         sentence, scaled to unit length, times the weights.
         """
         found: list[list[Opinion]] = [[] for _ in sentences]
-        rows: list[int] = []
-        counts: list[int] = []
-        starts: list[int] = []
-        owners: list[int] = []
-        for number, sentence in enumerate(sentences):
-            terms = self._terms(sentence)
-            if terms:
-                starts.append(len(rows))
-                owners.append(number)
-                rows += [row for row, _ in terms]
-                counts += [n for _, n in terms]
-        if not rows:
+        if not sentences:
             return found
-        values = (1.0 + np.log(np.asarray(counts, dtype=np.float64))) * self.idf[rows]
-        lengths = np.diff([*starts, len(rows)])
+        rows, counts, owned_by = self._terms(sentences)
+        if not len(rows):
+            return found
+        owners, starts = np.unique(owned_by, return_index=True)
+        values = (1.0 + np.log(counts.astype(np.float64))) * self.idf[rows]
+        lengths = np.diff(np.append(starts, len(rows)))
         norms = np.sqrt(np.add.reduceat(values * values, starts))
         values /= np.repeat(norms, lengths)
         pushes = self.weights[rows] * values[:, None]  # each term's push towards each class
