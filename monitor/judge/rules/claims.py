@@ -247,6 +247,11 @@ def _opens_list(
     for mention in article.mentions_in(paragraph.start, paragraph.end):
         if not mention.tracked or mention.info is None:
             continue
+        generic = mention.info.kind == "document" and mention.text[:1].islower()
+        if generic and not text.endswith(":"):
+            # "free to accede to the treaty; Russia proposes Belarus": a generic "the treaty"
+            # in passing opens no list of Russia's terms (a header says so with its colon)
+            continue
         if mention.info.kind == "document" or named:
             cue = Cue(mention.text, "demands", StanceInfo("demands", 0.9, False))
             return _Header(CueMatch(cue, mention.start, mention.end, mention.text), True, mention)
