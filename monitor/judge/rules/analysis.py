@@ -124,7 +124,8 @@ class SentenceAnalysis(Constructions):
             stance: str | None = info.stance
             if index in self.objects:
                 result.reasons.append(
-                    f"'{cue.text}' is what an earlier stance cue acts on, not a stance"
+                    f"'{cue.text}' is a proposal on the table (acted on, judged or another "
+                    "side's), not a stance"
                 )
                 continue
             negation = self._negated(cue)

@@ -87,6 +87,7 @@ _DEFINITE_BEFORE = re.compile(
     r"\s+){0,2}$",
     re.IGNORECASE,
 )
+_PROPOSAL_MODIFIER = re.compile(r"\b(?:peace|ceasefire|truce|security)\s+$", re.IGNORECASE)
 _OBJECT_GAP = re.compile(
     r"\s+(?:(?:in principle|with|to|the|a|an|this|that|these|those|any|its|their|new|latest|"
     r"ceasefire|truce|peace|U\.?S\.?|American|European|Western|Ukrainian)\s+){0,4}",
@@ -417,14 +418,22 @@ class SentenceScan:
         )
 
     def _object_of_stance(self, index: int) -> bool:
-        """ "agreed in principle with the proposal to stop hostilities", "rejected the offer":
-        a proposal noun right after another stance cue is what that cue acts on (someone
-        else's proposal), not the holder's own."""
+        """ "agreed in principle with the proposal to stop hostilities", "rejected the offer",
+        "went through the updated proposal", "responds to French proposal": a proposal noun
+        another stance cue acts on, one already on the table or one another side's adjective
+        owns is someone else's proposal, not the holder's own."""
         cue = self.stances[index]
         if cue.label != "proposes" or cue.text.lower() not in _PROPOSAL_NOUNS:
             return False
         if _DEFINITE_BEFORE.search(self.text, max(self.start, cue.start - 40), cue.start):
             return True  # "had gone through the updated proposal": one already on the table
+        owners = self.article.rules.possessor_pattern
+        head = cue.start
+        modifier = _PROPOSAL_MODIFIER.search(self.text, max(self.start, head - 20), head)
+        if modifier is not None:
+            head = modifier.start()
+        if owners is not None and owners.search(self.text, max(self.start, head - 30), head):
+            return True  # "Moscow responds to French proposal": another side's own
         return any(
             earlier.label != "proposes"
             and earlier.end <= cue.start
