@@ -78,7 +78,10 @@ _REFERS_BACK = re.compile(
 _NOMINAL_LIST = re.compile(
     r"\s*(?:(?:the|its|their|his|her|other|another|further|additional|more|remaining|key|main|"
     r"also)\s+){0,2}(?:demands?|conditions?|terms|requirements?|preconditions?)\s+(?:also\s+)?"
-    r"(?:include[sd]?|including|cover(?:s|ed)?|concern(?:s|ed)?|involve[sd]?|is|are|was|were)\b",
+    r"(?:include[sd]?|including|cover(?:s|ed)?|concern(?:s|ed)?|involve[sd]?|is|are|was|were)\b"
+    # "First on the list is that Ukraine gives up ...": the list of the terms just named
+    r"|\s*(?:(?:first|next|second|third|also|last)\s+on\s+(?:the|its|their)\s+list"
+    r"|top\s+of\s+the\s+list|(?:tops|heads)\s+the\s+list)\b",
     re.IGNORECASE,
 )
 # A sentence about another party's plan: "That plan required ...", "The US plan calls for ...",
