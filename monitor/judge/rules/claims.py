@@ -170,6 +170,8 @@ def _second_opinions(
     spans = [s for paragraph in blocks for s in _sentences(text, paragraph, split)]
     opinions = model.judge([text[s.start : s.end] for s in spans])
     for sentence, sure in zip(spans, opinions, strict=True):
+        if sure and _others_speak(article, sentence, spec.side):
+            continue
         for opinion in sure:
             if (opinion.issue, opinion.stance) in found:
                 continue
@@ -213,6 +215,21 @@ def _model_holder(article: ArticleScan, sentence: Span, side: str) -> Mention | 
             return mention
     carried = article.carried_holder(sentence.start)
     return carried if carried and carried.info and carried.info.side == side else None
+
+
+def _others_speak(article: ArticleScan, sentence: Span, side: str) -> bool:
+    """ "European leaders insist on legally binding guarantees": a sentence that names another
+    side's people or an analyst, and neither the side nor a pronoun that could be its, is theirs.
+    The model reads words, not holders, so it may not speak for the side there. (A country alone,
+    "Ukraine must stay neutral", is what a carried holder's terms are about, not a speaker.)"""
+    named = article.mentions_in(sentence.start, sentence.end)
+    if any(m.kind == "pronoun" or (m.info is not None and m.info.side == side) for m in named):
+        return False
+    return any(
+        m.kind in ("non_speaker", "person_analyst")
+        or (m.info is not None and m.info.kind != "country" and m.info.side != side)
+        for m in named
+    )
 
 
 @dataclass(frozen=True, slots=True)
