@@ -87,6 +87,8 @@ _DEFINITE_BEFORE = re.compile(
     r"\s+){0,2}$",
     re.IGNORECASE,
 )
+# A sentence opening with a concessive clause: it ends at its first comma
+_CONCESSIVE_OPENING = re.compile(r"\s*(?:While|Whilst|Whereas|Although|Though|Even though|Even as)\s")
 _PROPOSAL_MODIFIER = re.compile(r"\b(?:peace|ceasefire|truce|security)\s+$", re.IGNORECASE)
 _OBJECT_GAP = re.compile(
     r"\s+(?:(?:in principle|with|to|the|a|an|this|that|these|those|any|its|their|new|latest|"
@@ -171,6 +173,11 @@ class SentenceScan:
             for m in _SEMICOLON.finditer(self.text, self.start, self.end)
             if colon is None or m.start() < colon  # "sets out: a; b; c": one list, one stance
         ]
+        opening = _CONCESSIVE_OPENING.match(self.text, self.start, self.end)
+        if opening is not None:  # "While Moscow says it is open to talks, it has given no sign
+            comma = self.text.find(",", opening.end(), self.end)  # of easing ...": two clauses
+            if comma != -1:
+                breaks.append(comma)
         self.breaks = sorted(breaks)
         # proposal nouns another stance cue acts on, found once for run() and _bound_issues()
         self.objects = frozenset(i for i in range(len(self.stances)) if self._object_of_stance(i))
