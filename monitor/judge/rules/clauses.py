@@ -88,7 +88,9 @@ _DEFINITE_BEFORE = re.compile(
     re.IGNORECASE,
 )
 # A sentence opening with a concessive clause: it ends at its first comma
-_CONCESSIVE_OPENING = re.compile(r"\s*(?:While|Whilst|Whereas|Although|Though|Even though|Even as)\s")
+_CONCESSIVE_OPENING = re.compile(
+    r"\s*(?:While|Whilst|Whereas|Although|Though|Even though|Even as)\s"
+)
 _PROPOSAL_MODIFIER = re.compile(r"\b(?:peace|ceasefire|truce|security)\s+$", re.IGNORECASE)
 _OBJECT_GAP = re.compile(
     r"\s+(?:(?:in principle|with|to|the|a|an|this|that|these|those|any|its|their|new|latest|"
