@@ -45,6 +45,11 @@ def _any_case_words(words: Sequence[str]) -> re.Pattern[str]:
 
 _DOCUMENT_WORD = _any_case_words(_DOCUMENT_WORDS)
 
+# A headline that announces a topic: "Peskov speaks on legally binding guarantees"
+_TOPIC_ONLY = re.compile(
+    r"\b(?:speaks?|spoke|talks?|talked|comments?|commented|remarks?|remarked)\s+(?:on|about)\b",
+    re.IGNORECASE,
+)
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
 # "Option 2: ...", "Point three - ...": a labelled item is a bullet, however long
 _LABELLED = re.compile(
@@ -137,7 +142,7 @@ def analyse(
             if analysis.last_holder is not None:
                 previous = analysis.last_holder
         header = _opens_list(article, paragraph, documents, papers) or header
-    return _second_opinions(article, blocks, split, results, article_date, ruleset)
+    return _second_opinions(article, blocks, split, results, article_date, ruleset, title_end)
 
 
 def _sentences(text: str, paragraph: Span, split: dict[Span, list[Span]]) -> list[Span]:
@@ -154,6 +159,7 @@ def _second_opinions(
     results: list[SentenceResult],
     article_date: dt.date,
     ruleset: RuleSet,
+    title_end: int,
 ) -> list[SentenceResult]:
     """Add what the trained model is sure of and the rules found nowhere in the article.
 
@@ -172,6 +178,12 @@ def _second_opinions(
     for sentence, sure in zip(spans, opinions, strict=True):
         if sure and _others_speak(article, sentence, spec.side):
             continue
+        if (
+            sure
+            and sentence.end <= title_end
+            and _TOPIC_ONLY.search(text, sentence.start, sentence.end)
+        ):
+            continue  # "Kremlin comments on Ukraine joining the EU and NATO": a topic, no stance
         for opinion in sure:
             if (opinion.issue, opinion.stance) in found:
                 continue

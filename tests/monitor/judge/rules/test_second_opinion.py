@@ -88,6 +88,21 @@ def test_a_one_word_headline_is_not_read(rules: RuleSet) -> None:
     assert claims == []
 
 
+def test_a_headline_that_only_announces_a_topic_is_not_read(rules: RuleSet) -> None:
+    """ "Peskov speaks on legally binding security guarantees" names a topic, not a stance; the
+    retrained model was sure of a legally_binding demand in it (caught by the concurrent-runs
+    test, whose generated pages carry such headlines). A headline with a stance is still read."""
+    body = "Peskov answered questions from reporters in Moscow for an hour on Tuesday."
+    day = dt.date(2025, 9, 11)
+    title = "Dmitry Peskov speaks on legally binding security guarantees in Geneva"
+    assert extract_claims(body, day, rules, title=title) == []
+    assert extract_claims(body, day, default_ruleset(second_opinion=False), title=title) == []
+    stated = extract_claims(
+        body, day, rules, title="Peskov: Russia needs legally binding guarantees"
+    )
+    assert ("legally_binding", "demands") in {(c.issue, c.stance) for c in stated}
+
+
 def test_explain_shows_the_models_evidence(rules: RuleSet) -> None:
     page = next(f for f in fixtures("dev") if f.id == UATV)
     title, text = title_and_text(page)
