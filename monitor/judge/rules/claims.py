@@ -50,6 +50,17 @@ _TOPIC_ONLY = re.compile(
     r"\b(?:speaks?|spoke|talks?|talked|comments?|commented|remarks?|remarked)\s+(?:on|about)\b",
     re.IGNORECASE,
 )
+_PROSE_END = re.compile(r"[.!?][\"'”’»)\]]*\s*$")
+
+
+def _topic_headline(text: str, sentence: Span, title_end: int) -> bool:
+    """The title, or a line with no closing stop (the headline again above the text), that only
+    announces its topic: "Peskov speaks on legally binding security guarantees in Geneva"."""
+    words = text[sentence.start : sentence.end]
+    headline = sentence.end <= title_end or _PROSE_END.search(words) is None
+    return headline and _TOPIC_ONLY.search(words) is not None
+
+
 _NUMBERED = re.compile(r"\s*\d{1,2}[.)]\s")
 # "Option 2: ...", "Point three - ...": a labelled item is a bullet, however long
 _LABELLED = re.compile(
@@ -178,11 +189,7 @@ def _second_opinions(
     for sentence, sure in zip(spans, opinions, strict=True):
         if sure and _others_speak(article, sentence, spec.side):
             continue
-        if (
-            sure
-            and sentence.end <= title_end
-            and _TOPIC_ONLY.search(text, sentence.start, sentence.end)
-        ):
+        if sure and _topic_headline(text, sentence, title_end):
             continue  # "Kremlin comments on Ukraine joining the EU and NATO": a topic, no stance
         for opinion in sure:
             if (opinion.issue, opinion.stance) in found:
