@@ -22,11 +22,11 @@ from tests.monitor.judge.rules.realnews_score import score
 # p P 0.76 R 0.56; o and p with the session's final rules). On 2026-12-03 (later) the i- and
 # j- batches (i P 0.74 R 0.56, j P 0.80 R 0.55, before any change). The floors hold the rules
 # alone: the learned second opinion was trained on these very pages. On 2026-12-03 (third
-# session) five batches came in, aa- to ae- (scored whole before any change for them: aa P 0.68
+# session) seven batches came in, aa- to ag- (scored whole before any change for them: aa P 0.68
 # R 0.50, ab P 0.73 R 0.49, ac P 0.67 R 0.65; ad P 0.78 R 0.46 and ae P 0.75 R 0.56 with that
-# session's rules so far; af P 0.68 R 0.49 and ag P 0.67 R 0.58 with its final rules); their dev
-# pages pulled the dev figure down, so the floors moved down with them (the drop is the new
-# pages: the session's rule changes gained pairs on dev).
+# session's rules so far; af P 0.68 R 0.49 and ag P 0.67 R 0.58 before its last fixes); their
+# dev pages pulled the dev figure down, so the floors moved down with them (the drop is the new
+# pages: on dev the session's rule changes gained about 30 right pairs and lost 2).
 DEV_PRECISION_FLOOR = 0.88
 DEV_RECALL_FLOOR = 0.735
 
