@@ -80,11 +80,11 @@ _RELATIVE = re.compile(r"\s+(?:that|which)\s+", re.IGNORECASE)
 _PROPOSAL_NOUNS = frozenset({"proposal", "proposals", "offer", "offers", "initiative"})
 # Between a stance verb and the proposal it acts on: "agreed in principle with the", "rejected a"
 # "the reported proposal", "this offer": a proposal already on the table, not one the holder
-# makes here (its own is "our proposal", "Russia's offer", "a proposal")
+# makes here (its own is "our proposal", "Russia's offer", "a proposal"); another side's
+# adjective ("the US proposal") is the rules' possessors' to say
 _DEFINITE_BEFORE = re.compile(
     r"\b(?:the|this|that|these|those)\s+(?:(?:reported|updated|latest|new|revised|original|"
-    r"amended|current|so-called|peace|U\.?S\.?|American|European|Western|Ukrainian|Franco-British)"
-    r"\s+){0,2}$",
+    r"amended|current|so-called|peace)\s+){0,2}$",
     re.IGNORECASE,
 )
 # A sentence opening with a concessive clause: it ends at its first comma
