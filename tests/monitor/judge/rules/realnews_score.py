@@ -89,6 +89,7 @@ class Report:
     claims: Tally = field(default_factory=Tally)
     relevance: Tally = field(default_factory=Tally)
     diffs: list[str] = field(default_factory=list)
+    relevance_missed: list[str] = field(default_factory=list)  # ids of relevant pages let go
 
     def render(self, verbose: bool = False) -> str:
         lines = [f"split {self.split}: {self.articles} articles"]
@@ -123,6 +124,8 @@ def score(split: str, ruleset: RuleSet | None = None, prefix: str = "") -> Repor
         report.relevance.add(
             "all", int(verdict and wanted), int(verdict and not wanted), int(wanted and not verdict)
         )
+        if wanted and not verdict:
+            report.relevance_missed.append(fixture.id)
         if got != expected or verdict != wanted:
             extra = ", ".join(f"{i}/{s}" for i, s in sorted(got - expected))
             missed = ", ".join(f"{i}/{s}" for i, s in sorted(expected - got))
