@@ -583,9 +583,12 @@ class SentenceScan:
 
     def _object_negation(self, cue: CueMatch, issue: CueMatch) -> CueMatch | None:
         if issue.end <= cue.start:  # the issue is the modal's subject: "NATO expansion must stop"
-            for negation in self.article.within("after_negations", cue.end, self.end):
-                if self.article.words(cue.end, negation.start) <= 2:
-                    return negation
+            # ... but a condition opens a clause of its own: in "a ceasefire, only on condition
+            # that Kyiv stop mobilizing" the stopping is the condition's, not the truce's
+            if not self.article.within("conditions", cue.start, cue.end):
+                for negation in self.article.within("after_negations", cue.end, self.end):
+                    if self.article.words(cue.end, negation.start) <= 2:
+                        return negation
             for negation in self.object_negations:  # "the lifting of sanctions ... a condition"
                 if negation.end <= issue.start and _OF_BEFORE_ISSUE.fullmatch(
                     self.text, negation.end, issue.start
