@@ -242,12 +242,39 @@ def _others_speak(article: ArticleScan, sentence: Span, side: str) -> bool:
     The model reads words, not holders, so it may not speak for the side there. (A country alone,
     "Ukraine must stay neutral", is what a carried holder's terms are about, not a speaker.)"""
     named = article.mentions_in(sentence.start, sentence.end)
+    if named and _other_opens_speaking(article, named[0], sentence, side):
+        return True  # "Zelensky said Ukraine would never give up NATO, whatever Moscow demands"
+    own = [m for m in named if m.kind == "pronoun" or (m.info is not None and m.info.side == side)]
+    if (
+        own
+        and all(m.possessive and not _VIEW.match(article.text, m.end) for m in own)
+        and not article.within("stances", sentence.start, sentence.end)
+        and not article.within("speech", sentence.start, sentence.end)
+    ):  # "NATO's expansion shaped Mr. Putin's worldview": the side owns a noun, says nothing
+        return True  # ("in Lukashevich's view, ..." and "Russia's envoy said ..." do speak)
     if any(m.kind == "pronoun" or (m.info is not None and m.info.side == side) for m in named):
         return False
     return any(
         m.kind in ("non_speaker", "person_analyst")
         or (m.info is not None and m.info.kind != "country" and m.info.side != side)
         for m in named
+    )
+
+
+_VIEW = re.compile(r"\s+(?:view|words|opinion|assessment|reading)\b")
+
+
+def _other_opens_speaking(article: ArticleScan, first: Mention, sentence: Span, side: str) -> bool:
+    """The sentence opens on another side's person or an analyst and a speech verb: what
+    follows is theirs, whoever it names later."""
+    other = first.kind in ("non_speaker", "person_analyst") or (
+        first.info is not None and first.info.kind != "country" and first.info.side != side
+    )
+    if not other or article.words(sentence.start, first.start) > 1:
+        return False
+    return any(
+        article.words(first.end, verb.start) <= 1
+        for verb in article.within("speech", first.end, min(sentence.end, first.end + 40))
     )
 
 

@@ -105,6 +105,26 @@ def test_a_headline_that_only_announces_a_topic_is_not_read(rules: RuleSet) -> N
     assert ("legally_binding", "demands") in {(c.issue, c.stance) for c in stated}
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # another side's person opens the sentence and speaks; Moscow is named only after
+        "Zelensky said Ukraine would never give up its NATO aspirations, whatever Moscow demands.",
+        # the side owns a noun and neither speaks nor takes a stance: the writer's analysis
+        "The eastward expansion of the U.S.-led military alliance shaped Mr. Putin's worldview "
+        "more than any other trend.",
+    ],
+)
+def test_the_model_does_not_speak_for_the_side_where_nobody_of_it_speaks(
+    rules: RuleSet, sentence: str
+) -> None:
+    """The model reads words, not holders: it is sure of a Russian stance in both sentences
+    (retrained on 603 dev pages), and the guards keep it out."""
+    assert rules.second_opinion is not None
+    assert rules.second_opinion.judge([sentence]) != [[]]
+    assert extract_claims(sentence, dt.date(2025, 9, 11), rules) == []
+
+
 def test_explain_shows_the_models_evidence(rules: RuleSet) -> None:
     page = next(f for f in fixtures("dev") if f.id == UATV)
     title, text = title_and_text(page)
