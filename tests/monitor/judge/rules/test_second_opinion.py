@@ -19,7 +19,7 @@ from monitor.judge.rules import (
 )
 from monitor.judge.rules.loader import DEFAULT_RULES_PATH
 from monitor.judge.rules.results import ClaimFound
-from monitor.judge.rules.second_opinion import DEFAULT_MODEL_PATH
+from monitor.judge.rules.second_opinion import DEFAULT_MODEL_PATH, SecondOpinion
 from monitor.yamlload import parse_yaml
 from tests.monitor.judge.rules.realnews_score import article_day, title_and_text
 from tests.monitor.judge.rules.second_opinion_train import digest, training_pages
@@ -105,24 +105,62 @@ def test_a_headline_that_only_announces_a_topic_is_not_read(rules: RuleSet) -> N
     assert ("legally_binding", "demands") in {(c.issue, c.stance) for c in stated}
 
 
+@pytest.fixture(scope="module")
+def eager(tmp_path_factory: pytest.TempPathFactory) -> RuleSet:
+    """The rules with a model sure of a NATO refusal in any sentence that says "NATO": the
+    guards, not the weights of the day, decide which of those sentences it may speak in."""
+    path = tmp_path_factory.mktemp("model") / "eager.json"
+    model = {
+        "trained_on": {"pages": 0, "sentences": 0, "digest": ""},
+        "terms": ["nato"],
+        "idf": [1.0],
+        "classes": [
+            {
+                "issue": "nato_membership",
+                "stance": "rejects",
+                "bias": -5.0,
+                "terms": [0],
+                "weights": [20.0],
+            }
+        ],
+    }
+    path.write_text(json.dumps(model))
+    ruleset = default_ruleset()
+    ruleset.second_opinion = SecondOpinion(path, 0.95)
+    return ruleset
+
+
 @pytest.mark.parametrize(
     "sentence",
     [
         # another side's person opens the sentence and speaks; Moscow is named only after
-        "Zelensky said Ukraine would never give up its NATO aspirations, whatever Moscow demands.",
+        "Zelensky said Ukraine would keep talking to NATO for years, whatever Moscow thinks.",
         # the side owns a noun and neither speaks nor takes a stance: the writer's analysis
-        "The eastward expansion of the U.S.-led military alliance shaped Mr. Putin's worldview "
-        "more than any other trend.",
+        "The eastward drift of NATO shaped Mr. Putin's worldview more than any other trend.",
     ],
 )
 def test_the_model_does_not_speak_for_the_side_where_nobody_of_it_speaks(
-    rules: RuleSet, sentence: str
+    eager: RuleSet, sentence: str
 ) -> None:
-    """The model reads words, not holders: it is sure of a Russian stance in both sentences
-    (retrained on 603 dev pages), and the guards keep it out."""
-    assert rules.second_opinion is not None
-    assert rules.second_opinion.judge([sentence]) != [[]]
-    assert extract_claims(sentence, dt.date(2025, 9, 11), rules) == []
+    """The model reads words, not holders (a retrained one was sure of a Russian stance in
+    sentences like these); the guards keep it out."""
+    assert extract_claims(sentence, dt.date(2025, 9, 11), default_ruleset(False)) == []
+    assert extract_claims(sentence, dt.date(2025, 9, 11), eager) == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Lavrov spoke about NATO for an hour at his news conference in Moscow on Tuesday.",
+        "In Mr. Lavrov's view, the talk of NATO in Kyiv is a dangerous fantasy for everyone.",
+    ],
+)
+def test_the_guards_leave_the_side_speaking(eager: RuleSet, sentence: str) -> None:
+    """A Russian speaker, or a view that is Russian ("in Lavrov's view"), is still read."""
+    claims = extract_claims(sentence, dt.date(2025, 9, 11), eager)
+    assert [(c.issue, c.stance, c.how) for c in claims] == [
+        ("nato_membership", "rejects", "second opinion")
+    ]
 
 
 def test_explain_shows_the_models_evidence(rules: RuleSet) -> None:
