@@ -6,9 +6,10 @@ import datetime as dt
 import re
 
 import pytest
+import yaml
 
 from monitor.judge.rules import STANCES, default_ruleset
-from tests.realnews import Fixture, fixtures
+from tests.realnews import ARTICLES, Fixture, fixtures
 
 KINDS = {
     "wire",
@@ -75,3 +76,18 @@ def test_no_real_page_is_on_both_sides_of_the_split() -> None:
     for f in ALL:
         split_of.setdefault(str(f.data["modelled_on"]), set()).add(f.split)
     assert [page for page, splits in split_of.items() if len(splits) > 1] == []
+
+
+def test_the_second_readers_labels_are_well_formed_and_on_dev_pages_only() -> None:
+    """The blind second reading (tests/data/realnews/second_reader.yaml) names dev pages (a
+    held-out page read twice would be a page looked at) and quotes their own text."""
+    pages = {f.id: f for f in ALL}
+    rows = yaml.safe_load((ARTICLES.parent / "second_reader.yaml").read_text(encoding="utf-8"))
+    assert len(rows) == len({row["id"] for row in rows}) == 30
+    for row in rows:
+        page = pages[row["id"]]
+        assert page.split == "dev", row["id"]
+        text = page.article_text()
+        for claim in row["claims"] or []:
+            assert claim["issue"] in ISSUES and claim["stance"] in STANCES, claim
+            assert " ".join(claim["evidence"].split()) in " ".join(text.split()), claim
