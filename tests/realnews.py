@@ -21,6 +21,7 @@ import yaml
 from tests.paths import DATA
 
 ARTICLES = DATA / "realnews" / "articles"
+SECOND_READER = DATA / "realnews" / "second_reader.yaml"  # a blind second reading of 30 pages
 
 
 def _iso(value: Any) -> str:

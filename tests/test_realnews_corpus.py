@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from monitor.judge.rules import STANCES, default_ruleset
-from tests.realnews import ARTICLES, Fixture, fixtures
+from tests.realnews import SECOND_READER, Fixture, fixtures
 
 KINDS = {
     "wire",
@@ -82,7 +82,7 @@ def test_the_second_readers_labels_are_well_formed_and_on_dev_pages_only() -> No
     """The blind second reading (tests/data/realnews/second_reader.yaml) names dev pages (a
     held-out page read twice would be a page looked at) and quotes their own text."""
     pages = {f.id: f for f in ALL}
-    rows = yaml.safe_load((ARTICLES.parent / "second_reader.yaml").read_text(encoding="utf-8"))
+    rows = yaml.safe_load(SECOND_READER.read_text(encoding="utf-8"))
     assert len(rows) == len({row["id"] for row in rows}) == 30
     for row in rows:
         page = pages[row["id"]]

@@ -51,6 +51,8 @@ _TOPIC_ONLY = re.compile(
     re.IGNORECASE,
 )
 _PROSE_END = re.compile(r"[.!?][\"'”’»)\]]*\s*$")
+# "in Lukashevich's view", "in Putin's words": a possessive that attributes what follows
+_VIEW = re.compile(r"\s+(?:view|words|opinion|assessment|reading)\b")
 
 
 def _topic_headline(text: str, sentence: Span, title_end: int) -> bool:
@@ -245,32 +247,29 @@ def _others_speak(article: ArticleScan, sentence: Span, side: str) -> bool:
     if named and _other_opens_speaking(article, named[0], sentence, side):
         return True  # "Zelensky said Ukraine would never give up NATO, whatever Moscow demands"
     own = [m for m in named if m.kind == "pronoun" or (m.info is not None and m.info.side == side)]
-    if (
-        own
-        and all(m.possessive and not _VIEW.match(article.text, m.end) for m in own)
+    if not own:
+        return any(_another_speaker(m, side) for m in named)
+    # "NATO's expansion shaped Mr. Putin's worldview": the side owns a noun and says nothing
+    # ("in Lukashevich's view, ..." and "Russia's envoy said ..." do speak)
+    return (
+        all(m.possessive and not _VIEW.match(article.text, m.end) for m in own)
         and not article.within("stances", sentence.start, sentence.end)
         and not article.within("speech", sentence.start, sentence.end)
-    ):  # "NATO's expansion shaped Mr. Putin's worldview": the side owns a noun, says nothing
-        return True  # ("in Lukashevich's view, ..." and "Russia's envoy said ..." do speak)
-    if any(m.kind == "pronoun" or (m.info is not None and m.info.side == side) for m in named):
-        return False
-    return any(
-        m.kind in ("non_speaker", "person_analyst")
-        or (m.info is not None and m.info.kind != "country" and m.info.side != side)
-        for m in named
     )
 
 
-_VIEW = re.compile(r"\s+(?:view|words|opinion|assessment|reading)\b")
+def _another_speaker(mention: Mention, side: str) -> bool:
+    """An analyst, or a person or body of another side (a country alone speaks for no one)."""
+    info = mention.info
+    return mention.kind in ("non_speaker", "person_analyst") or (
+        info is not None and info.kind != "country" and info.side != side
+    )
 
 
 def _other_opens_speaking(article: ArticleScan, first: Mention, sentence: Span, side: str) -> bool:
     """The sentence opens on another side's person or an analyst and a speech verb: what
     follows is theirs, whoever it names later."""
-    other = first.kind in ("non_speaker", "person_analyst") or (
-        first.info is not None and first.info.kind != "country" and first.info.side != side
-    )
-    if not other or article.words(sentence.start, first.start) > 1:
+    if not _another_speaker(first, side) or article.words(sentence.start, first.start) > 1:
         return False
     return any(
         article.words(first.end, verb.start) <= 1

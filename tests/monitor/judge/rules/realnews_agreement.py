@@ -10,16 +10,13 @@ the ceiling the engine's figures are read against. The engine is scored against 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 import yaml
 
 from monitor.judge.rules import default_ruleset
 from tests.monitor.judge.rules.realnews_score import Pair, Tally, found_pairs
-from tests.realnews import ARTICLES, Fixture, load_all
-
-SECOND_READER = Path(ARTICLES).parent / "second_reader.yaml"
+from tests.realnews import SECOND_READER, Fixture, load_all
 
 
 def second_reader() -> dict[str, set[Pair]]:
