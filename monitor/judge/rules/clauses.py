@@ -30,6 +30,9 @@ _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
+# "..., Dmitry Polyansky, First Deputy Permanent Representative of Russia to the UN, told
+# Izvestia": the speaker's title set off by commas between the name and the verb
+_APPOSITION = re.compile(r",\s[^,;:“”\"]{3,120},\s*")
 _COMMA_BEFORE = re.compile(r",\s*$")
 _INVERTED_BEFORE = re.compile(r"(?:^|[,;:“”\"»—–-])\s*(?:(?:also|then|later)\s+)?$")
 _INCLUDING_BEFORE = re.compile(  # an item of what the cue before governs, not a new stance
@@ -366,7 +369,10 @@ class SentenceScan:
                 for m in reversed(speakers)
                 if m.end <= start
                 and not m.possessive
-                and self.article.words(m.end, start) <= ATTRIBUTION_GAP
+                and (
+                    self.article.words(m.end, start) <= ATTRIBUTION_GAP
+                    or _APPOSITION.fullmatch(self.text, m.end, start) is not None
+                )
                 and not _PREPOSITION_BEFORE.search(
                     self.text, max(self.start, m.start - 12), m.start
                 )

@@ -25,7 +25,9 @@ _FOLLOWER_PUNCT = re.compile(  # ", Russian Foreign Ministry Spokeswoman Maria Z
     # ", Russia's UN ambassador Vassily Nebenzia said": lower-case title words in the name
     r"(?:(?:[A-Z][\w.'’-]*|(?i:deputy|permanent|first|senior|top|chief|foreign|press|"
     r"ambassador|envoy|representative|minister|diplomat|spokes(?:man|woman|person)|aide|"
-    r"adviser|advisor|secretary))\s+){0,6}$"
+    # ", former Russian president Dmitry Medvedev said", ", Security Council deputy chairman ..."
+    r"adviser|advisor|secretary|former|president|presidential|prime|vice|chairman|head|"
+    r"official|lawmaker|senator|speaker|director|commander|general|security|council))\s+){0,7}$"
     # ", Russia's ambassador to the United States Anatoly Antonov said": a title with its post
     r"|[,”\"»]\s*(?:(?i:the)\s+)?[A-Z][\w.'’-]*\s+"
     r"(?i:(?:deputy\s+|permanent\s+|senior\s+|top\s+)?(?:ambassador|envoy|representative|"
