@@ -35,7 +35,13 @@ def test_default_rules_load_with_the_spec_taxonomy() -> None:
         "other",
     ]
     assert ruleset.tracked_sides == {"russia"}
-    assert set(ruleset.spec.sides) == {"russia", "ukraine", "united_states", "europe_nato"}
+    assert set(ruleset.spec.sides) == {
+        "russia",
+        "ukraine",
+        "united_states",
+        "europe_nato",
+        "mediators",
+    }
 
 
 def test_mapping_and_path_load_the_same_rules(tmp_path: Path) -> None:
