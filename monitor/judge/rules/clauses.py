@@ -30,6 +30,7 @@ _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
+_FULL_STOP = re.compile(r"[.!?]\s+[A-Z“\"]")
 # "..., Dmitry Polyansky, First Deputy Permanent Representative of Russia to the UN, told
 # Izvestia": the speaker's title set off by commas between the name and the verb
 _APPOSITION = re.compile(r",\s[^,;:“”\"]{3,120},\s*")
@@ -591,7 +592,10 @@ class SentenceScan:
         if issue.end <= cue.start:  # the issue is the modal's subject: "NATO expansion must stop"
             # ... but a condition opens a clause of its own: in "a ceasefire, only on condition
             # that Kyiv stop mobilizing" the stopping is the condition's, not the truce's
-            if not self.article.within("conditions", cue.start, cue.end):
+            if not self.article.within("conditions", cue.start, cue.end) and not (
+                _FULL_STOP.search(self.text, issue.end, cue.start)
+            ):  # not across a full stop inside a quote: "... to stop its attacks. They should
+                # stop it ...": the modal's subject is "they", not the issue before it
                 for negation in self.article.within("after_negations", cue.end, self.end):
                     if self.article.words(cue.end, negation.start) <= 2:
                         return negation
