@@ -154,7 +154,8 @@ _THING_THAT = re.compile(
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?$"
 )
 _BASIS = re.compile(
-    r"\bbas(?:is|ed on)\b|\bas (?:the|a) (?:model|template|blueprint)\b|\balong the lines of\b"
+    r"\bbas(?:is|ed on)\b|\bfoundation\b|\bas (?:the|a) (?:model|template|blueprint)\b|"
+    r"\balong the lines of\b"
 )
 _BASIS_AFTER = 25  # "pointing to the 2022 Istanbul agreement as the model": said after the format
 # "Zelensky accused Putin of brushing aside a ceasefire": the accused is the charge's object
