@@ -699,6 +699,13 @@ class ArticleScan:
     def _speaker_after(self, quote: Span, paragraph: Span) -> Mention | None:
         limit = min(quote.end + 220, paragraph.end)  # room for a speaker's title in commas
         for verb in self.within("speech", quote.end, limit):
+            named = self.mentions_in(quote.end, verb.start)
+            if (  # "…,” Deputy Foreign Minister Sergei Ryabkov said": one long name, then the verb
+                len(named) == 1
+                and self.words(quote.end, named[0].start) == 0
+                and not self.text[named[0].end : verb.start].strip()
+            ):
+                return self._resolve(named[0], paragraph)
             if self.words(quote.end, verb.start) > 4:
                 # "…,” Alexei Polishchuk, director of a department at the ministry, told TASS":
                 # the speaker right after the quote, his title set off by commas

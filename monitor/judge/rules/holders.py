@@ -265,7 +265,7 @@ class HolderRules(SentenceScan):
             )
             if opening is not None:
                 return self._resolve(opening)
-        if cue.text.lower().endswith("ing") and _PARTICIPLE_BEFORE.search(
+        if cue.text.split()[0].lower().endswith("ing") and _PARTICIPLE_BEFORE.search(
             self.text, max(self.start, cue.start - 4), cue.start
         ):  # "Putin ... blamed NATO for the tension, demanding ...": the sentence's subject
             opening = next(
