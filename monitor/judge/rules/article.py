@@ -144,6 +144,9 @@ ATTRIBUTION_GAP = 3
 _TURN = re.compile(
     r"\s*(?:(?P<asker>Q|Question|Journalist|Reporter|Interviewer|Host|Moderator)|[^:;,.“”\"]{2,60}):\s"
 )
+_ASKER_TURN = re.compile(  # the page is a transcript: it has the interviewer's turns
+    r"(?m)^\s*(?:Q|Question|Journalist|Reporter|Interviewer|Host|Moderator):\s"
+)
 _ORGANISATION_REACH = 5
 _SENTENCE_END = re.compile(r"[.;!?]\s")
 # A thing named between the issue and a pronoun is what the pronoun stands for: "This option is
@@ -658,6 +661,16 @@ class ArticleScan:
                     named = self.mentions_in(paragraph.start, colon)
                     if named and not self.text[named[-1].end : colon].strip():
                         turn = named[-1]
+            elif paragraph.start > 0 and _ASKER_TURN.search(self.text):
+                # a transcript's answer runs on over paragraphs that name no new speaker, up to
+                # the next "Question:" ("Sergey Lavrov: ... / The West must stop ... / ...")
+                end = paragraph.start
+                while end > 0 and self.text[end - 1].isspace():
+                    end -= 1
+                if end > 0:
+                    earlier = self.transcript_turn(Span(self.text.rfind("\n", 0, end) + 1, end))
+                    if not isinstance(earlier, str):
+                        turn = earlier
             self._turns[paragraph.start] = turn
         return self._turns[paragraph.start]
 
