@@ -512,10 +512,21 @@ class HolderRules(SentenceScan):
             if carried is not None:
                 return _Holder(carried, "carried", reported)
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
-        if previous is not None and _WHICH_BEFORE.search(
-            self.text, max(self.start, cue.start - 30), cue.start
-        ):  # "demand that Ukraine become neutral, which would bar it from ...": the demand's
-            return _Holder(previous.mention, "inherited", previous.reported)  # holder
+        which = _WHICH_BEFORE.search(self.text, max(self.start, cue.start - 30), cue.start)
+        if which is not None:
+            owner = next((m for m in self.mentions if m.end == which.start()), None)
+            if (
+                owner is not None
+                and not owner.tracked
+                and not _PREPOSITION_BEFORE.search(  # "guarantees for Ukraine, which ...": the
+                    self.text, max(self.start, owner.start - 12), owner.start  # guarantees
+                )
+            ):  # "the Ukrainian peace plan, which
+                # demands the withdrawal of Russian forces": the plan's own terms
+                raise _Blocked(f"the subject is {_speaker_label(owner)} ('{cue.text}')")
+        if previous is not None and which is not None:
+            # "demand that Ukraine become neutral, which would bar it from ...": the demand's holder
+            return _Holder(previous.mention, "inherited", previous.reported)
         subject = self._subject(cue, lo)
         if subject is None or not subject.tracked:
             framed = self._framed_by_document()
