@@ -98,6 +98,22 @@ _FRONTED = re.compile(
 class SentenceAnalysis(Constructions):
     """Claims of one sentence; every stance cue either yields claims or a reason why not."""
 
+    def _speaks_for_itself(self) -> bool:
+        """A bullet that is a whole report, not a verbless term ("- The Kremlin had promised to
+        hand over a memorandum ...", "- Putin has claimed that Moscow is willing ..."): a named
+        speaker, or a tracked party opening it as its subject."""
+        if any(a.speaker is not None and not a.reported for a in self.attributions):
+            return True
+        opening = next((m for m in self.mentions if m.kind != "reporter"), None)
+        return (
+            opening is not None
+            and opening.tracked
+            and not opening.possessive
+            and opening.info is not None
+            and opening.info.kind != "document"
+            and not self.text[self.start : opening.start].strip(" -–—•▪️▪︎*·>\u2022")
+        )
+
     def run(self) -> SentenceResult:
         result = self.result
         if not self.issues:
@@ -105,8 +121,8 @@ class SentenceAnalysis(Constructions):
         if not self.stances:
             result.reasons.append("no stance cue")
         conditions = self.article.within("conditions", self.start, self.end)
-        if self.issues and self.header is not None:  # an item's stance words are nominal
-            return self._list_item(self.header)
+        if self.issues and self.header is not None and not self._speaks_for_itself():
+            return self._list_item(self.header)  # an item's stance words are nominal
         loaded = [i for i in self.issues if i.cue.data.stance]
         compared = self.article.found["comparisons"] and self.article.within(
             "comparisons", self.start, self.end

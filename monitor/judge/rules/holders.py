@@ -175,6 +175,7 @@ _CONTROLLED = re.compile(
 _PASSIVE_REQUEST = re.compile(r"\b(?:asked|required|obliged)\s+to$", re.IGNORECASE)
 _WHICH_BEFORE = re.compile(r",\s*which\s+(?:(?:would|will|also)\s+){0,2}$")
 _PARTICIPLE_BEFORE = re.compile(r",\s*$")
+_FOR_BEFORE = re.compile(r"\bfor\s+(?:the\s+)?$", re.IGNORECASE)
 _COORDINATED = re.compile(r"\band\s+(?:\w+ly\s+)?$")
 _PASSIVE_AGENT = re.compile(
     r"\b(?:is|are|was|were|been|being)\s+(?:\w+ly\s+)?\w+(?:ed|en|wn|id|de)\s+by\s+",
@@ -518,8 +519,8 @@ class HolderRules(SentenceScan):
             if (
                 owner is not None
                 and not owner.tracked
-                and not _PREPOSITION_BEFORE.search(  # "guarantees for Ukraine, which ...": the
-                    self.text, max(self.start, owner.start - 12), owner.start  # guarantees
+                and not _FOR_BEFORE.search(  # "guarantees for Ukraine, which ...": the
+                    self.text, max(self.start, owner.start - 8), owner.start  # guarantees
                 )
             ):  # "the Ukrainian peace plan, which
                 # demands the withdrawal of Russian forces": the plan's own terms
