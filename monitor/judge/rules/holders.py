@@ -72,7 +72,10 @@ _REFERS_BACK = re.compile(
     # parts of the document the text is about: "The next two sections demand ...",
     # "Further provisions stipulate ...", "Another clause ..."
     r"|(?:The|Its|Further|Other|Another|A further|The (?:first|second|third|next|last|final)"
-    r"(?: (?:two|three|four))?) (?:sections?|provisions?|clauses?|points?|articles?))\b"
+    r"(?: (?:two|three|four))?) (?:sections?|provisions?|clauses?|points?|articles?)"
+    # the demand owned by whoever the text was about: "Its central demand is that the West ..."
+    r"|(?:Its|Their) (?:[a-z]+ ){0,2}(?:demands?|conditions?|requirements?|terms|goals?|aims?"
+    r"|priority|priorities))\b"
 )
 # "Other demands include ...", "Further conditions cover ...", "Another condition is ...": a
 # sentence opening with a demand noun lists the terms of whoever the text was about; the
