@@ -30,7 +30,9 @@ _CONTRACTION = re.compile(r"\b\w+n['’]t\b", re.IGNORECASE)
 _CONTRACTION_CUE = Cue("n't", "not")
 _SEMICOLON = re.compile(";")
 _BREAKS_ATTRIBUTION = re.compile(r"[.;:“”\"]")
-_FULL_STOP = re.compile(r"[.!?]\s+[A-Z“\"]")
+# A sentence ending inside a quotation that runs over several sentences ("... a settlement
+# requires. And ... All of this goes deeper than a peacekeeping mission"); not "U.S." or "Mr."
+_FULL_STOP = re.compile(r"(?<![A-Z])(?<!Mr)(?<!Ms)(?<!Dr)(?<!St)(?<!Jr)[.!?]\s+[A-Z“\"]")
 # "..., Dmitry Polyansky, First Deputy Permanent Representative of Russia to the UN, told
 # Izvestia": the speaker's title set off by commas between the name and the verb
 _APPOSITION = re.compile(r",\s[^,;:“”\"]{3,120},\s*")
@@ -483,6 +485,10 @@ class SentenceScan:
             ),
             default=next_start,
         )
+        stop = _FULL_STOP.search(self.text, cue.end, next_start)
+        if stop is not None and self.quote_of(cue.start) is not None:
+            next_start = stop.start()  # in a quote of several sentences, a stance said in one
+            # governs nothing in the next ("a settlement requires. ... a peacekeeping mission")
         if self._predicative(cue):  # "regarded NATO membership as unacceptable, that ..."
             preceding = [
                 i

@@ -776,6 +776,8 @@ class HolderRules(SentenceScan):
                 final, object_negation = "rejects", turned
         if final == "accepts" and issue_info.accepts_means:
             final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
+        if final == "open_to" and issue_info.open_to_means:
+            final = issue_info.open_to_means  # "a neutral Ukraine as a possible compromise"
         if final == "proposes" and issue_info.proposal_is_demand:
             final = "demands"  # "tabled principles that included giving up NATO membership"
             object_negation = self._object_negation(cue, issue) if issue_info.negatable else None

@@ -102,6 +102,7 @@ class IssueSpec(_Strict):
     demand_means: Stance | None = None
     proposal_is_demand: bool = False  # no "proposes" in the convention: a proposal demands it
     accepts_means: Stance | None = None  # no "accepts" in the convention: what acceptance is
+    open_to_means: Stance | None = None  # what openness to it is (Moscow open to its own demand)
     reversal_means: Stance | None = None  # what demanding it be rolled back is ("roll back")
 
     _c = field_validator("cues", "negative_cues", "elliptical_cues")(
@@ -328,6 +329,7 @@ class IssueInfo:
     stance: str | None = None
     accepts_means: str | None = None
     reversal_means: str | None = None
+    open_to_means: str | None = None
 
 
 def _cue_text(item: CueItem) -> tuple[str, float]:
@@ -377,6 +379,7 @@ class RuleSet:
                         getattr(item, "stance", None),
                         issue_spec.accepts_means,
                         issue_spec.reversal_means,
+                        issue_spec.open_to_means,
                     )
                     issue_cues.append(Cue(phrase, issue, issue_info))
         issue_cues += [
