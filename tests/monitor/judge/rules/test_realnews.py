@@ -41,6 +41,9 @@ KNOWN_RELEVANCE_MISSES = {
     # name Ukraine, Kyiv or NATO: taking "ceasefire" with a Kremlin name alone would let in
     # Moscow's words on Gaza or Karabakh, whose ceasefire sentences would read as Ukraine's.
     "aj-rusi-2025-03-18-savill-bold-ceasefire-demands",
+    # Nebenzia welcoming a US resolution at the UN Security Council: "resolution", "peace" and
+    # "security" alone, no term of a settlement; taking "resolution" would let in every UN vote.
+    "as-dailytelegraphnz-2025-02-25-nebenzia-welcomes-us-resolution",
 }
 
 
