@@ -95,6 +95,9 @@ _FRONTED = re.compile(
 )
 
 
+_BULLET_ONLY = re.compile(r"[\s\-–—•▪️▪︎*·>]*")  # what may stand before an item's first word
+
+
 class SentenceAnalysis(Constructions):
     """Claims of one sentence; every stance cue either yields claims or a reason why not."""
 
@@ -111,7 +114,7 @@ class SentenceAnalysis(Constructions):
             and not opening.possessive
             and opening.info is not None
             and opening.info.kind != "document"
-            and not self.text[self.start : opening.start].strip(" -–—•▪️▪︎*·>\u2022")
+            and _BULLET_ONLY.fullmatch(self.text, self.start, opening.start) is not None
         )
 
     def run(self) -> SentenceResult:

@@ -157,7 +157,7 @@ _THING_THAT = re.compile(
     r"\s+(?:that|which)\s+(?:\w+ly\s+)?$"
 )
 _BASIS = re.compile(
-    r"\bbas(?:is|ed on)\b|\bfoundation\b|\bas (?:the|a) (?:model|template|blueprint)\b|"
+    r"\bbas(?:is|ed on)\b|\bfoundation\b|\bfooting\b|\bas (?:the|a) (?:model|template|blueprint)\b|"
     r"\balong the lines of\b"
 )
 _BASIS_AFTER = 25  # "pointing to the 2022 Istanbul agreement as the model": said after the format
@@ -523,7 +523,9 @@ class HolderRules(SentenceScan):
                 owner is not None
                 and not owner.tracked
                 and not _FOR_BEFORE.search(  # "guarantees for Ukraine, which ...": the
-                    self.text, max(self.start, owner.start - 8), owner.start  # guarantees
+                    self.text,
+                    max(self.start, owner.start - 8),
+                    owner.start,  # guarantees
                 )
             ):  # "the Ukrainian peace plan, which
                 # demands the withdrawal of Russian forces": the plan's own terms
