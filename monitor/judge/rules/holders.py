@@ -778,6 +778,8 @@ class HolderRules(SentenceScan):
                 final, object_negation = "rejects", turned
         if final == "accepts" and issue_info.accepts_means:
             final = issue_info.accepts_means  # "Russia supported the idea of a ceasefire"
+        if final == "accepts" and issue_info.stance == "open_to":
+            final = "open_to"  # "agreed that Ukraine's security has to be ensured": in principle
         if final == "open_to" and issue_info.open_to_means:
             final = issue_info.open_to_means  # "a neutral Ukraine as a possible compromise"
         if final == "proposes" and issue_info.proposal_is_demand:
