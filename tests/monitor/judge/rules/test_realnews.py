@@ -30,9 +30,12 @@ from tests.monitor.judge.rules.realnews_score import score
 # 2026-12-03 (fourth session) the ah-, ai- and aj- batches (each whole, before any change for
 # it: ah P 0.82 R 0.40, ai P 0.85 R 0.70, aj P 0.63 R 0.56) took dev recall from 0.737 to 0.727,
 # and the ak-, al- and am- batches (ak P 0.69 R 0.35, al P 0.50 R 0.33, am P 0.96 R 0.72) to
-# 0.723, with the session's rule changes in.
-DEV_PRECISION_FLOOR = 0.88
-DEV_RECALL_FLOOR = 0.72
+# 0.723, with the session's rule changes in. On 2026-12-03 (fifth session) twelve batches came
+# in, an- to ay- (three rounds, each scored whole before any change for it: P 0.75 R 0.58, P 0.78
+# R 0.46, P 0.68 R 0.54); that session's rules, each change checked page by page, took the 753
+# dev pages from P 0.870 R 0.694 to P 0.896 R 0.731 (68 more right pairs, 34 fewer wrong).
+DEV_PRECISION_FLOOR = 0.89
+DEV_RECALL_FLOOR = 0.725
 
 # Relevant dev pages the topic's query lets go, each for a reason that a looser query would pay
 # for elsewhere. Any other miss fails.
