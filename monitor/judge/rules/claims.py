@@ -193,9 +193,13 @@ def _second_opinions(
             continue
         if sure and _topic_headline(text, sentence, title_end):
             continue  # "Kremlin comments on Ukraine joining the EU and NATO": a topic, no stance
+        read = by_start.get(sentence.start)
+        ruled = {c.issue for c in read.claims if c.side == spec.side} if read else set()
         for opinion in sure:
             if (opinion.issue, opinion.stance) in found:
                 continue
+            if opinion.issue in ruled:
+                continue  # the rules read this issue here, polarity and all: theirs stands
             found.add((opinion.issue, opinion.stance))
             result = by_start.get(sentence.start)
             if result is None:
