@@ -251,6 +251,7 @@ class ArticleScan:
         self._quote_speakers: dict[int, Mention | None] = {}
         self._mention_starts = list(map(_START, self.mentions))
         self._turns: dict[int, Mention | str | None] = {}
+        self._transcript: bool | None = None
         # A layer's matches do not overlap, so their ends rise with their starts and a third
         # bisection bounds those that end in time; not so where references joined the issues.
         self._ends: dict[str, list[int] | None] = {}
@@ -661,18 +662,32 @@ class ArticleScan:
                     named = self.mentions_in(paragraph.start, colon)
                     if named and not self.text[named[-1].end : colon].strip():
                         turn = named[-1]
-            elif paragraph.start > 0 and _ASKER_TURN.search(self.text):
-                # a transcript's answer runs on over paragraphs that name no new speaker, up to
-                # the next "Question:" ("Sergey Lavrov: ... / The West must stop ... / ...")
-                end = paragraph.start
-                while end > 0 and self.text[end - 1].isspace():
-                    end -= 1
-                if end > 0:
-                    earlier = self.transcript_turn(Span(self.text.rfind("\n", 0, end) + 1, end))
-                    if not isinstance(earlier, str):
-                        turn = earlier
+            elif self._is_transcript():
+                turn = self._running_turn(paragraph.start)
             self._turns[paragraph.start] = turn
         return self._turns[paragraph.start]
+
+    def _is_transcript(self) -> bool:
+        """The page has the interviewer's turns ("Question: ..."): looked for once per article."""
+        if self._transcript is None:
+            self._transcript = _ASKER_TURN.search(self.text) is not None
+        return self._transcript
+
+    def _running_turn(self, start: int) -> Mention | None:
+        """A transcript's answer runs on over paragraphs that name no new speaker, up to the next
+        "Question:" ("Sergey Lavrov: ... / The West must stop ... / ..."): the turn of the
+        nearest earlier paragraph that opens one (walked back, not recursed)."""
+        end = start
+        while True:
+            while end > 0 and self.text[end - 1].isspace():
+                end -= 1
+            if end == 0:
+                return None
+            begin = self.text.rfind("\n", 0, end) + 1
+            if begin in self._turns or _TURN.match(self.text, begin, end):
+                earlier = self.transcript_turn(Span(begin, end))
+                return None if isinstance(earlier, str) else earlier
+            end = begin
 
     def _previous_paragraph_speaker(self, paragraph: Span) -> Mention | None:
         """A paragraph that opens with a quote and names no speaker goes on the previous one's:
@@ -722,7 +737,6 @@ class ArticleScan:
             if self.words(quote.end, verb.start) > 4:
                 # "…,” Alexei Polishchuk, director of a department at the ministry, told TASS":
                 # the speaker right after the quote, his title set off by commas
-                named = self.mentions_in(quote.end, verb.start)
                 if (
                     named
                     and self.words(quote.end, named[0].start) == 0
@@ -739,9 +753,8 @@ class ArticleScan:
                     ):
                         return self._resolve(last, paragraph)
                 return None
-            before = self.mentions_in(quote.end, verb.start)
-            if before:
-                return self._resolve(before[-1], paragraph)
+            if named:
+                return self._resolve(named[-1], paragraph)
             after = self.mentions_in(verb.end, limit)
             if after and self.words(verb.end, after[0].start) <= 1:
                 return self._resolve(after[0], paragraph)

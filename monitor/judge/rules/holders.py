@@ -518,21 +518,18 @@ class HolderRules(SentenceScan):
             raise _Blocked(f"'{cue.text}' states a demand only when a speaker is named")
         which = _WHICH_BEFORE.search(self.text, max(self.start, cue.start - 30), cue.start)
         if which is not None:
+            # "the Ukrainian peace plan, which demands the withdrawal ...": the plan's own terms
+            # (but "guarantees for Ukraine, which ..." are the guarantees, not Ukraine)
             owner = next((m for m in self.mentions if m.end == which.start()), None)
             if (
                 owner is not None
                 and not owner.tracked
-                and not _FOR_BEFORE.search(  # "guarantees for Ukraine, which ...": the
-                    self.text,
-                    max(self.start, owner.start - 8),
-                    owner.start,  # guarantees
-                )
-            ):  # "the Ukrainian peace plan, which
-                # demands the withdrawal of Russian forces": the plan's own terms
+                and not _FOR_BEFORE.search(self.text, max(self.start, owner.start - 8), owner.start)
+            ):
                 raise _Blocked(f"the subject is {_speaker_label(owner)} ('{cue.text}')")
-        if previous is not None and which is not None:
-            # "demand that Ukraine become neutral, which would bar it from ...": the demand's holder
-            return _Holder(previous.mention, "inherited", previous.reported)
+            if previous is not None:
+                # "demand that Ukraine become neutral, which would bar it ...": the demand's holder
+                return _Holder(previous.mention, "inherited", previous.reported)
         subject = self._subject(cue, lo)
         if subject is None or not subject.tracked:
             framed = self._framed_by_document()
